@@ -1,0 +1,193 @@
+"""The `cnngrade` command line.
+
+Exit codes: 0 full marks, 1 graded but not full marks, 2 the user's mistake (no such folder, no
+cnn.py, unknown exercise id), 3 a fault of the grader itself.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from grader import __version__
+
+EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
+STARTER = Path(__file__).with_name("starter") / "cnn.py"
+
+
+class UserError(click.ClickException):
+    """One clear line on stderr and exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"cnngrade: error: {self.message}", err=True)
+
+
+def _exercises(ids: tuple[str, ...]):
+    from grader.exercise import select
+
+    try:
+        return select(ids)
+    except KeyError as exc:
+        raise UserError(f"unknown exercise id {exc.args[0]!r} (see `cnngrade list`)") from None
+
+
+def _submission_folder(path: str) -> Path:
+    folder = Path(path)
+    if not folder.exists():
+        raise UserError(f"no such folder: {path}")
+    if not folder.is_dir():
+        raise UserError(f"not a folder: {path} (give the folder that holds cnn.py)")
+    if not (folder / "cnn.py").is_file():
+        raise UserError(f"{path} has no cnn.py (run `cnngrade init {path}` to start one)")
+    return folder
+
+
+def _reporter_options(command):
+    """Add a --NAME DESTINATION option for every installed file reporter (json, html, ...)."""
+    from grader.reporters import all_reporters
+
+    for reporter in reversed(list(all_reporters().values())):
+        command = click.option(f"--{reporter.name}", f"report_{reporter.name}", metavar=reporter.metavar,
+                               type=click.Path(dir_okay=reporter.metavar == "DIR", path_type=Path),
+                               help=reporter.help)(command)
+    return command
+
+
+def _write_reports(reports, options: dict) -> None:
+    from grader.reporters import all_reporters
+
+    for name, reporter in all_reporters().items():
+        destination = options.get(f"report_{name}")
+        if destination is not None:
+            try:
+                reporter.write(reports, destination)
+            except OSError as exc:
+                raise UserError(f"cannot write the {name} report to {destination}: {exc.strerror}") from None
+
+
+def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: int | None, options: dict) -> None:
+    from grader.grading import grade_submission
+    from grader.reporters.terminal import render
+
+    folder = _submission_folder(directory)
+    exercises = _exercises(exercise_ids)
+    report = grade_submission(folder, exercises, mode=mode, examples=examples)
+    click.echo(render(report, color=sys.stdout.isatty()))
+    _write_reports([report], options)
+    if report.grader_faults:
+        for fault in report.grader_faults:
+            click.echo(f"cnngrade: grader fault: {fault}", err=True)
+        sys.exit(EXIT_FAULT)
+    sys.exit(EXIT_FULL if report.score == report.max_score else EXIT_PARTIAL)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cnngrade")
+def main() -> None:
+    """Grade convolutional-network exercises written in NumPy.
+
+    Student code runs in a sandboxed process with resource limits; a trusted NumPy reference
+    and Hypothesis property checks decide each verdict. Exit codes: 0 full marks, 1 graded
+    but not full marks, 2 a usage mistake, 3 a fault of the grader.
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=True, dir_okay=True))
+@click.option("--exercise", "-e", "exercise_ids", multiple=True, metavar="ID",
+              help="Grade only this exercise (repeatable). Default: all of them.")
+@click.option("--examples", type=click.IntRange(1, 10000), default=None,
+              help="Hypothesis examples per property check (default: each exercise's own).")
+@_reporter_options
+def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, **reports) -> None:
+    """Grade DIRECTORY (a folder with cnn.py) on every check, visible and hidden.
+
+    Prints a summary and writes any report asked for, e.g. --json result.json.
+    """
+    _grade(directory, "submit", exercise_ids, examples, reports)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=True, dir_okay=True), default=".")
+@click.option("--exercise", "-e", "exercise_ids", multiple=True, metavar="ID",
+              help="Check only this exercise (repeatable).")
+@click.option("--examples", type=click.IntRange(1, 10000), default=None,
+              help="Hypothesis examples per property check (default: a quarter of submit's).")
+@_reporter_options
+def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, **reports) -> None:
+    """A student's quick run: the visible checks of DIRECTORY (default: here), fewer examples.
+
+    The same engine as submit; hidden checks count only when submitted.
+    """
+    _grade(directory, "check", exercise_ids, examples, reports)
+
+
+@main.command(name="list")
+def list_exercises() -> None:
+    """List the exercises of every installed pack, with their functions and points."""
+    for exercise in _exercises(()):
+        functions = ", ".join(exercise.functions)
+        click.echo(f"{exercise.id:<18} {exercise.max_score:>4g} pts  {exercise.title}  [{functions}]")
+
+
+@main.command()
+@click.argument("exercise_id", metavar="ID")
+def show(exercise_id: str) -> None:
+    """Print the statement of exercise ID (Markdown)."""
+    (exercise,) = _exercises((exercise_id,))
+    click.echo(exercise.statement.rstrip())
+
+
+@main.command()
+@click.argument("exercise_ids", nargs=-1, metavar="[ID]...")
+@click.option("--examples", type=click.IntRange(1, 10000), default=None,
+              help="Hypothesis examples per property check (default: each exercise's own).")
+def selftest(exercise_ids: tuple[str, ...], examples: int | None) -> None:
+    """Prove the checks of each exercise (default: all): the reference must get full marks
+    and every known-mistake mutant must lose points. Exit code 1 if a mutant survives.
+    """
+    from grader.selftest import selftest as run_selftest
+
+    failed = False
+    for result in run_selftest(_exercises(exercise_ids), examples):
+        ref = result.reference
+        killed = len(result.killed)
+        total = killed + len(result.survivors)
+        line = (f"{result.exercise.id:<22} reference {ref.score:g}/{ref.max_score:g}  "
+                f"mutants killed {killed}/{total} ({result.mutation_score:.0%})")
+        click.echo(line)
+        for check in ref.checks:
+            if check.status != "passed":
+                click.echo(f"    reference fails {check.name}: {check.message}")
+        for name in result.survivors:
+            click.echo(f"    mutant survives: {name}")
+        for fault in result.faults:
+            click.echo(f"    grader fault: {fault}")
+        if not result.exercise.mutants:
+            click.echo("    no mutants: the checks are unproven")
+        failed = failed or not result.ok
+    sys.exit(EXIT_PARTIAL if failed else EXIT_FULL)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing cnn.py.")
+def init(directory: Path, force: bool) -> None:
+    """Write a starter cnn.py into DIRECTORY: every function of the course as a documented stub.
+
+    `cnngrade check DIRECTORY` then runs at once and reports every exercise as missing.
+    """
+    target = directory / "cnn.py"
+    if target.exists() and not force:
+        raise UserError(f"{target} exists already (use --force to overwrite it)")
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(STARTER, target)
+    click.echo(f"wrote {target}; now run: cnngrade check {directory}")
+
+
+if __name__ == "__main__":
+    main()

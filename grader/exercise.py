@@ -1,0 +1,151 @@
+"""Exercises as the grader sees them: a folder with spec.toml, statement.md, checks.py, mutants.py."""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Callable
+
+from grader import plugins
+from grader.sandbox.client import Limits
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+VISIBILITIES = ("visible", "hidden")
+
+
+class SpecError(Exception):
+    """An exercise folder that does not follow the format (a fault of the pack, not the student)."""
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    points: float
+    visibility: str
+    description: str
+    function: Callable
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A named, realistic wrong implementation: replacements for some of an exercise's functions."""
+
+    name: str
+    description: str
+    functions: dict[str, Callable]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    folder: Path
+    order: int
+    functions: tuple[str, ...]
+    checks: tuple[CheckSpec, ...]
+    statement: str
+    limits: Limits
+    kind: str  # "python": calls student functions; "keras": loads the student's model file
+    examples: int
+    reference: str  # the module holding the trusted implementation of the functions
+    mutants: tuple[Mutant, ...] = field(default=())
+
+    @property
+    def max_score(self) -> float:
+        return sum(check.points for check in self.checks)
+
+    def hint(self) -> str:
+        """The statement's section headed 'Hint', if any (shown next to failed checks)."""
+        text = self.statement.split("## Hint", 1)
+        return text[1].split("\n## ", 1)[0].strip() if len(text) == 2 else ""
+
+
+def _size(text: str | int) -> int:
+    if isinstance(text, int):
+        return text
+    units = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+    for unit, factor in units.items():
+        if text.endswith(unit):
+            return int(float(text[: -len(unit)]) * factor)
+    raise SpecError(f"cannot read the size {text!r} (use e.g. '2GiB')")
+
+
+def _import_path(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_exercise(folder: Path) -> Exercise:
+    """Read and validate one exercise folder."""
+    folder = Path(folder)
+    try:
+        spec = tomllib.loads((folder / "spec.toml").read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SpecError(f"{folder.name}/spec.toml: {exc}") from None
+    exercise_id = spec.get("id", folder.name)
+    checks_module = _import_path(f"cnngrade_checks.{exercise_id}", folder / "checks.py")
+    declared = spec.get("checks", {})
+    written = {name[5:]: fn for name, fn in vars(checks_module).items()
+               if name.startswith("test_") and callable(fn)}
+    if set(declared) != set(written):
+        raise SpecError(f"{exercise_id}: spec.toml and checks.py disagree on the checks: "
+                        f"only in spec {sorted(set(declared) - set(written))}, "
+                        f"only in checks.py {sorted(set(written) - set(declared))}")
+    checks = []
+    for name, entry in declared.items():
+        if entry.get("visibility") not in VISIBILITIES:
+            raise SpecError(f"{exercise_id}.{name}: visibility must be one of {VISIBILITIES}")
+        function = written[name]
+        checks.append(CheckSpec(name, float(entry["points"]), entry["visibility"],
+                                entry.get("description", "") or inspect.getdoc(function) or name, function))
+    limits_spec = spec.get("limits", {})
+    defaults = Limits()
+    limits = Limits(wall_seconds=float(limits_spec.get("wall_seconds", defaults.wall_seconds)),
+                    cpu_seconds=int(limits_spec.get("cpu_seconds", defaults.cpu_seconds)),
+                    memory_bytes=_size(limits_spec.get("memory", defaults.memory_bytes)),
+                    processes=int(limits_spec.get("processes", defaults.processes)))
+    mutants: tuple[Mutant, ...] = ()
+    if (folder / "mutants.py").exists():
+        mutants_module = _import_path(f"cnngrade_mutants.{exercise_id}", folder / "mutants.py")
+        mutants = tuple(getattr(mutants_module, "MUTANTS", ()))
+    return Exercise(id=exercise_id, title=spec.get("title", exercise_id), folder=folder,
+                    order=int(spec.get("order", 1000)), functions=tuple(spec.get("functions", ())),
+                    checks=tuple(checks), statement=(folder / "statement.md").read_text(),
+                    limits=limits, kind=spec.get("kind", "python"),
+                    examples=int(spec.get("examples", 50)), reference=spec.get("reference", "reference"),
+                    mutants=mutants)
+
+
+@lru_cache(maxsize=1)
+def all_exercises() -> tuple[Exercise, ...]:
+    """Every exercise of every installed pack, in course order."""
+    exercises = [load_exercise(folder) for folder in plugins.exercise_folders()]
+    seen: dict[str, Path] = {}
+    for exercise in exercises:
+        if exercise.id in seen:
+            raise SpecError(f"two packs define the exercise {exercise.id!r}: {seen[exercise.id]} and {exercise.folder}")
+        seen[exercise.id] = exercise.folder
+    return tuple(sorted(exercises, key=lambda e: (e.order, e.id)))
+
+
+def select(ids: list[str] | tuple[str, ...] = ()) -> tuple[Exercise, ...]:
+    """The exercises with the given ids (all when none); KeyError names an unknown id."""
+    exercises = all_exercises()
+    if not ids:
+        return exercises
+    known = {e.id: e for e in exercises}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise KeyError(unknown[0])
+    return tuple(known[i] for i in ids)

@@ -1,0 +1,37 @@
+"""Reporters turn a GradeReport into what a person or a pipeline reads.
+
+A reporter is a class with a `name`, a `help` line, and `write(reports, destination)`; the CLI
+offers it as `--NAME DESTINATION` on submit (and on batch, for a list of reports). Plugins add
+reporters through the `cnngrade_reporters` hook, as this module does for the built-in ones.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from grader.plugins import hookimpl, plugin_manager
+from grader.results import GradeReport
+
+
+class Reporter(Protocol):
+    name: str
+    help: str
+    metavar: str  # FILE or DIR
+
+    def write(self, reports: list[GradeReport], destination: Path) -> None: ...
+
+
+@hookimpl
+def cnngrade_reporters() -> list[type]:
+    from grader.reporters.json_report import JsonReporter
+
+    return [JsonReporter]
+
+
+def all_reporters() -> dict[str, Reporter]:
+    """Every installed reporter by name, the built-in ones first."""
+    reporters: dict[str, Reporter] = {}
+    for batch in reversed(plugin_manager().hook.cnngrade_reporters()):
+        for cls in batch:
+            reporters.setdefault(cls.name, cls())
+    return reporters

@@ -1,0 +1,81 @@
+"""The terminal summary: a line per exercise, and for each failed check what to fix."""
+from __future__ import annotations
+
+import sys
+
+import click
+import numpy as np
+
+from grader.results import CheckResult, GradeReport
+
+MARKS = {"passed": ("✓", "green"), "failed": ("✗", "red"), "error": ("!", "red"),
+         "timeout": ("⧗", "yellow"), "memory": ("M", "yellow"), "missing": ("-", "bright_black")}
+ASCII_MARKS = {"passed": "ok", "failed": "FAIL", "error": "ERR", "timeout": "TIME", "memory": "MEM",
+               "missing": "MISS"}
+
+
+def _unicode() -> bool:
+    return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
+
+
+def _points(score: float, max_score: float) -> str:
+    return f"{score:g}/{max_score:g}"
+
+
+def _grid(record) -> str:
+    """A small array as aligned rows; a large one by its shape."""
+    if not isinstance(record, dict) or "shape" not in record:
+        return repr(record)
+    if "values" not in record:
+        return f"<array of shape {tuple(record['shape'])}, {record['dtype']}>"
+    array = np.array(record["values"], dtype=object)
+    if array.ndim <= 1 or array.size > 64:
+        text = np.array2string(np.array(record["values"]), threshold=64, separator=", ")
+        return text if array.size <= 64 else f"{text}  (shape {tuple(record['shape'])})"
+    return np.array2string(np.array(record["values"]), separator=" ", threshold=64)
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def check_lines(check: CheckResult, color: bool) -> list[str]:
+    mark, colour = MARKS[check.status]
+    mark = mark if _unicode() else ASCII_MARKS[check.status]
+    head = f"    {click.style(mark, fg=colour) if color else mark} {check.name:<28} {_points(check.score, check.max_score):>7}"
+    if check.visibility == "hidden":
+        head += "  (hidden)"
+    lines = [head]
+    if check.status == "passed" and not check.message:
+        return lines
+    if check.message:
+        lines.append(_indent(check.message, "        "))
+    if check.diagnosis:
+        lines.append(f"        likely cause: {check.diagnosis}")
+    example = check.counterexample or {}
+    if example.get("arguments"):
+        lines.append("        smallest failing input:")
+        for name, value in example["arguments"].items():
+            lines.append(_indent(f"{name} = {_grid(value)}", "          "))
+        if example.get("expected") is not None:
+            lines.append(_indent(f"expected = {_grid(example['expected'])}", "          "))
+        if example.get("got") is not None:
+            lines.append(_indent(f"got      = {_grid(example['got'])}", "          "))
+    if example.get("traceback"):
+        lines.append(_indent(example["traceback"], "          "))
+    if example.get("reproduce"):
+        lines.append(f"        reproduce: {example['reproduce']}")
+    return lines
+
+
+def render(report: GradeReport, color: bool = False) -> str:
+    lines = [f"cnngrade {report.mode}: {report.submission}"]
+    for exercise in report.exercises:
+        full = exercise.score == exercise.max_score
+        title = f"  {exercise.id:<18} {exercise.title[:40]:<40} {_points(exercise.score, exercise.max_score):>8}"
+        lines.append(click.style(title, bold=True, fg=None if full else "red") if color else title)
+        for check in exercise.checks:
+            lines.extend(check_lines(check, color))
+    total = f"Total: {_points(report.score, report.max_score)} points"
+    lines.append(click.style(total, bold=True) if color else total)
+    return "\n".join(lines)

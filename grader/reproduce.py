@@ -1,0 +1,30 @@
+"""One line of Python that reproduces a student call, ready to paste."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.sandbox.wire import TestFunction
+
+
+def literal(value: Any) -> str:
+    """A Python expression that evaluates to value (NumPy imported as np)."""
+    if isinstance(value, np.ndarray):
+        dtype = "" if value.dtype in (np.float64, np.int64, np.bool_) else f", dtype=np.{value.dtype}"
+        return f"np.array({value.tolist()!r}{dtype})"
+    if isinstance(value, np.generic):
+        return f"np.{value.dtype}({value.item()!r})"
+    if isinstance(value, TestFunction):
+        return value.snippet()
+    if isinstance(value, tuple):
+        inner = ", ".join(literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    return repr(value)
+
+
+def reproduction(function: str, args: tuple, kwargs: dict) -> str:
+    arguments = [literal(a) for a in args] + [f"{k}={literal(v)}" for k, v in kwargs.items()]
+    return f"import numpy as np; from cnn import {function}; print({function}({', '.join(arguments)}))"

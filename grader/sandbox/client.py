@@ -1,0 +1,259 @@
+"""The grader's side of the trust boundary: start, feed, time and kill the sandboxed worker."""
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from grader.sandbox import wire
+
+WORKER = Path(__file__).with_name("worker.py")
+# Packages a submission may not import, however spelled; the grader's own packages included.
+BLOCKED = ["cnngrade", "grader", "reference", "exercises", "tensorflow", "keras", "tf_keras",
+           "scipy", "torch", "jax", "sklearn"]
+OUTPUT_CAP = 8192
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker; wall_seconds applies to every call."""
+
+    wall_seconds: float = 10.0
+    cpu_seconds: int = 600
+    memory_bytes: int = 2 << 30
+    file_bytes: int = 64 << 20
+    open_files: int = 256
+    processes: int = 64
+
+    def for_worker(self) -> dict:
+        return {"cpu_seconds": self.cpu_seconds, "memory_bytes": self.memory_bytes,
+                "file_bytes": self.file_bytes, "open_files": self.open_files,
+                "processes": self.processes}
+
+
+@dataclass
+class Outcome:
+    """What one request to the worker came to.
+
+    status: ok | raised | missing | memory | timeout | crashed
+    """
+
+    status: str
+    value: Any = None
+    error: str = ""
+    where: dict = field(default_factory=dict)
+    traceback: str = ""
+    mutated: list = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def namespaces_available() -> bool:
+    """Whether `unshare` can give the worker its own user, mount, PID and network namespaces."""
+    if shutil.which("unshare") is None:
+        return False
+    try:
+        done = subprocess.run(_unshare_prefix() + ["true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _unshare_prefix() -> list[str]:
+    return ["unshare", "--user", "--map-root-user", "--mount", "--net", "--pid", "--fork",
+            "--kill-child", "--mount-proc"]
+
+
+def hidden_paths() -> list[str]:
+    """Folders the worker must not see: the grader, the reference, every exercise pack, and the
+    packages a submission may not import (so even loading them by file path fails)."""
+    import importlib.util
+
+    from grader import plugins
+
+    paths = {str(Path(__file__).resolve().parents[1])}
+    for name in BLOCKED:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            paths.add(str(Path(location).resolve()))
+    paths.update(str(p) for p in plugins.pack_locations())
+    return sorted(paths)
+
+
+class Sandbox:
+    """A scratch copy of a submission folder and a worker process serving it, restarted on demand.
+
+    kind="python" imports the student's module and calls its functions; kind="keras" never
+    imports student code and only loads model files (for the mnist exercises).
+    """
+
+    def __init__(self, folder: Path, limits: Limits = Limits(), kind: str = "python", module: str = "cnn"):
+        self.folder = Path(folder)
+        self.limits = limits
+        self.kind = kind
+        self.module = module
+        self.scratch = Path(tempfile.mkdtemp(prefix="cnngrade-"))
+        shutil.copytree(self.folder, self.scratch / "submission", symlinks=False,
+                        ignore=shutil.ignore_patterns("__pycache__", ".git"))
+        (self.scratch / "tmp").mkdir()
+        self.process: subprocess.Popen | None = None
+        self.imported: Outcome | None = None
+        self.isolation: dict = {}
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._kill()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def student_output(self) -> str:
+        """What the student code printed, capped."""
+        try:
+            with open(self.scratch / "output.txt", "rb") as handle:
+                return handle.read(OUTPUT_CAP).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    # -- requests -------------------------------------------------------------------------
+
+    def import_module(self) -> Outcome:
+        """Import the student's module (once per worker); the outcome lists its functions."""
+        self._ensure_started()
+        if self.imported is None:
+            self.imported = self._request({"op": "import"}, self.limits.wall_seconds)
+        return self.imported
+
+    def call(self, function: str, args: tuple = (), kwargs: dict | None = None,
+             wall_seconds: float | None = None) -> Outcome:
+        """Call a student function; a dead or hung worker is replaced before the next call."""
+        imported = self.import_module()
+        if imported.status != "ok":
+            return imported
+        if function not in imported.info.get("functions", []):
+            return Outcome("missing")
+        return self._request({"op": "call", "function": function},
+                             wall_seconds or self.limits.wall_seconds,
+                             {"args": list(args), "kwargs": dict(kwargs or {})})
+
+    def model(self, request: dict, values: dict | None = None, wall_seconds: float | None = None) -> Outcome:
+        """A request to a keras worker (see keras_model.py)."""
+        self._ensure_started()
+        return self._request({"op": "model", **request}, wall_seconds or self.limits.wall_seconds, values)
+
+    # -- the process ----------------------------------------------------------------------
+
+    def _ensure_started(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        self._kill()
+        self.imported = None
+        use_namespaces = namespaces_available()
+        config = {
+            "folder": str(self.scratch / "submission"), "scratch": str(self.scratch),
+            "output": str(self.scratch / "output.txt"), "module": self.module, "kind": self.kind,
+            "limits": self.limits.for_worker(), "namespaces": use_namespaces, "hide": hidden_paths(),
+            "blocked": [] if self.kind == "keras" else BLOCKED,
+        }
+        command = [sys.executable, "-I", str(WORKER), json.dumps(config)]
+        if use_namespaces:
+            command = _unshare_prefix() + command
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self.scratch, env=self._environment(), start_new_session=True)
+        # Starting Python, NumPy (or TensorFlow for keras workers) gets its own generous allowance.
+        ready = self._receive(time.monotonic() + 120)
+        if ready.status != "ready":
+            raise RuntimeError(f"the sandbox worker did not start: {ready.error or ready.status}")
+        self.isolation = {k: ready.info.get(k) for k in ("network_isolated", "hidden", "read_only")}
+
+    def _environment(self) -> dict:
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.scratch / "tmp"),
+               "TMPDIR": str(self.scratch / "tmp"), "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow", "CUDA_VISIBLE_DEVICES": ""}
+        # Some processors need these for OpenBLAS to compute correctly at all.
+        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        return env
+
+    def _request(self, header: dict, wall_seconds: float, values: dict | None = None) -> Outcome:
+        try:
+            wire.send(self.process.stdin, header, values)
+        except (BrokenPipeError, OSError):
+            return self._died()
+        return self._receive(time.monotonic() + wall_seconds, wall_seconds)
+
+    def _receive(self, deadline: float, wall_seconds: float | None = None) -> Outcome:
+        reader = _DeadlineReader(self.process.stdout.fileno(), deadline)
+        try:
+            reply = wire.receive(reader, ("value",))
+        except TimeoutError:
+            self._kill()
+            return Outcome("timeout", error=f"no answer within {wall_seconds or 0:g} s of wall time")
+        except EOFError:
+            return self._died()
+        except (wire.WireError, ValueError) as exc:
+            self._kill()
+            return Outcome("crashed", error=f"the worker sent a malformed reply ({exc})")
+        status = reply.pop("status", "crashed")
+        return Outcome(status, value=reply.pop("value", None), error=reply.pop("error", ""),
+                       where=reply.pop("where", None) or {}, traceback=reply.pop("traceback", ""),
+                       mutated=reply.pop("mutated", []), info=reply)
+
+    def _died(self) -> Outcome:
+        code = self.process.wait() if self.process else None
+        self._kill()
+        if code is not None and code < 0:
+            number = -code
+            if number == signal.SIGXCPU:
+                return Outcome("timeout", error=f"used more than {self.limits.cpu_seconds} s of CPU time")
+            name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+            return Outcome("crashed", error=f"the process was killed by {name}")
+        return Outcome("crashed", error=f"the process exited with code {code} (os._exit or a crash)")
+
+    def _kill(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.process = None
+
+
+class _DeadlineReader:
+    """A read(n) over a pipe that gives up at a deadline, so a hung worker cannot hang the grader."""
+
+    def __init__(self, fd: int, deadline: float):
+        self.fd = fd
+        self.deadline = deadline
+
+    def read(self, n: int) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+            raise TimeoutError
+        return os.read(self.fd, min(n, 1 << 20))

@@ -1,0 +1,197 @@
+"""The data-only wire format between the grader and the sandboxed worker.
+
+A message is one JSON frame followed by the NumPy blobs it refers to, each frame prefixed by its
+length. Arrays travel as .npy bytes written and read with allow_pickle=False, so nothing that
+crosses the boundary is ever unpickled or executed. This module is imported by the worker too,
+so it may only use the standard library and NumPy.
+"""
+from __future__ import annotations
+
+import io
+import json
+import struct
+from typing import Any, BinaryIO
+
+import numpy as np
+
+MAX_JSON_BYTES = 4 << 20
+MAX_BLOB_BYTES = 256 << 20
+_LENGTH = struct.Struct(">Q")
+# Array kinds that can be compared as numbers: bool, signed, unsigned, float.
+NUMERIC_KINDS = "biuf"
+
+
+class WireError(Exception):
+    """A frame that breaks the format or its size limits."""
+
+
+class TestFunction:
+    """A grader-defined scalar test function, sent as plain data and rebuilt inside the worker.
+
+    Functions cannot cross the boundary, so the grader names one of a fixed family
+    (see FAMILY) with its parameters; the worker instantiates it from that description.
+    """
+
+    FAMILY = ("sum_cubes", "weighted_square", "sin_dot", "log_cosh")
+
+    def __init__(self, kind: str, weights: np.ndarray):
+        if kind not in self.FAMILY:
+            raise ValueError(f"unknown test function {kind!r}")
+        self.kind = kind
+        self.weights = np.asarray(weights, dtype=np.float64)
+
+    def __call__(self, x: np.ndarray) -> float:
+        x = np.asarray(x, dtype=np.float64)
+        w = self.weights.reshape(x.shape)
+        if self.kind == "sum_cubes":
+            return float(np.sum(w * x**3))
+        if self.kind == "weighted_square":
+            return float(np.sum(w * x**2))
+        if self.kind == "sin_dot":
+            return float(np.sin(np.sum(w * x)))
+        return float(np.sum(np.log(np.cosh(w * x))))
+
+    def gradient(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        w = self.weights.reshape(x.shape)
+        if self.kind == "sum_cubes":
+            return 3 * w * x**2
+        if self.kind == "weighted_square":
+            return 2 * w * x
+        if self.kind == "sin_dot":
+            return np.cos(np.sum(w * x)) * w
+        return w * np.tanh(w * x)
+
+    def snippet(self) -> str:
+        """The same function as a lambda a student can paste."""
+        w = f"np.array({self.weights.tolist()!r}).reshape(x.shape)"
+        body = {"sum_cubes": f"np.sum({w} * x**3)", "weighted_square": f"np.sum({w} * x**2)",
+                "sin_dot": f"np.sin(np.sum({w} * x))", "log_cosh": f"np.sum(np.log(np.cosh({w} * x)))"}
+        return f"(lambda x: float({body[self.kind]}))"
+
+    def __repr__(self) -> str:
+        return f"TestFunction({self.kind!r}, weights={self.weights.tolist()!r})"
+
+
+def encode(value: Any, blobs: list[bytes]) -> Any:
+    """Turn a value into tagged JSON, appending array bytes to blobs."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)) and type(value) in (int, float):
+        return value
+    if isinstance(value, np.ndarray) and type(value) is np.ndarray:
+        return {"$array": _add_blob(value, blobs)}
+    if isinstance(value, np.generic):
+        return {"$scalar": _add_blob(np.asarray(value), blobs)}
+    if type(value) is tuple:
+        return {"$tuple": [encode(v, blobs) for v in value]}
+    if type(value) is list:
+        return [encode(v, blobs) for v in value]
+    if type(value) is dict and all(isinstance(k, str) for k in value):
+        return {"$dict": {k: encode(v, blobs) for k, v in value.items()}}
+    if isinstance(value, TestFunction):
+        return {"$testfn": value.kind, "weights": _add_blob(value.weights, blobs)}
+    return {"$unsupported": type(value).__qualname__}
+
+
+def _add_blob(array: np.ndarray, blobs: list[bytes]) -> int:
+    if array.dtype.kind not in NUMERIC_KINDS:
+        raise WireError(f"an array of dtype {array.dtype} is not a numeric array")
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    blobs.append(buffer.getvalue())
+    return len(blobs) - 1
+
+
+class Unsupported:
+    """Stands for a value of a type that may not cross the boundary (e.g. a returned list of dicts)."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} object>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unsupported) and other.type_name == self.type_name
+
+
+def decode(tree: Any, blobs: list[bytes]) -> Any:
+    """The inverse of encode; arrays are read with allow_pickle=False."""
+    if isinstance(tree, list):
+        return [decode(v, blobs) for v in tree]
+    if not isinstance(tree, dict):
+        return tree
+    if "$array" in tree:
+        return _load_blob(blobs, tree["$array"])
+    if "$scalar" in tree:
+        return _load_blob(blobs, tree["$scalar"])[()]
+    if "$tuple" in tree:
+        return tuple(decode(v, blobs) for v in tree["$tuple"])
+    if "$dict" in tree and isinstance(tree["$dict"], dict):
+        return {str(k): decode(v, blobs) for k, v in tree["$dict"].items()}
+    if "$testfn" in tree:
+        return TestFunction(tree["$testfn"], _load_blob(blobs, tree["weights"]))
+    if "$unsupported" in tree:
+        return Unsupported(str(tree["$unsupported"]))
+    raise WireError("a message holds an object of unknown kind")
+
+
+def _load_blob(blobs: list[bytes], index: Any) -> np.ndarray:
+    if not isinstance(index, int) or not 0 <= index < len(blobs):
+        raise WireError("a message refers to an array it does not carry")
+    try:
+        array = np.load(io.BytesIO(blobs[index]), allow_pickle=False)
+    except Exception as exc:  # any malformed .npy is the sender's fault, reported as such
+        raise WireError(f"unreadable array: {exc}") from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in NUMERIC_KINDS:
+        raise WireError(f"an array of dtype {getattr(array, 'dtype', '?')} is not a numeric array")
+    return array
+
+
+def send(stream: BinaryIO, header: dict, values: dict[str, Any] | None = None) -> None:
+    """Write one message: header fields plus encoded values."""
+    blobs: list[bytes] = []
+    body = dict(header)
+    for key, value in (values or {}).items():
+        body[key] = encode(value, blobs)
+    body["nblobs"] = len(blobs)
+    data = json.dumps(body).encode()
+    stream.write(_LENGTH.pack(len(data)) + data)
+    for blob in blobs:
+        stream.write(_LENGTH.pack(len(blob)) + blob)
+    stream.flush()
+
+
+def receive(stream: BinaryIO, value_keys: tuple[str, ...] = ()) -> dict:
+    """Read one message; the keys in value_keys are decoded back into values."""
+    body = json.loads(_read_frame(stream, MAX_JSON_BYTES))
+    if not isinstance(body, dict):
+        raise WireError("a message is not a JSON object")
+    count = body.pop("nblobs", 0)
+    if not isinstance(count, int) or not 0 <= count <= 1024:
+        raise WireError("a message announces an impossible number of arrays")
+    blobs = [_read_frame(stream, MAX_BLOB_BYTES) for _ in range(count)]
+    for key in value_keys:
+        if key in body:
+            body[key] = decode(body[key], blobs)
+    return body
+
+
+def _read_frame(stream: BinaryIO, limit: int) -> bytes:
+    head = _read_exact(stream, _LENGTH.size)
+    (length,) = _LENGTH.unpack(head)
+    if length > limit:
+        raise WireError(f"a frame of {length} bytes is over the limit of {limit}")
+    return _read_exact(stream, length)
+
+
+def _read_exact(stream: BinaryIO, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = stream.read(n)
+        if not chunk:
+            raise EOFError("the other side closed the channel")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,53 @@
+"""Prove the checks: the reference gets full marks and every mutant loses points on its exercise."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from grader.exercise import Exercise
+from grader.grading import grade_exercise, reference_functions
+from grader.results import ExerciseResult
+from grader.student import TrustedBackend
+
+
+@dataclass
+class SelftestResult:
+    exercise: Exercise
+    reference: ExerciseResult
+    survivors: list[str] = field(default_factory=list)
+    killed: list[tuple[str, float]] = field(default_factory=list)  # (mutant, score it got)
+    faults: list[str] = field(default_factory=list)
+
+    @property
+    def reference_ok(self) -> bool:
+        return self.reference.score == self.reference.max_score and not self.faults
+
+    @property
+    def mutation_score(self) -> float:
+        total = len(self.killed) + len(self.survivors)
+        return len(self.killed) / total if total else 1.0
+
+    @property
+    def ok(self) -> bool:
+        return self.reference_ok and not self.survivors and bool(self.exercise.mutants)
+
+
+def selftest_exercise(exercise: Exercise, examples: int | None = None) -> SelftestResult:
+    reference = reference_functions(exercise)
+    faults: list[str] = []
+    result = SelftestResult(exercise, grade_exercise(exercise, TrustedBackend(reference), "submit", examples,
+                                                     faults=faults))
+    for mutant in exercise.mutants:
+        # Only the verdict matters here: no shrinking, no diagnosis.
+        graded = grade_exercise(exercise, TrustedBackend({**reference, **mutant.functions}), "submit", examples,
+                                faults=faults, explain=False)
+        if graded.score < graded.max_score:
+            result.killed.append((mutant.name, graded.score))
+        else:
+            result.survivors.append(mutant.name)
+    result.faults = faults
+    return result
+
+
+def selftest(exercises: Iterable[Exercise], examples: int | None = None) -> list[SelftestResult]:
+    return [selftest_exercise(exercise, examples) for exercise in exercises]

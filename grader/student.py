@@ -1,0 +1,159 @@
+"""The `student` fixture: calls into a submission, through the sandbox or (for trusted code) in-process."""
+from __future__ import annotations
+
+import copy
+import inspect
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from grader.checking import CheckFailed
+from grader.sandbox import wire
+from grader.sandbox.client import Outcome, Sandbox
+
+
+class StudentFault(BaseException):
+    """Ends a check at once: the function is missing, or the process hung, ran out of memory or died.
+
+    A BaseException so that Hypothesis does not retry or shrink: one timeout costs one timeout.
+    """
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class StudentRaised(Exception):
+    """The student's function raised; Hypothesis shrinks to the smallest input that does it."""
+
+    def __init__(self, message: str, traceback: str):
+        super().__init__(message)
+        self.message = message
+        self.traceback = traceback
+
+
+@dataclass
+class Call:
+    function: str
+    args: tuple
+    kwargs: dict
+    value: Any = None
+    raised: str = ""
+
+
+class Backend(Protocol):
+    def call(self, function: str, args: tuple, kwargs: dict) -> Outcome: ...
+
+
+class SandboxBackend:
+    """Untrusted code: every call crosses the process boundary."""
+
+    def __init__(self, sandbox: Sandbox, wall_seconds: float):
+        self.sandbox = sandbox
+        self.wall_seconds = wall_seconds
+
+    def call(self, function: str, args: tuple, kwargs: dict) -> Outcome:
+        return self.sandbox.call(function, args, kwargs, self.wall_seconds)
+
+
+class TrustedBackend:
+    """Trusted code (the reference, a mutant) run in-process, values passed through the wire format
+    so that it sees exactly what a sandboxed submission would."""
+
+    def __init__(self, functions: dict[str, Callable]):
+        self.functions = functions
+
+    @classmethod
+    def from_module(cls, module: ModuleType, overrides: dict[str, Callable] | None = None) -> "TrustedBackend":
+        functions = {name: fn for name, fn in vars(module).items() if callable(fn) and not name.startswith("_")}
+        functions.update(overrides or {})
+        return cls(functions)
+
+    def call(self, function: str, args: tuple, kwargs: dict) -> Outcome:
+        fn = self.functions.get(function)
+        if fn is None:
+            return Outcome("missing")
+        args, kwargs = _roundtrip(list(args)), _roundtrip(dict(kwargs))
+        before = copy.deepcopy((args, kwargs))
+        try:
+            value = fn(*args, **kwargs)
+        except NotImplementedError:
+            return Outcome("missing")
+        except Exception as exc:  # noqa: BLE001  (a mutant may raise anything; that is its answer)
+            return Outcome("raised", error=f"{type(exc).__name__}: {exc}")
+        mutated = [] if _same_tree(before, (args, kwargs)) else ["an argument"]
+        return Outcome("ok", value=_roundtrip(value), mutated=mutated)
+
+
+def _roundtrip(value: Any) -> Any:
+    blobs: list[bytes] = []
+    try:
+        tree = wire.encode(value, blobs)
+    except wire.WireError as exc:
+        return wire.Unsupported(str(exc))
+    return wire.decode(tree, blobs)
+
+
+def _same_tree(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same_tree(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_tree(a[k], b[k]) for k in a)
+    return True
+
+
+class Student:
+    """`student.correlate2d(image, kernel)` calls the submission's function and records the call."""
+
+    def __init__(self, backend: Backend, import_error: str = ""):
+        self._backend = backend
+        self._import_error = import_error
+        self.calls: list[Call] = []
+
+    def __getattr__(self, function: str) -> Callable:
+        if function.startswith("_"):
+            raise AttributeError(function)
+        return lambda *args, **kwargs: self._call(function, args, kwargs)
+
+    def _call(self, function: str, args: tuple, kwargs: dict) -> Any:
+        if self._import_error:
+            raise StudentFault("error", self._import_error)
+        call = Call(function, args, kwargs)
+        self.calls.append(call)
+        outcome = self._backend.call(function, args, kwargs)
+        if outcome.status == "ok":
+            call.value = outcome.value
+            if outcome.mutated:
+                raise CheckFailed(f"{function} modified its {', '.join(outcome.mutated)} in place; "
+                                  "work on a copy (e.g. x = x.copy() or np.pad, which returns a new array)")
+            if outcome.value is None:
+                raise StudentFault("missing", f"{function} returned None (not implemented yet?)")
+            return outcome.value
+        if outcome.status == "missing":
+            raise StudentFault("missing", f"{function} {outcome.info.get('reason', 'is not defined in cnn.py')}")
+        if outcome.status == "raised":
+            call.raised = outcome.error
+            raise StudentRaised(f"{function} raised {outcome.error}", outcome.traceback)
+        if outcome.status == "memory":
+            raise StudentFault("memory", f"{function} ran out of memory (the limit is per call)")
+        if outcome.status == "timeout":
+            raise StudentFault("timeout", f"{function} {outcome.error}")
+        raise StudentFault("error", f"{function} crashed the worker: {outcome.error}")
+
+
+def bind_arguments(reference: Callable | None, call: Call) -> dict[str, Any]:
+    """The call's arguments by parameter name (the contract's names, taken from the reference)."""
+    if reference is not None:
+        try:
+            bound = inspect.signature(reference).bind(*call.args, **call.kwargs)
+            return dict(bound.arguments)
+        except TypeError:
+            pass
+    named = {f"arg{i + 1}": v for i, v in enumerate(call.args)}
+    named.update(call.kwargs)
+    return named
