@@ -82,7 +82,11 @@ def _import_path(name: str, path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a broken pack is reported in one line, as the pack's fault
+        del sys.modules[name]
+        raise SpecError(f"cannot load {path.parent.name}/{path.name}: {type(exc).__name__}: {exc}") from exc
     return module
 
 
@@ -92,7 +96,7 @@ def load_exercise(folder: Path) -> Exercise:
     try:
         spec = tomllib.loads((folder / "spec.toml").read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SpecError(f"{folder.name}/spec.toml: {exc}") from None
+        raise SpecError(f"cannot read {folder.name}/spec.toml: {exc}") from None
     exercise_id = spec.get("id", folder.name)
     checks_module = _import_path(f"cnngrade_checks.{exercise_id}", folder / "checks.py")
     declared = spec.get("checks", {})

@@ -25,6 +25,24 @@ def literal(value: Any) -> str:
     return repr(value)
 
 
+# Inputs with more numbers than this (a model's weights, a batch of MNIST images) are not spelled
+# out: the check's own message says where they come from.
+MAX_ELEMENTS = 20_000
+
+
+def _elements(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return value.size
+    if isinstance(value, (tuple, list)):
+        return sum(_elements(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_elements(v) for v in value.values())
+    return 1
+
+
 def reproduction(function: str, args: tuple, kwargs: dict) -> str:
+    """The line, or '' when the input is too large to paste."""
+    if _elements(list(args) + list(kwargs.values())) > MAX_ELEMENTS:
+        return ""
     arguments = [literal(a) for a in args] + [f"{k}={literal(v)}" for k, v in kwargs.items()]
     return f"import numpy as np; from cnn import {function}; print({function}({', '.join(arguments)}))"

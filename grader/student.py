@@ -49,14 +49,29 @@ class Backend(Protocol):
 
 
 class SandboxBackend:
-    """Untrusted code: every call crosses the process boundary."""
+    """Untrusted code: every call crosses the process boundary.
+
+    A function that hung, ran out of memory or killed the worker STRIKES times is not called
+    again: its remaining checks get the same status at once, so one hanging function costs
+    seconds, not minutes, and a batch keeps moving.
+    """
+
+    STRIKES = 2
 
     def __init__(self, sandbox: Sandbox, wall_seconds: float):
         self.sandbox = sandbox
         self.wall_seconds = wall_seconds
+        self.faults: dict[str, list[Outcome]] = {}
 
     def call(self, function: str, args: tuple, kwargs: dict) -> Outcome:
-        return self.sandbox.call(function, args, kwargs, self.wall_seconds)
+        earlier = self.faults.get(function, [])
+        if len(earlier) >= self.STRIKES:
+            last = earlier[-1]
+            return Outcome(last.status, error=f"{last.error} (not called again after {len(earlier)} such failures)")
+        outcome = self.sandbox.call(function, args, kwargs, self.wall_seconds)
+        if outcome.status in ("timeout", "memory", "crashed"):
+            self.faults.setdefault(function, []).append(outcome)
+        return outcome
 
 
 class TrustedBackend:

@@ -15,6 +15,8 @@ from .conv import conv2d
 from .pooling import max_pool2d
 from .shapes import flatten
 
+_CHUNK = 256
+
 
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax of z (N, K) -> (N, K); shifting by the row max avoids overflow."""
@@ -37,7 +39,13 @@ def cnn_forward(x: np.ndarray, weights: Sequence[np.ndarray]) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 4:
         raise ValueError(f"cnn_forward: x must be (N, 28, 28, 1), got shape {x.shape}")
-    h = relu(conv2d(x, ck, cb, padding="same"))
-    h = flatten(max_pool2d(h, 2))
-    h = relu(h @ dk + dbias)
-    return softmax(h @ ok + ob)
+    # Chunks bound the conv feature maps (N x 28 x 28 x 32 float64) when N is a whole test set.
+    chunks = []
+    for start in range(0, x.shape[0], _CHUNK):
+        h = relu(conv2d(x[start:start + _CHUNK], ck, cb, padding="same"))
+        h = flatten(max_pool2d(h, 2))
+        h = relu(h @ dk + dbias)
+        chunks.append(softmax(h @ ok + ob))
+    if not chunks:
+        return np.zeros((0, ob.shape[0]))
+    return np.concatenate(chunks, axis=0)

@@ -74,15 +74,73 @@ def _unshare_prefix() -> list[str]:
             "--kill-child", "--mount-proc"]
 
 
-def hidden_paths() -> list[str]:
-    """Folders the worker must not see: the grader, the reference, every exercise pack, and the
-    packages a submission may not import (so even loading them by file path fails)."""
+def _pids_cgroup_root() -> Path | None:
+    """A cgroup folder where we may create children with pids.max (cgroup v1 or v2), if any."""
+    for root in (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup")):
+        if (root / "cgroup.procs").exists() and os.access(root, os.W_OK):
+            probe = root / f"cnngrade-probe-{os.getpid()}"
+            try:
+                probe.mkdir(exist_ok=True)
+                has_max = (probe / "pids.max").exists()
+                probe.rmdir()
+            except OSError:
+                continue
+            if has_max:
+                return root
+    return None
+
+
+class ProcessCap:
+    """A pids cgroup that caps the worker's processes and threads, even for root (for whom
+    RLIMIT_NPROC does nothing): a fork bomb stops at the cap instead of filling the machine."""
+
+    _root = None
+    _probed = False
+
+    def __init__(self, limit: int):
+        if not ProcessCap._probed:
+            ProcessCap._root, ProcessCap._probed = _pids_cgroup_root(), True
+        self.path: Path | None = None
+        if ProcessCap._root is None:
+            return
+        path = ProcessCap._root / f"cnngrade-{os.getpid()}-{id(self)}"
+        try:
+            path.mkdir()
+            (path / "pids.max").write_text(str(limit))
+            self.path = path
+        except OSError:
+            self.path = None
+
+    def wrap(self, command: list[str]) -> list[str]:
+        """The command, started from inside the cgroup so nothing it forks escapes the cap."""
+        if self.path is None:
+            return command
+        return ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(self.path), *command]
+
+    def remove(self) -> None:
+        if self.path is not None:
+            for _ in range(50):
+                try:
+                    self.path.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.01)
+            self.path = None
+
+
+def hidden_paths(kind: str = "python") -> list[str]:
+    """Folders the worker must not see: the grader, the reference, every exercise pack, and (for
+    workers that run student Python) the packages a submission may not import, so that even
+    loading them by file path fails. Keras workers need TensorFlow and run no student Python.
+    The grader's cache and the MNIST folders are hidden from both kinds."""
     import importlib.util
 
     from grader import plugins
+    from grader.mnist import private_paths
 
     paths = {str(Path(__file__).resolve().parents[1])}
-    for name in BLOCKED:
+    paths.update(private_paths())  # the grader's cache (the reference model) and the MNIST folders
+    for name in BLOCKED if kind == "python" else ("cnngrade", "grader", "reference", "exercises"):
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
@@ -168,12 +226,14 @@ class Sandbox:
         config = {
             "folder": str(self.scratch / "submission"), "scratch": str(self.scratch),
             "output": str(self.scratch / "output.txt"), "module": self.module, "kind": self.kind,
-            "limits": self.limits.for_worker(), "namespaces": use_namespaces, "hide": hidden_paths(),
+            "limits": self.limits.for_worker(), "namespaces": use_namespaces, "hide": hidden_paths(self.kind),
             "blocked": [] if self.kind == "keras" else BLOCKED,
         }
         command = [sys.executable, "-I", str(WORKER), json.dumps(config)]
         if use_namespaces:
             command = _unshare_prefix() + command
+        self.cap = ProcessCap(self.limits.processes)
+        command = self.cap.wrap(command)
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self.scratch, env=self._environment(), start_new_session=True)
@@ -182,6 +242,7 @@ class Sandbox:
         if ready.status != "ready":
             raise RuntimeError(f"the sandbox worker did not start: {ready.error or ready.status}")
         self.isolation = {k: ready.info.get(k) for k in ("network_isolated", "hidden", "read_only")}
+        self.isolation["process_cap"] = self.cap.path is not None
 
     def _environment(self) -> dict:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.scratch / "tmp"),
@@ -237,6 +298,7 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
+        self.cap.remove()
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()

@@ -89,6 +89,8 @@ def encode(value: Any, blobs: list[bytes]) -> Any:
         return [encode(v, blobs) for v in value]
     if type(value) is dict and all(isinstance(k, str) for k in value):
         return {"$dict": {k: encode(v, blobs) for k, v in value.items()}}
+    if isinstance(value, Unsupported):
+        return {"$unsupported": value.type_name}
     if isinstance(value, TestFunction):
         return {"$testfn": value.kind, "weights": _add_blob(value.weights, blobs)}
     return {"$unsupported": type(value).__qualname__}

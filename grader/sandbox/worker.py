@@ -96,8 +96,10 @@ def _mount_setattr(libc, path: str, flags: int, set_: int = 0, clear: int = 0) -
 
 def network_isolated() -> bool:
     """True when the only interface is loopback (a fresh network namespace)."""
+    import socket
+
     try:
-        return set(os.listdir("/sys/class/net")) <= {"lo"}
+        return {name for _, name in socket.if_nameindex()} <= {"lo"}
     except OSError:
         return False
 
@@ -148,7 +150,10 @@ class Worker:
                 return
             try:
                 reply, values = self.handle(request)
-                wire.send(channel_out, reply, values)
+                try:
+                    wire.send(channel_out, reply, values)
+                except wire.WireError as exc:  # e.g. an object array: encoding fails before any byte is sent
+                    wire.send(channel_out, reply, {"value": wire.Unsupported(str(exc))})
             except BaseException as exc:  # noqa: BLE001  (the grader must get an answer, whatever broke)
                 wire.send(channel_out, {"status": "crashed", "error": f"worker: {describe(exc)}"})
 
@@ -220,14 +225,15 @@ def main() -> None:
     config = json.loads(sys.argv[1])
     channel_in = os.fdopen(os.dup(0), "rb")
     channel_out = os.fdopen(os.dup(1), "wb")
+    worker = Worker(config)  # loads what it needs from the grader before the grader is hidden
+    # Before any file is open for writing: a mount with writers cannot be made read-only.
+    locked = lock_filesystem(config["hide"], config["scratch"]) if config.get("namespaces") else {}
     # Student prints go to a capped file in the scratch folder, never to the channel.
     output = os.open(config["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(output, 1)
     os.dup2(output, 2)
-    worker = Worker(config)  # loads what it needs from the grader before the grader is hidden
-    locked = lock_filesystem(config["hide"], config["scratch"]) if config.get("namespaces") else {}
     apply_limits(config["limits"])
     sys.meta_path.insert(0, ImportBlocker(config["blocked"]))
     for name in list(sys.modules):

@@ -1,0 +1,136 @@
+"""Checks for cnn_forward(x, weights): the course model's forward pass, in NumPy.
+
+Property checks use random weights shaped as model.get_weights() returns them (float32) and
+random images in [0, 1]; the Keras check uses the grader's own trained course model (see
+grader/course_model.py: trained once, cached out of the sandbox's sight) and compares with
+Keras' model.predict on MNIST test images. Nothing here imports TensorFlow: a cached reference
+model is read from disk, and only an uncached one is trained (in grader.course_model).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, strategies as st
+
+import reference as ref
+from grader.checking import CheckFailed, Score, as_array, expect_close
+from grader.course_model import WEIGHT_SHAPES, reference_model
+from grader.mnist import scaled
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+KERAS = tomllib.loads(Path(__file__).with_name("spec.toml").read_text())["keras"]
+# Standard deviations of the random weights: the logits come out with a spread of a few units,
+# so that every part of the model shows in the probabilities (neither uniform nor one-hot).
+SCALES = (0.5, 0.1, 2.0 / np.sqrt(6272), 0.1, 2.0 / np.sqrt(100), 0.5)
+
+
+def random_weights(seed: int, output_scale: float = 1.0) -> list[np.ndarray]:
+    """Weights as model.get_weights() gives them: float32, the course model's shapes."""
+    rng = np.random.default_rng(seed)
+    weights = [(rng.standard_normal(shape) * scale).astype(np.float32) for shape, scale in zip(WEIGHT_SHAPES, SCALES)]
+    weights[4] = weights[4] * np.float32(output_scale)
+    weights[5] = weights[5] * np.float32(output_scale)
+    return weights
+
+
+def random_images(seed: int, n: int) -> np.ndarray:
+    """n images (n, 28, 28, 1), float32 in [0, 1], mostly dark like digits."""
+    rng = np.random.default_rng(seed + 1)
+    images = rng.random((n, 28, 28, 1)) * (rng.random((n, 28, 28, 1)) < 0.3)
+    return images.astype(np.float32)
+
+
+def _forward(student, x, weights, what):
+    return as_array(student.cnn_forward(x, weights), what, (x.shape[0], 10))
+
+
+@given(seed=st.integers(0, 2**32 - 2), n=st.integers(1, 3))
+def test_output_shape(student, seed, n):
+    _forward(student, random_images(seed, n), random_weights(seed), f"cnn_forward of {n} image(s)")
+
+
+@given(seed=st.integers(0, 2**32 - 2), n=st.integers(1, 3))
+def test_probabilities(student, seed, n):
+    p = _forward(student, random_images(seed, n), random_weights(seed), f"cnn_forward of {n} image(s)")
+    if not np.all(np.isfinite(p)):
+        raise CheckFailed("the probabilities contain NaN or infinite values")
+    if np.any(p < -1e-6) or np.any(p > 1 + 1e-6):
+        raise CheckFailed(f"the probabilities must lie in [0, 1]; got values from {p.min():.6g} to {p.max():.6g} "
+                          "(is the softmax applied?)")
+    sums = p.sum(axis=1)
+    if np.any(np.abs(sums - 1) > 1e-5):
+        raise CheckFailed(f"each row must sum to 1 (softmax over the 10 classes, axis=-1); the rows sum to "
+                          f"{np.array2string(sums, precision=6)}")
+
+
+@given(seed=st.integers(0, 2**32 - 2), n=st.integers(1, 3))
+def test_matches_reference(student, seed, n):
+    x, weights = random_images(seed, n), random_weights(seed)
+    expect_close(student.cnn_forward(x, weights), ref.cnn_forward(x, weights), "the probabilities")
+
+
+@given(seed=st.integers(0, 2**32 - 2))
+def test_batch_independent(student, seed):
+    x, weights = random_images(seed, 3), random_weights(seed)
+    together = _forward(student, x, weights, "cnn_forward of 3 images")
+    for i in range(3):
+        expect_close(_forward(student, x[i:i + 1], weights, f"cnn_forward of image {i} alone")[0], together[i],
+                     f"the probabilities of image {i} alone compared with the same image in a batch of 3")
+
+
+@given(seed=st.integers(0, 2**32 - 2), n=st.integers(1, 3))
+def test_large_logits(student, seed, n):
+    # Output weights 1000 times larger: logits in the thousands, far past exp's overflow.
+    p = _forward(student, random_images(seed, n), random_weights(seed, output_scale=1000.0),
+                 "cnn_forward with large logits")
+    if not np.all(np.isfinite(p)):
+        raise CheckFailed("with large logits (in the thousands) the probabilities contain NaN or infinite values: "
+                          "np.exp overflows; subtract each row's maximum logit before exp (softmax is unchanged)")
+    if np.any(np.abs(p.sum(axis=1) - 1) > 1e-5):
+        raise CheckFailed("with large logits the rows no longer sum to 1")
+
+
+def test_matches_keras(student, mnist):
+    model = reference_model(mnist)
+    images, _ = mnist.test
+    count, batch = int(KERAS["images"]), int(KERAS["batch"])
+    tolerance, agreement = float(KERAS["tolerance"]), float(KERAS["agreement"])
+    indices = np.arange(0, len(images), len(images) // count)[:count]
+    weights = list(model.weights)
+    allowed = int(np.floor(count * (1 - agreement) + 1e-9))  # class disagreements allowed
+    disagree: list[int] = []
+    worst = (0.0, -1)  # (largest |difference|, test image index)
+    for start in range(0, count, batch):
+        chunk = indices[start:start + batch]
+        got = _forward(student, scaled(images[chunk]), weights,
+                       f"cnn_forward of MNIST test images {chunk[0]}..{chunk[-1]} (every {indices[1] - indices[0]}th)")
+        keras = model.probabilities[chunk].astype(np.float64)
+        if not np.all(np.isfinite(got)):
+            raise CheckFailed("the probabilities contain NaN or infinite values on MNIST test images")
+        difference = np.abs(got - keras).max(axis=1)
+        if difference.max() > worst[0]:
+            worst = (float(difference.max()), int(chunk[difference.argmax()]))
+        disagree.extend(int(i) for i in chunk[got.argmax(axis=1) != keras.argmax(axis=1)])
+        if len(disagree) > allowed:
+            i = disagree[0]
+            row = int(np.flatnonzero(chunk == i)[0]) if i in chunk else None
+            shown = (f": got {np.array2string(got[row], precision=4)}, Keras gives "
+                     f"{np.array2string(keras[row], precision=4)}") if row is not None else ""
+            raise CheckFailed(
+                f"with the weights of a trained course model, your predicted class differs from Keras' on "
+                f"{len(disagree)} of the first {start + len(chunk)} test images checked (at most {allowed} of "
+                f"{count} may differ); e.g. test image #{i} (x_test[{i}] / 255){shown}")
+    details = {"images": count, "class_agreement": 1 - len(disagree) / count, "disagreements": disagree,
+               "largest_difference": worst[0], "tolerance": tolerance}
+    agreed = f"the same class as Keras on {count - len(disagree)} of {count} MNIST test images"
+    if worst[0] > tolerance:
+        return Score(0.5, f"{agreed}, but the probabilities differ from Keras' predict by up to {worst[0]:.3g} "
+                          f"(on test image #{worst[1]}), more than the tolerance {tolerance:g}: half the points",
+                     details)
+    return Score(1.0, f"{agreed}; probabilities within {worst[0]:.2g} of Keras' predict", details)

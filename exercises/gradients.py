@@ -1,0 +1,397 @@
+"""Shared by the gradient exercises (conv2d_backward, relu_backward, pool_backward): the cases,
+the comparison of conv2d_backward's three gradients, the gradient check by finite differences,
+and the tie-aware check of max pooling's backward pass.
+
+A case keeps only the keyword arguments that differ from the contract's defaults (EXERCISES.md:
+the grader passes an optional argument only when a check needs it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from hypothesis import assume, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import reference as ref
+from grader.checking import CheckFailed, as_array, expect_close
+from grader.strategies import arrays
+from reference.padding import output_sizes, resolve_padding, to_tuple
+from reference.pooling import pool_windows
+
+CONV_PADDINGS = ("valid", "same", "zero", "int", "per_axis", "pairs", "flat")
+
+
+# Strategies are built once and reused: building (and validating) a new one for every draw costs
+# more than the draw itself, and the whole NumPy set must grade in a few seconds.
+@lru_cache(maxsize=None)
+def ints(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+@lru_cache(maxsize=None)
+def one_of(options: tuple) -> st.SearchStrategy:
+    return st.sampled_from(options)
+
+
+@lru_cache(maxsize=None)
+def _distinct_pairs(low: int, high: int) -> st.SearchStrategy:
+    return st.lists(ints(low, high), min_size=2, max_size=2, unique=True)
+
+
+@lru_cache(maxsize=4096)
+def grid(shape: tuple[int, ...], integer: bool = False) -> st.SearchStrategy:
+    """grader.strategies.arrays, cached per shape."""
+    return arrays(shape, integer)
+
+
+@lru_cache(maxsize=4096)
+def int_grid(shape: tuple[int, ...], low: int, high: int) -> st.SearchStrategy:
+    return hnp.arrays(np.int64, shape, elements=ints(low, high))
+
+
+@lru_cache(maxsize=None)
+def _permutation(size: int) -> st.SearchStrategy:
+    return st.permutations(range(size))
+
+
+BOOLEANS = st.booleans()
+AMOUNTS = ints(0, 2)
+
+
+def describe(kwargs: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+
+
+def call_text(function: str, names: str, kwargs: dict) -> str:
+    extra = describe(kwargs)
+    return f"{function}({names}{', ' + extra if extra else ''})"
+
+
+# ---------------------------------------------------------------------------------- conv2d
+
+@dataclass
+class ConvCase:
+    x: np.ndarray
+    kernel: np.ndarray
+    dout: np.ndarray
+    kwargs: dict = field(default_factory=dict)  # stride, padding, dilation when not the default
+
+    @property
+    def batched(self) -> bool:
+        return self.x.ndim == 4
+
+    def expected(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return ref.conv2d_backward(self.dout, self.x, self.kernel, **self.kwargs)
+
+    def forward(self, x=None, kernel=None, **extra) -> np.ndarray:
+        return ref.conv2d(self.x if x is None else x, self.kernel if kernel is None else kernel,
+                          **{**self.kwargs, **extra})
+
+    def text(self) -> str:
+        return call_text("conv2d_backward", "dout, x, kernel", self.kwargs)
+
+
+def _pair_of(draw, low: int, high: int, distinct: bool) -> tuple[int, int]:
+    if distinct:
+        return tuple(draw(_distinct_pairs(low, high)))
+    return draw(ints(low, high)), draw(ints(low, high))
+
+
+def _conv_padding(draw, kind: str):
+    """(the padding argument, its (before, after) pairs; zeros for 'valid' and 'same')."""
+    none = ((0, 0), (0, 0))
+    if kind in ("valid", "same"):
+        return kind, none
+    if kind == "zero":
+        value = draw(one_of((0, (0, 0), ((0, 0), (0, 0)), (0, 0, 0, 0))))
+        return value, none
+    if kind == "int":
+        p = draw(ints(1, 2))
+        return p, ((p, p), (p, p))
+    if kind == "per_axis":
+        ph, pw = _pair_of(draw, 0, 2, True)
+        return (ph, pw), ((ph, ph), (pw, pw))
+    t, b, l, r = (draw(AMOUNTS) for _ in range(4))
+    if t == b and l == r:  # at least one axis asymmetric, where a mix-up shows
+        b = (t + draw(ints(1, 2))) % 3
+    if kind == "pairs":
+        return ((t, b), (l, r)), ((t, b), (l, r))
+    # The flat form, with a zero on some side half of the time: x[t:-b] breaks on b = 0.
+    return (t, b, l, r), ((t, b), (l, r))
+
+
+def _step(draw, mode: str, high: int) -> tuple[tuple[int, int], Any]:
+    """(per-axis values, the argument) for a stride or dilation mode: 'one', 'int' or 'tuple'."""
+    if mode == "one":
+        return (1, 1), None
+    if mode == "int":
+        s = draw(ints(2, high))
+        return (s, s), s
+    values = _pair_of(draw, 1, high, True)
+    return values, values
+
+
+@st.composite
+def conv_case(draw, padding=CONV_PADDINGS, stride=("one",), dilation=("one",), batched=None,
+              min_batch=1, square=None, max_side=5, max_tap=3):
+    """A generated conv2d_backward call.
+
+    padding: the padding kinds to draw from ('valid', 'same', 'zero': 0 in any explicit form,
+    'int', 'per_axis', 'pairs', 'flat'); stride/dilation: modes 'one' (not passed), 'int' (> 1),
+    'tuple' (two different values); a stride > 1 turns the dilation to 1 (never asked together).
+    square=False: H != W and KH != KW.
+    """
+    padding_kind = draw(one_of(tuple(padding)))
+    strides, stride_arg = _step(draw, draw(one_of(tuple(stride))), 3)
+    dilation_mode = "one" if max(strides) > 1 else draw(one_of(tuple(dilation)))
+    dilations, dilation_arg = _step(draw, dilation_mode, 2)
+    padding_arg, pads = _conv_padding(draw, padding_kind)
+    kh, kw = _pair_of(draw, 1, max_tap, square is False)
+    sizes = []
+    for k, d, (before, after) in zip((kh, kw), dilations, pads):
+        span = (k - 1) * d + 1
+        low = 1 if padding_kind == "same" else max(1, span - before - after)
+        size = draw(ints(low, max(max_side, low + 1)))
+        if square is False and sizes and size == sizes[0]:
+            size += 1
+        sizes.append(size)
+    c, k = draw(ints(1, 2)), draw(ints(1, 2))
+    is_batched = draw(BOOLEANS) if batched is None else batched
+    shape = (*sizes, c)
+    if is_batched:
+        shape = (draw(ints(min_batch, 3)), *shape)
+    is_int = draw(BOOLEANS)  # one draw for both (arrays(integer=None) costs a flatmap each)
+    x = draw(grid(shape, is_int))
+    kernel = draw(grid((kh, kw, c, k), is_int))
+    kwargs: dict[str, Any] = {}
+    if stride_arg is not None:
+        kwargs["stride"] = stride_arg
+    if padding_kind != "valid":
+        kwargs["padding"] = padding_arg
+    if dilation_arg is not None:
+        kwargs["dilation"] = dilation_arg
+    out_shape = ref.conv2d(x, kernel, **kwargs).shape
+    dout = draw(grid(out_shape))
+    return ConvCase(x, kernel, dout, kwargs)
+
+
+def expect_triple(value: Any) -> None:
+    """conv2d_backward's result is a tuple (or list) of three items, or CheckFailed."""
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
+        kind = f"a {len(value)}-item {type(value).__name__}" if isinstance(value, (tuple, list)) \
+            else f"a {type(value).__name__}"
+        raise CheckFailed(f"conv2d_backward returned {kind}; it must return the tuple "
+                          "(dx, dkernel, dbias)", got=value)
+
+
+def conv_grads(value: Any, case: ConvCase) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The student's (dx, dkernel, dbias) as float64 arrays of the right shapes, or CheckFailed."""
+    expect_triple(value)
+    k = case.kernel.shape[-1]
+    return (as_array(value[0], "dx", case.x.shape), as_array(value[1], "dkernel", case.kernel.shape),
+            as_array(value[2], "dbias", (k,)))
+
+
+def expect_conv_grads(value: Any, case: ConvCase, note: str = "") -> None:
+    """dx, dkernel and dbias each equal the reference's (shape first)."""
+    expect_triple(value)
+    dx, dk, db = case.expected()
+    suffix = f" ({note})" if note else ""
+    expect_close(value[0], dx, f"dx{suffix}")
+    expect_close(value[1], dk, f"dkernel{suffix}")
+    expect_close(value[2], db, f"dbias{suffix}")
+
+
+# ----------------------------------------------------------------------- gradient checks
+
+def expect_directional(gradient: np.ndarray, direction: np.ndarray, plus: Any, minus: Any, dout: np.ndarray,
+                       h: float, names: tuple[str, str, str]) -> None:
+    """The gradient check: (<dout, f(p + h*v)> - <dout, f(p - h*v)>) / 2h == <gradient, v>.
+
+    names = (the gradient, the parameter p, the forward call with p as the placeholder), e.g.
+    ("dx", "x", "conv2d(x, kernel)"). plus and minus are f(p + h*v) and f(p - h*v).
+    """
+    grad_name, param, forward = names
+    plus = as_array(plus, forward.replace(param, f"{param} + h*v", 1), dout.shape)
+    minus = as_array(minus, forward.replace(param, f"{param} - h*v", 1), dout.shape)
+    numeric = (float(np.sum(dout * plus)) - float(np.sum(dout * minus))) / (2 * h)
+    analytic = float(np.sum(gradient * direction))
+    scale = max(1.0, float(np.sum(np.abs(dout * plus)) + np.sum(np.abs(dout * minus))) / (2 * h),
+                float(np.sum(np.abs(gradient * direction))))
+    if not abs(numeric - analytic) <= 1e-5 * scale:
+        raise CheckFailed(
+            f"gradient check of {grad_name}: along a direction v, the finite difference "
+            f"(<dout, {forward.replace(param, f'{param} + h*v', 1)}> - "
+            f"<dout, {forward.replace(param, f'{param} - h*v', 1)}>) / (2*h) with h = {h:g} is "
+            f"{numeric:.6g}, but <{grad_name}, v> is {analytic:.6g}: {grad_name} is not the "
+            f"gradient of this forward pass", expected=numeric, got=analytic)
+
+
+@lru_cache(maxsize=4096)
+def directions(shape: tuple[int, ...]) -> st.SearchStrategy:
+    """A direction with entries -1, 0 or 1: with h = 0.25 it moves no value by more than 0.25."""
+    return int_grid(tuple(shape), -1, 1).map(lambda a: a.astype(np.float64))
+
+
+# ---------------------------------------------------------------------------------- pooling
+
+@dataclass
+class PoolCase:
+    x: np.ndarray
+    dout: np.ndarray
+    kwargs: dict = field(default_factory=dict)  # pool_size, strides, padding when not the default
+
+    def expected(self, kind: str) -> np.ndarray:
+        return getattr(ref, f"{kind}_pool2d_backward")(self.dout, self.x, **self.kwargs)
+
+    def text(self, kind: str) -> str:
+        return call_text(f"{kind}_pool2d_backward", "dout, x", self.kwargs)
+
+    def geometry(self):
+        """(batched x (N, H, W, C), pool, strides, pads, (H2, W2))."""
+        xb = self.x if self.x.ndim == 4 else self.x[np.newaxis]
+        pool = to_tuple(self.kwargs.get("pool_size", 2), 2)
+        strides = pool if self.kwargs.get("strides") is None else to_tuple(self.kwargs["strides"], 2)
+        pads = resolve_padding(self.kwargs.get("padding", "valid"), xb.shape[1:3], pool, strides, (1, 1))
+        return xb, pool, strides, pads, output_sizes(xb.shape[1:3], pads, pool, strides, (1, 1))
+
+
+def _form(a: int, b: int, draw) -> Any:
+    """An int when both axes agree (sometimes written as a pair anyway), else a pair."""
+    return a if a == b and draw(BOOLEANS) else (a, b)
+
+
+def _same_total(n: int, k: int, s: int) -> int:
+    return max((-(-n // s) - 1) * s + k - n, 0)
+
+
+@st.composite
+def pool_case(draw, values="any", strides="any", padding="valid", square=None, batched=None, min_batch=1,
+              pool=(1, 3), max_side=5, dout="any", channels=(1, 2)):
+    """A generated pooling backward call.
+
+    values: 'any' (integers or floats), 'distinct' (no two cells equal, at least 1 apart: no ties,
+      and a move of 0.25 changes no window's maximum), 'ties' (0, 1 or 2: many tied maxima).
+    strides: 'default' (not passed), 'any' (default, int or pair), 'overlap' (smaller than the pool
+      on some axis), 'per_axis' (a pair of two different values).
+    padding: 'valid', 'same' (with a padded border) or 'any'. square=False: H != W and PH != PW.
+    dout: 'any', or 'powers': window number w (row-major) of every map gets 2**w, so that the
+      windows that fed each cell of dx can be read back from its value (see expect_max_routing).
+    """
+    mode = draw(one_of(("valid", "same"))) if padding == "any" else padding
+    low, high = pool
+    if strides == "overlap":
+        low = max(low, 2)
+    ph, pw = _pair_of(draw, low, high, square is False)
+    if strides == "default":
+        sh = sw = None
+    elif strides == "overlap":
+        axis = draw(ints(0, 1))  # this axis surely overlaps, the other may
+        sh = draw(ints(1, ph - 1 if axis == 0 else ph))
+        sw = draw(ints(1, pw - 1 if axis == 1 else pw))
+    elif strides == "per_axis":
+        sh, sw = _pair_of(draw, 1, 3, True)
+    else:
+        kind = draw(one_of(("default", "int", "pair")))
+        sh = sw = None
+        if kind == "int":
+            sh = sw = draw(ints(1, 3))
+        elif kind == "pair":
+            sh, sw = draw(ints(1, 3)), draw(ints(1, 3))
+    min_h, min_w = (1, 1) if mode == "same" else (ph, pw)
+    h = draw(ints(min_h, max(max_side, min_h)))
+    w = draw(ints(min_w, max(max_side, min_w)))
+    if square is False and w == h:
+        w += 1
+    if mode == "same":
+        eff_sh, eff_sw = sh or ph, sw or pw
+        if not (_same_total(h, ph, eff_sh) or _same_total(w, pw, eff_sw)):
+            # a padded border on some axis, where the 'same' traps are
+            w += next((e for e in range(1, eff_sw + 1) if _same_total(w + e, pw, eff_sw)), 0)
+    c = draw(ints(*channels))
+    is_batched = draw(BOOLEANS) if batched is None else batched
+    shape = (draw(ints(min_batch, 3)), h, w, c) if is_batched else (h, w, c)
+    size = int(np.prod(shape))
+    if values == "distinct":
+        order = np.array(draw(_permutation(size)), dtype=np.float64).reshape(shape)
+        x = (order - size // 2) * draw(one_of((1.0, 1.5, 2.0)))
+    elif values == "ties":
+        x = draw(int_grid(shape, 0, 2)).astype(np.float64)
+    else:
+        x = draw(grid(shape, draw(BOOLEANS)))
+    kwargs: dict[str, Any] = {}
+    if (ph, pw) != (2, 2):
+        kwargs["pool_size"] = _form(ph, pw, draw)
+    if sh is not None:
+        kwargs["strides"] = _form(sh, sw, draw)
+    if mode != "valid":
+        kwargs["padding"] = mode
+    out_shape = ref.max_pool2d(x, **kwargs).shape
+    if dout == "powers":
+        h2, w2 = out_shape[-3:-1]
+        assume(h2 * w2 <= 20)
+        dout_array = np.broadcast_to(2.0 ** np.arange(h2 * w2).reshape(h2, w2, 1), out_shape).copy()
+    else:
+        dout_array = draw(grid(out_shape))
+    return PoolCase(x, dout_array, kwargs)
+
+
+def expect_max_routing(value: Any, case: PoolCase) -> None:
+    """max_pool2d_backward with ties: every window sends its whole gradient to ONE of its maxima.
+
+    dout must be 'powers' (2**w for window w of each map): a correct dx cell holds the sum of the
+    powers of the windows that chose it, so its bits tell which windows they were. Any tied cell
+    is accepted; a gradient sent to several cells, to none, split, or to a cell that is not a
+    maximum of the window is not.
+    """
+    xb, (ph, pw), (sh, sw), pads, (h2, w2) = case.geometry()
+    dx = as_array(value, "dx", case.x.shape)
+    dxb = dx if case.x.ndim == 4 else dx[np.newaxis]
+    windows = pool_windows(xb, (ph, pw), (sh, sw), pads, -np.inf)     # (N, H2, W2, C, PH, PW)
+    top = windows.max(axis=(4, 5))
+    (pt, _), (pl, _) = pads
+    count = h2 * w2
+    n_images, height, width, channels = xb.shape
+    for n in range(n_images):
+        for c in range(channels):
+            where = f"channel {c}" + (f" of image {n}" if case.x.ndim == 4 else "")
+            received: dict[int, list[tuple[int, int]]] = {w: [] for w in range(count)}
+            for r in range(height):
+                for q in range(width):
+                    cell = float(dxb[n, r, q, c])
+                    whole = round(cell)
+                    index = (n, r, q, c) if case.x.ndim == 4 else (r, q, c)
+                    if abs(cell - whole) > 1e-6 * max(1.0, abs(cell)) or whole < 0 or whole >= 2 ** count:
+                        raise CheckFailed(
+                            f"dx{list(index)} = {cell:.6g} is not a sum of whole window gradients "
+                            f"(dout holds 1, 2, 4, ... in its windows, so it should be): each window "
+                            f"must send all of its gradient to one cell, never a share of it",
+                            got=value)
+                    for w in range(count):
+                        if whole >> w & 1:
+                            received[w].append((r, q))
+            for w, cells in received.items():
+                i, j = divmod(w, w2)
+                label = f"window ({i}, {j}) of {where} (dout = {2 ** w})"
+                if not cells:
+                    raise CheckFailed(f"the gradient of {label} reached no cell of dx: was it "
+                                      "overwritten (= instead of +=) by an overlapping window?", got=value)
+                if len(cells) > 1:
+                    raise CheckFailed(f"the gradient of {label} went to {len(cells)} cells {cells}: "
+                                      "with tied maxima it must go to ONE of them, whole", got=value)
+                r, q = cells[0]
+                a, b = r + pt - i * sh, q + pl - j * sw
+                if not (0 <= a < ph and 0 <= b < pw):
+                    raise CheckFailed(f"the gradient of {label} went to cell ({r}, {q}), which is not "
+                                      "in that window", got=value)
+                if windows[n, i, j, c, a, b] != top[n, i, j, c]:
+                    raise CheckFailed(f"the gradient of {label} went to cell ({r}, {q}) holding "
+                                      f"{windows[n, i, j, c, a, b]:g}, but the window's maximum is "
+                                      f"{top[n, i, j, c]:g}", got=value)
+
+
+__all__ = ["ConvCase", "PoolCase", "conv_case", "pool_case", "conv_grads", "expect_triple", "expect_conv_grads",
+           "expect_directional", "directions", "expect_max_routing", "describe", "call_text"]

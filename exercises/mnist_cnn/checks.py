@@ -1,0 +1,136 @@
+"""Checks for mnist_cnn: the student's model.keras, graded by its architecture and its accuracy.
+
+The model file is loaded ONLY inside the sandboxed keras worker (grader/sandbox/keras_model.py),
+which answers with plain data: the architecture as layer names, shapes and counts, and the
+predicted probabilities as an array. The labels never leave this process: the worker sees test
+images only. Nothing here imports TensorFlow.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from grader.checking import CheckFailed, Score
+from grader.mnist import scaled
+from grader.student import StudentFault
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SPEC = tomllib.loads(Path(__file__).with_name("spec.toml").read_text())
+ARCHITECTURE = SPEC["architecture"]
+ACCURACY = SPEC["accuracy"]
+CONV = ("Conv2D",)
+POOLING = ("MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D")
+# Statuses of the worker's answer that end a check at once, as the check result's status.
+FAULTS = {"missing": "missing", "raised": "error", "timeout": "timeout", "memory": "memory", "crashed": "error"}
+
+
+def _ask(sandbox, request: dict, values: dict | None = None):
+    outcome = sandbox.model(request, values)
+    if outcome.status == "ok":
+        return outcome
+    if outcome.status in ("timeout", "crashed", "memory"):
+        reason = {"timeout": f"loading the model or predicting took too long ({outcome.error})",
+                  "memory": "loading the model or predicting ran out of memory",
+                  "crashed": f"loading the model crashed the sandbox ({outcome.error})"}[outcome.status]
+    else:
+        reason = outcome.error or "the model could not be used"
+    raise StudentFault(FAULTS.get(outcome.status, "error"), reason)
+
+
+def _shape(shape) -> str:
+    return "?" if shape is None else str(tuple(shape))
+
+
+def test_architecture(student, sandbox):
+    info = _ask(sandbox, {"action": "describe"}).info
+    layers = info.get("layers", [])
+    classes = [layer["class"] for layer in layers]
+    problems = []
+    expected_input = list(ARCHITECTURE["input_shape"])
+    if info.get("inputs") != 1:
+        problems.append(f"the model has {info.get('inputs')} inputs; it must have one")
+    elif info.get("input_shape") != expected_input:
+        problems.append(f"its input is {_shape(info.get('input_shape'))} per image; the course model takes "
+                        f"{tuple(expected_input)} (e.g. keras.Input(shape={tuple(expected_input)}))")
+    if info.get("outputs") != 1 or info.get("output_shape") != [ARCHITECTURE["classes"]]:
+        problems.append(f"its output is {_shape(info.get('output_shape'))}; it must be "
+                        f"({ARCHITECTURE['classes']},), one probability per digit")
+    if info.get("output_activation") != "softmax":
+        problems.append(f"its last layer's activation is {info.get('output_activation')!r}, not 'softmax'")
+    convs = sum(c in CONV for c in classes)
+    pools = sum(c in POOLING for c in classes)
+    if not convs:
+        problems.append("it has no Conv2D layer")
+    if not pools:
+        problems.append("it has no pooling layer (MaxPooling2D or AveragePooling2D)")
+    params, budget = int(info.get("params", 0)), int(ARCHITECTURE["max_params"])
+    if params > budget:
+        problems.append(f"it has {params:,} parameters, over the budget of {budget:,}")
+    details = {"layers": layers, "params": params, "input_shape": info.get("input_shape"),
+               "output_shape": info.get("output_shape")}
+    if problems:
+        raise CheckFailed("the model does not have the architecture asked for: " + "; ".join(problems) +
+                          f".\nIts layers: {', '.join(classes) or 'none'}")
+    return Score(1.0, f"input {tuple(expected_input)}, {ARCHITECTURE['classes']} softmax outputs, "
+                      f"{convs} Conv2D and {pools} pooling layer(s), {params:,} parameters "
+                      f"(budget {budget:,})", details)
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
+    """counts[true, predicted]."""
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (labels.astype(np.int64), predicted.astype(np.int64)), 1)
+    return matrix
+
+
+def _matrix_text(matrix: np.ndarray) -> str:
+    width = max(5, len(str(int(matrix.max()))) + 1)
+    head = "true\\pred" + "".join(f"{d:>{width}}" for d in range(matrix.shape[1]))
+    rows = [f"{d:>9}" + "".join(f"{int(v):>{width}}" for v in row) for d, row in enumerate(matrix)]
+    return "\n".join([head, *rows])
+
+
+def test_accuracy(student, sandbox, mnist):
+    images, labels = mnist.test
+    outcome = _ask(sandbox, {"action": "predict"}, {"args": [scaled(images)]})
+    probabilities = outcome.value
+    classes = int(ARCHITECTURE["classes"])
+    if not isinstance(probabilities, np.ndarray) or probabilities.shape != (len(labels), classes):
+        shape = getattr(probabilities, "shape", None)
+        raise CheckFailed(f"the model's predictions have shape {shape}, expected {(len(labels), classes)}: "
+                          "one row of 10 probabilities per test image")
+    probabilities = probabilities.astype(np.float64)
+    if not np.all(np.isfinite(probabilities)):
+        bad = int(np.sum(~np.all(np.isfinite(probabilities), axis=1)))
+        raise CheckFailed(f"the model predicts NaN or infinite values for {bad} of the {len(labels):,} test images")
+    predicted = probabilities.argmax(axis=1)
+    correct = int(np.sum(predicted == labels))
+    accuracy = correct / len(labels)
+    full, zero = float(ACCURACY["full"]), float(ACCURACY["zero"])
+    fraction = float(np.clip((accuracy - zero) / (full - zero), 0.0, 1.0))
+    matrix = confusion_matrix(labels, predicted, classes)
+    p_true = probabilities[np.arange(len(labels)), labels]
+    worst = [int(i) for i in np.argsort(p_true, kind="stable")[: int(ACCURACY["worst_listed"])]]
+    worst_records = [{"index": i, "label": int(labels[i]), "predicted": int(predicted[i]),
+                      "probability_of_label": round(float(p_true[i]), 6),
+                      "probability_of_predicted": round(float(probabilities[i, predicted[i]]), 6)} for i in worst]
+    verdict = ("full marks" if fraction >= 1.0 else "no points" if fraction <= 0.0
+               else f"{fraction:.0%} of the points")
+    message = "\n".join([
+        f"accuracy {accuracy:.4f} on the {len(labels):,} MNIST test images ({correct:,} right): {verdict} "
+        f"(full from {full:g}, none below {zero:g})",
+        "confusion matrix (rows: true digit, columns: predicted digit):",
+        _matrix_text(matrix),
+        "worst-classified test images (index: true digit -> predicted, probability given to the true digit):",
+        "  " + ", ".join(f"#{r['index']}: {r['label']} -> {r['predicted']} ({r['probability_of_label']:.2g})"
+                         for r in worst_records),
+    ])
+    details = {"accuracy": accuracy, "correct": correct, "total": len(labels), "full_from": full, "zero_below": zero,
+               "confusion_matrix": matrix.tolist(), "worst": worst_records}
+    return Score(fraction, message, details)

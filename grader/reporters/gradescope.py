@@ -1,0 +1,78 @@
+"""Gradescope's results.json, as its autograder specification documents it.
+
+One test per check, named "EXERCISE: CHECK", numbered "exercise.check" in course order and tagged
+with the exercise id. A visible check is "visible"; a hidden check is "after_published": students
+see its verdict and message once the instructor publishes grades, never before, and its inputs
+never (the result holds no counterexample for hidden checks). The top-level score is the total;
+what is not a documented field (the maximum, the grader's schema) goes into extra_data.
+
+submit writes one results.json (point Gradescope's run_autograder at
+/autograder/results/results.json). batch writes DIR/<student>/results.json, one per submission,
+the layout Gradescope's harness gives each submission.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from grader.reporters.common import check_text, file_names, notes
+from grader.results import SCHEMA, GradeReport
+
+VISIBILITY = {"visible": "visible", "hidden": "after_published"}
+
+
+def results(report: GradeReport) -> dict:
+    tests = []
+    for e_number, exercise in enumerate(report.exercises, 1):
+        info = notes(exercise.id)
+        for c_number, check in enumerate(exercise.checks, 1):
+            passed = check.status == "passed" and check.score >= check.max_score
+            output = check_text(check, info.hint) if not passed else (check.message or info.descriptions.get(check.name, ""))
+            if check.visibility == "hidden" and not passed:
+                output += "\n\n(A hidden check: its inputs are not shown.)"
+            tests.append({
+                "name": f"{exercise.id}: {check.name}",
+                "number": f"{e_number}.{c_number}",
+                "score": check.score,
+                "max_score": check.max_score,
+                "status": "passed" if passed else "failed",
+                "output": output.strip(),
+                "output_format": "text",
+                "tags": [exercise.id],
+                "visibility": VISIBILITY.get(check.visibility, "after_published"),
+            })
+    lines = [f"{e.id}: {e.score:g}/{e.max_score:g}  {e.title}" for e in report.exercises]
+    lines.append(f"Total: {report.score:g}/{report.max_score:g}")
+    return {
+        "score": report.score,
+        "output": "\n".join(lines),
+        "output_format": "text",
+        "tests": tests,
+        "extra_data": {"schema": SCHEMA, "submission": report.submission, "mode": report.mode,
+                       "max_score": report.max_score},
+    }
+
+
+def dumps(report: GradeReport) -> str:
+    return json.dumps(results(report), indent=2, allow_nan=False) + "\n"
+
+
+class GradescopeReporter:
+    name = "gradescope"
+    help = "Write Gradescope's results.json (hidden checks shown after grades are published)."
+    metavar = "FILE"
+    batch_metavar = "DIR"
+    batch_help = "Write DIR/<student>/results.json for Gradescope, one per submission."
+
+    def write(self, reports: list[GradeReport], destination: Path) -> None:
+        if len(reports) != 1:
+            self.write_batch(reports, destination)
+            return
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(dumps(reports[0]))
+
+    def write_batch(self, reports: list[GradeReport], destination: Path) -> None:
+        for report, name in zip(reports, file_names(reports, "")):
+            folder = destination / name
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "results.json").write_text(dumps(report))

@@ -1,0 +1,489 @@
+"""HTML reports: a page per student, and a class page for the instructor.
+
+Every page stands alone: CSS inline, pictures as inline tables or data-URI PNG images, no CDN,
+no fonts to fetch, no JavaScript needed to read it (the class table's sorting is the only script,
+and the table reads the same without it). It prints (colours kept, a check never split over two
+pages) and reads on a phone (wide grids scroll inside their box, the page itself never does).
+
+submit --html DIR writes DIR/index.html, the student's page. With several submissions (batch),
+DIR/index.html is the class page and DIR/students/<student>.html each student's page.
+"""
+from __future__ import annotations
+
+import base64
+import math
+import re
+import statistics
+import struct
+import zlib
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from grader import __version__
+from grader.reporters.common import file_names, fraction, notes
+from grader.results import CheckResult, GradeReport
+
+TEMPLATES = Path(__file__).with_name("templates")
+MAX_GRIDS = 12  # slices of one array drawn; the rest are counted
+MARKS = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⧗", "memory": "M", "missing": "–"}
+STATUS_WORDS = {"passed": "passed", "failed": "failed", "error": "raised an error", "timeout": "timed out",
+                "memory": "ran out of memory", "missing": "not written"}
+TOLERANCE = 1e-5  # the contract's: |got - expected| <= 1e-5 * max(1, max|expected|)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["points"] = lambda x: f"{x:g}"
+    env.filters["percent"] = lambda x: f"{100 * x:.0f}%"
+    env.globals["version"] = __version__
+    return env
+
+
+# ---------------------------------------------------------------- small Markdown (hints)
+
+def _inline(text: str) -> str:
+    html = str(escape(text))
+    html = re.sub(r"`([^`]+)`", r"<code>\1</code>", html)
+    html = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", html)
+    return re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"<em>\1</em>", html)
+
+
+def markdown(text: str) -> Markup:
+    """The little Markdown a statement's hint uses: paragraphs, lists, code, bold, italics."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = block.splitlines()
+        if all(line.startswith(("    ", "\t")) for line in lines):
+            blocks.append(f"<pre><code>{escape(chr(10).join(line[4:] for line in lines))}</code></pre>")
+        elif all(re.match(r"\s*([-*]|\d+\.)\s", line) or line.startswith("  ") for line in lines):
+            items: list[str] = []
+            for line in lines:
+                if re.match(r"\s*([-*]|\d+\.)\s", line):
+                    items.append(re.sub(r"^\s*([-*]|\d+\.)\s+", "", line))
+                else:
+                    items[-1] += " " + line.strip()
+            blocks.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+        elif lines:
+            blocks.append(f"<p>{_inline(' '.join(line.strip() for line in lines))}</p>")
+    return Markup("".join(blocks))
+
+
+# ---------------------------------------------------------------- arrays as pictures
+
+def _is_record(value: Any) -> bool:
+    return isinstance(value, dict) and "shape" in value and "dtype" in value
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    """A JSON value (an array record or nested lists of numbers) as an object array, else None."""
+    if _is_record(value):
+        if "values" not in value:
+            return None
+        data = value["values"]
+    elif isinstance(value, list) and value and not any(isinstance(v, (dict, str)) for v in value):
+        data = value
+    else:
+        return None
+    try:
+        array = np.array(data, dtype=object)
+    except ValueError:
+        return None
+    if _is_record(value) and list(array.shape) != list(value["shape"]):
+        array = array.reshape(value["shape"]) if array.size == math.prod(value["shape"]) else array
+    if array.dtype == object and any(isinstance(v, (list, dict)) for v in array.flat):
+        return None  # ragged
+    return array
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v)  # 'nan', 'inf', '-inf' as written by the JSON result
+        except ValueError:
+            return None
+    return None
+
+
+def _cell_text(v: Any) -> str:
+    x = _number(v)
+    if x is None:
+        return str(v)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if isinstance(v, bool):
+        return str(v)
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) < 1e6:
+        return str(int(x))
+    return f"{x:.4g}".replace("-", "−")
+
+
+def _colour(x: float | None, scale: float) -> str:
+    """A diverging colour: white at 0, orange for positive, blue for negative (dark text on both)."""
+    if x is None or not math.isfinite(x):
+        return "#d9d9d9"
+    t = min(abs(x) / scale, 1.0) ** 0.75 if scale > 0 else 0.0
+    end = (244, 151, 105) if x > 0 else (116, 173, 209)
+    r, g, b = (round(255 + (e - 255) * t) for e in end)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _scale(*arrays: np.ndarray | None) -> float:
+    finite = [abs(x) for a in arrays if a is not None for v in a.flat
+              if (x := _number(v)) is not None and math.isfinite(x)]
+    return max(finite, default=0.0)
+
+
+def _spatial_axes(name: str, ndim: int) -> tuple[int, int]:
+    """Which two axes form a picture: Keras conventions, channels last."""
+    if ndim <= 2:
+        return (0, 1)
+    if "kernel" in name.lower() or name.lower() in ("w", "weights", "filters"):
+        return (0, 1) if ndim <= 4 else (ndim - 4, ndim - 3)
+    return {3: (0, 1), 4: (1, 2), 5: (2, 3)}.get(ndim, (ndim - 3, ndim - 2))
+
+
+def _slices(name: str, array: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The 2D pictures of an array, each with the index expression that selects it."""
+    if array.ndim == 0:
+        return [(name, array.reshape(1, 1))]
+    if array.ndim == 1:
+        return [(name, array.reshape(1, -1))]
+    if array.ndim == 2:
+        return [(name, array)]
+    a0, a1 = _spatial_axes(name, array.ndim)
+    others = [axis for axis in range(array.ndim) if axis not in (a0, a1)]
+    pictures = []
+    for index in np.ndindex(*(array.shape[axis] for axis in others)):
+        selector: list[Any] = [slice(None)] * array.ndim
+        label = [":"] * array.ndim
+        for axis, i in zip(others, index):
+            selector[axis] = i
+            label[axis] = str(i)
+        picture = array[tuple(selector)]
+        pictures.append((f"{name}[{', '.join(label)}]", picture if a0 < a1 else picture.T))
+    return pictures
+
+
+def _differs(got: Any, expected: Any, tolerance: float) -> bool:
+    g, e = _number(got), _number(expected)
+    if g is None or e is None:
+        return got != expected
+    if math.isnan(e) or math.isnan(g):
+        return math.isnan(e) != math.isnan(g)
+    if math.isinf(e) or math.isinf(g):
+        return g != e
+    return abs(g - e) > tolerance
+
+
+def _grid(label: str, picture: np.ndarray, scale: float, compare: np.ndarray | None, tolerance: float) -> dict:
+    rows = []
+    for i in range(picture.shape[0]):
+        row = []
+        for j in range(picture.shape[1]):
+            v = picture[i, j]
+            diff = compare is not None and _differs(v, compare[i, j], tolerance)
+            row.append({"text": _cell_text(v), "bg": _colour(_number(v), scale), "diff": diff,
+                        "title": repr(v) if not isinstance(v, str) else v})
+        rows.append(row)
+    return {"label": label, "rows": rows, "shape": "×".join(map(str, picture.shape))}
+
+
+def value_panel(name: str, value: Any, scale: float | None = None, compare: Any = None,
+                tolerance: float = 0.0) -> dict:
+    """A value drawn for a person: arrays as coloured number grids (cells that differ from
+    `compare` outlined), anything else as Python text."""
+    array = _as_array(value)
+    if _is_record(value) and array is None:
+        return {"name": name, "kind": "text", "differs": False,
+                "text": f"array of shape {tuple(value['shape'])}, {value['dtype']} (too large to list)"}
+    if array is not None and array.size == 0:
+        return {"name": name, "kind": "text", "text": f"empty array of shape {tuple(array.shape)}",
+                "differs": False}
+    if array is None:
+        if isinstance(value, list) and value and all(_is_record(v) or isinstance(v, list) for v in value):
+            parts = [value_panel(f"{name}[{i}]", v, None, compare[i] if isinstance(compare, list)
+                                 and i < len(compare) else None, tolerance) for i, v in enumerate(value)]
+            return {"name": name, "kind": "parts", "parts": parts}
+        return {"name": name, "kind": "text", "text": _python(value),
+                "differs": compare is not None and value != compare}
+    other = _as_array(compare) if compare is not None else None
+    if other is not None and other.shape != array.shape:
+        other = None
+    pictures = _slices(name, array)
+    partners = dict(_slices(name, other)) if other is not None else {}
+    scale = _scale(array) if scale is None else scale
+    grids = [_grid(label, picture, scale, partners.get(label), tolerance) for label, picture in pictures[:MAX_GRIDS]]
+    shape = tuple(value["shape"]) if _is_record(value) else array.shape
+    return {"name": name, "kind": "grids", "grids": grids, "shape": str(tuple(shape)),
+            "dtype": value.get("dtype", "") if _is_record(value) else "",
+            "more": max(len(pictures) - MAX_GRIDS, 0)}
+
+
+def _python(value: Any) -> str:
+    if isinstance(value, list):
+        inner = ", ".join(_python(v) for v in value)
+        return f"({inner})"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def counterexample_view(example: dict) -> dict:
+    arguments = [value_panel(name, value) for name, value in (example.get("arguments") or {}).items()]
+    expected, got = example.get("expected"), example.get("got")
+    e_array, g_array = _as_array(expected), _as_array(got)
+    scale = _scale(e_array, g_array)
+    tolerance = TOLERANCE * max(1.0, _scale(e_array))
+    note = ""
+    if e_array is not None and g_array is not None and e_array.shape != g_array.shape:
+        note = f"The shapes differ: expected {tuple(e_array.shape)}, yours is {tuple(g_array.shape)}."
+    return {
+        "function": example.get("function", ""),
+        "arguments": arguments,
+        "expected": value_panel("expected", expected, scale) if expected is not None else None,
+        "got": value_panel("yours", got, scale, compare=expected, tolerance=tolerance) if got is not None else None,
+        "raised": got is None and "traceback" in example,
+        "note": note,
+        "reproduce": example.get("reproduce", ""),
+        "traceback": example.get("traceback", ""),
+    }
+
+
+# ---------------------------------------------------------------- details (e.g. mnist_cnn)
+
+def png_data_uri(picture: np.ndarray) -> str:
+    """A grayscale PNG of a 2D array (dark = high values, as ink on paper), as a data URI."""
+    values = np.array([[(_number(v) if _number(v) is not None else 0.0) for v in row] for row in picture], dtype=float)
+    values = np.nan_to_num(values)
+    lo, hi = float(values.min()), float(values.max())
+    scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    pixels = (255 - np.round(scaled * 255)).astype(np.uint8)
+    height, width = pixels.shape
+    raw = b"".join(b"\x00" + pixels[i].tobytes() for i in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+IMAGE_KEYS = ("image", "pixels", "digit", "picture")
+
+
+def _image_of(item: dict) -> np.ndarray | None:
+    for key in IMAGE_KEYS:
+        if key in item:
+            array = _as_array(item[key])
+            if array is not None:
+                array = np.squeeze(array)
+                if array.ndim == 2:
+                    return array
+    return None
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def detail_blocks(details: dict) -> list[dict]:
+    """A check's details, drawn by what they are: numbers, a confusion matrix, images, arrays."""
+    blocks = []
+    for key, value in details.items():
+        label = _label(key)
+        array = _as_array(value)
+        if isinstance(value, bool) or isinstance(value, str):
+            blocks.append({"kind": "scalar", "label": label, "text": str(value)})
+        elif isinstance(value, (int, float)):
+            text = _cell_text(value)
+            if "accuracy" in key.lower() and 0 <= value <= 1:
+                text = f"{100 * value:.2f}%"
+            blocks.append({"kind": "scalar", "label": label, "text": text})
+        elif array is not None and array.ndim == 2 and "confusion" in key.lower():
+            blocks.append({"kind": "confusion", "label": label, "matrix": _confusion(array)})
+        elif array is not None and array.ndim == 2 and any(k in key.lower() for k in IMAGE_KEYS):
+            blocks.append({"kind": "gallery", "label": label,
+                           "images": [{"src": png_data_uri(array), "caption": "", "alt": label}]})
+        elif array is not None:
+            blocks.append({"kind": "panel", "label": label, "panel": value_panel(key, value)})
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value) \
+                and any(_image_of(v) is not None for v in value):
+            blocks.append({"kind": "gallery", "label": label, "images": [_gallery_item(v) for v in value
+                                                                        if _image_of(v) is not None]})
+        elif isinstance(value, dict):
+            blocks.append({"kind": "nested", "label": label, "blocks": detail_blocks(value)})
+        else:
+            blocks.append({"kind": "scalar", "label": label, "text": _python(value)})
+    return blocks
+
+
+def _gallery_item(item: dict) -> dict:
+    words = [f"{_label(k)} {_cell_text(v)}" for k, v in item.items()
+             if k not in IMAGE_KEYS and isinstance(v, (int, float, str)) and not isinstance(v, bool)]
+    caption = ", ".join(words)
+    return {"src": png_data_uri(_image_of(item)), "caption": caption, "alt": caption or "image"}
+
+
+def _confusion(array: np.ndarray) -> dict:
+    numbers = np.array([[_number(v) or 0.0 for v in row] for row in array], dtype=float)
+    top = float(numbers.max()) if numbers.size else 0.0
+    rows = []
+    for i in range(numbers.shape[0]):
+        cells = []
+        for j in range(numbers.shape[1]):
+            x = numbers[i, j]
+            t = (x / top) ** 0.5 if top > 0 else 0.0
+            colour = (120, 190, 140) if i == j else (240, 120, 100)
+            bg = "#" + "".join(f"{round(255 + (c - 255) * t):02x}" for c in colour)
+            cells.append({"text": _cell_text(x), "bg": bg if x else "#ffffff", "diagonal": i == j})
+        rows.append(cells)
+    return {"rows": rows, "labels": list(range(numbers.shape[1]))}
+
+
+# ---------------------------------------------------------------- pages
+
+def _check_view(check: CheckResult, description: str) -> dict:
+    passed = check.status == "passed" and check.score >= check.max_score
+    view = {
+        "name": check.name, "status": check.status if not (check.status == "passed" and not passed) else "failed",
+        "passed": passed, "mark": MARKS.get(check.status, "?"), "word": STATUS_WORDS.get(check.status, check.status),
+        "score": check.score, "max_score": check.max_score, "hidden": check.visibility != "visible",
+        "description": description, "message": check.message, "diagnosis": check.diagnosis,
+        "example": None, "traceback": "", "details": detail_blocks(check.details) if check.details else [],
+    }
+    example = check.counterexample or {}
+    if example.get("arguments") is not None or example.get("function"):
+        view["example"] = counterexample_view(example)
+    elif example.get("traceback"):
+        view["traceback"] = example["traceback"]
+    if not passed and check.status == "passed":
+        view["word"] = "partial credit"
+    return view
+
+
+def student_context(report: GradeReport, class_href: str | None = None) -> dict:
+    exercises = []
+    for exercise in report.exercises:
+        info = notes(exercise.id)
+        checks = [_check_view(c, info.descriptions.get(c.name, "")) for c in exercise.checks]
+        lost = any(not c["passed"] for c in checks)
+        exercises.append({
+            "id": exercise.id, "title": exercise.title, "score": exercise.score, "max_score": exercise.max_score,
+            "fraction": fraction(exercise.score, exercise.max_score), "full": not lost, "checks": checks,
+            "hint": markdown(info.hint) if info.hint and lost else None,
+        })
+    return {"report": report, "fraction": fraction(report.score, report.max_score), "exercises": exercises,
+            "class_href": class_href}
+
+
+def render_student(report: GradeReport, class_href: str | None = None) -> str:
+    return environment().get_template("student.html.j2").render(student_context(report, class_href))
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def class_context(reports: list[GradeReport], hrefs: list[str]) -> dict:
+    fractions = [fraction(r.score, r.max_score) for r in reports]
+    bins = [0] * 10
+    for f in fractions:
+        bins[min(int(f * 10), 9)] += 1
+    tallest = max(bins) or 1
+    histogram = [{"label": f"{10 * i}–{10 * i + 10}%", "count": n, "height": n / tallest} for i, n in enumerate(bins)]
+
+    exercise_ids: list[str] = []
+    titles: dict[str, str] = {}
+    maxima: dict[str, float] = {}
+    rates: dict[tuple[str, str], dict] = {}
+    diagnoses: dict[tuple[str, str], list[str]] = {}
+    for report in reports:
+        for exercise in report.exercises:
+            if exercise.id not in exercise_ids:
+                exercise_ids.append(exercise.id)
+                titles[exercise.id] = exercise.title
+            maxima[exercise.id] = max(maxima.get(exercise.id, 0), exercise.max_score)
+            described = notes(exercise.id).descriptions
+            seen: set[str] = set()
+            for check in exercise.checks:
+                rate = rates.setdefault((exercise.id, check.name), {
+                    "exercise": exercise.id, "check": check.name, "hidden": check.visibility != "visible",
+                    "description": described.get(check.name, ""), "passed": 0, "graded": 0, "points": 0.0,
+                    "max_points": 0.0})
+                rate["graded"] += 1
+                rate["passed"] += check.status == "passed" and check.score >= check.max_score
+                rate["points"] += check.score
+                rate["max_points"] += check.max_score
+                if check.diagnosis and check.diagnosis not in seen:
+                    seen.add(check.diagnosis)
+                    diagnoses.setdefault((exercise.id, check.diagnosis), []).append(report.submission)
+    check_rates = []
+    for rate in rates.values():
+        rate["rate"] = rate["passed"] / rate["graded"] if rate["graded"] else 1.0
+        check_rates.append(rate)
+    frequent = sorted(({"exercise": e, "diagnosis": d, "count": len(s), "students": s}
+                       for (e, d), s in diagnoses.items()), key=lambda d: (-d["count"], d["exercise"]))[:12]
+    students = []
+    for report, href, f in zip(reports, hrefs, fractions):
+        scores = {e.id: e for e in report.exercises}
+        statuses = {c.status for e in report.exercises for c in e.checks}
+        messages = {c.message for e in report.exercises for c in e.checks}
+        note = next(iter(messages)) if statuses == {"missing"} and len(messages) == 1 else ""
+        students.append({"name": report.submission, "href": href, "score": report.score,
+                         "max_score": report.max_score, "fraction": f, "note": note,
+                         "exercises": [scores.get(i) for i in exercise_ids]})
+    return {
+        "reports": reports, "students": students, "histogram": histogram,
+        "exercises": [{"id": i, "title": titles[i], "max_score": maxima[i]} for i in exercise_ids],
+        "check_rates": check_rates, "diagnoses": frequent,
+        "count": len(reports), "full": sum(1 for f in fractions if f >= 1.0),
+        "mean": statistics.fmean(fractions) if fractions else 0.0, "median": _median(fractions),
+    }
+
+
+def render_class(reports: list[GradeReport], hrefs: list[str]) -> str:
+    return environment().get_template("class.html.j2").render(class_context(reports, hrefs))
+
+
+class HtmlReporter:
+    name = "html"
+    help = "Write the student's page, self-contained HTML, to DIR/index.html."
+    metavar = "DIR"
+    batch_help = "Write the class page DIR/index.html and each student's page DIR/students/<student>.html."
+
+    def __init__(self) -> None:
+        # In a batch the pages are rewritten as each student finishes: render each page once.
+        self._rendered: dict[str, GradeReport] = {}
+
+    def write(self, reports: list[GradeReport], destination: Path) -> None:
+        if len(reports) != 1:
+            self.write_batch(reports, destination)
+            return
+        destination.mkdir(parents=True, exist_ok=True)
+        (destination / "index.html").write_text(render_student(reports[0]), encoding="utf-8")
+
+    def write_batch(self, reports: list[GradeReport], destination: Path) -> None:
+        students = destination / "students"
+        students.mkdir(parents=True, exist_ok=True)
+        names = file_names(reports, ".html")
+        for report, name in zip(reports, names):
+            if self._rendered.get(name) is not report:
+                (students / name).write_text(render_student(report, class_href="../index.html"), encoding="utf-8")
+                self._rendered[name] = report
+        (destination / "index.html").write_text(render_class(reports, [f"students/{n}" for n in names]),
+                                                encoding="utf-8")

@@ -1,0 +1,62 @@
+"""JUnit XML, the format CI systems read: one testsuite per exercise, one testcase per check.
+
+A check that did not get all its points is a <failure> whose message is the check's message and
+whose text holds the whole explanation (likely cause, counterexample, reproduction, hint); its
+type is the check's status (failed, error, timeout, memory, missing). With several submissions
+(batch), each submission's exercises are suites named "STUDENT.EXERCISE".
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from grader.reporters.common import check_text, notes, xml_text
+from grader.results import GradeReport
+
+
+def _suite(parent: ET.Element, report: GradeReport, exercise, prefix: str) -> tuple[int, int]:
+    name = f"{prefix}{exercise.id}"
+    failures = sum(1 for c in exercise.checks if c.status != "passed" or c.score < c.max_score)
+    suite = ET.SubElement(parent, "testsuite", name=name, tests=str(len(exercise.checks)),
+                          failures=str(failures), errors="0", skipped="0", time="0")
+    properties = ET.SubElement(suite, "properties")
+    for key, value in (("submission", report.submission), ("title", exercise.title),
+                       ("score", f"{exercise.score:g}"), ("max_score", f"{exercise.max_score:g}")):
+        ET.SubElement(properties, "property", name=key, value=xml_text(str(value)))
+    hint = notes(exercise.id).hint
+    for check in exercise.checks:
+        case = ET.SubElement(suite, "testcase", name=check.name, classname=name, time="0")
+        if check.status == "passed" and check.score >= check.max_score:
+            continue
+        message = check.message.splitlines()[0] if check.message else check.status
+        failure = ET.SubElement(case, "failure", type=check.status,
+                                message=xml_text(f"{message} ({check.score:g}/{check.max_score:g} points)"))
+        failure.text = xml_text(check_text(check, hint))
+    return len(exercise.checks), failures
+
+
+def dumps(reports: list[GradeReport]) -> str:
+    root = ET.Element("testsuites", name="cnngrade")
+    tests = failures = 0
+    for report in reports:
+        prefix = f"{report.submission}." if len(reports) > 1 else ""
+        for exercise in report.exercises:
+            t, f = _suite(root, report, exercise, prefix)
+            tests, failures = tests + t, failures + f
+    root.set("tests", str(tests))
+    root.set("failures", str(failures))
+    root.set("errors", "0")
+    root.set("time", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+class JunitReporter:
+    name = "junit"
+    help = "Write JUnit XML for CI: a testsuite per exercise, a testcase per check."
+    metavar = "FILE"
+    batch_help = "Write JUnit XML for CI: a testsuite per student and exercise, a testcase per check."
+
+    def write(self, reports: list[GradeReport], destination: Path) -> None:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(dumps(reports), encoding="utf-8")
