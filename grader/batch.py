@@ -9,6 +9,7 @@ the batch goes on. Results are handed to `on_result` as each student finishes.
 from __future__ import annotations
 
 import multiprocessing
+import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +29,7 @@ class Outcome:
 
     report: GradeReport
     faults: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # wall-clock time of the grading
 
 
 def student_folders(class_dir: Path) -> list[Path]:
@@ -67,13 +69,14 @@ def grade_one(folder: str, exercise_ids: tuple[str, ...], examples: int | None, 
         return Outcome(zero_report(path, exercises, "no cnn.py in this folder: nothing to grade"))
     if mnist is None or isinstance(mnist, (str, Path)):
         mnist = _shared_mnist(None if mnist is None else str(mnist))
+    start = time.monotonic()
     try:
         report = grade_submission(path, exercises, mode="submit", examples=examples, mnist=mnist)
     except Exception as exc:  # noqa: BLE001  (a grader bug must cost one row, not the batch)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return Outcome(zero_report(path, exercises, f"grading failed (a fault of the grader): {detail}"),
-                       [f"{path.name}: {detail}"])
-    return Outcome(report, list(report.grader_faults))
+                       [f"{path.name}: {detail}"], time.monotonic() - start)
+    return Outcome(report, list(report.grader_faults), time.monotonic() - start)
 
 
 def _crashed(folder: Path, exercise_ids: tuple[str, ...], why: str) -> Outcome:
@@ -112,7 +115,8 @@ def grade_class(folders: list[Path], exercise_ids: tuple[str, ...], examples: in
         return
     mnist_dir = _mnist_folder(mnist)
     broken: list[Path] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context())
+    try:
         pending: dict[Future, Path] = {pool.submit(grade_one, str(f), exercise_ids, examples, mnist_dir): f
                                         for f in folders}
         while pending:
@@ -127,6 +131,11 @@ def grade_class(folders: list[Path], exercise_ids: tuple[str, ...], examples: in
                 except Exception as exc:  # noqa: BLE001
                     outcome = _crashed(folder, exercise_ids, f"{type(exc).__name__}: {exc}")
                 on_result(folder, outcome)
+    except BaseException:
+        # Interrupted, or a report could not be written: grade no one else.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     # A pool process died (killed, out of memory): every student it left unfinished is graded
     # again, each alone, so only the one that kills its process again loses the row.
     for folder in broken:

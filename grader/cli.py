@@ -239,8 +239,9 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
         checks = [c for e in report.exercises for c in e.checks]
         if checks and all(c.status == "missing" for c in checks) and len({c.message for c in checks}) == 1:
             note = f"  ({checks[0].message})"
+        took = f" in {outcome.seconds:.0f} s" if outcome.seconds else ""
         click.echo(f"[{len(finished)}/{len(folders)}] {folder.name}: "
-                   f"{report.score:g}/{report.max_score:g}{note}")
+                   f"{report.score:g}/{report.max_score:g}{took}{note}")
         for fault in outcome.faults:
             click.echo(f"cnngrade: grader fault: {fault}", err=True)
         faults.extend(outcome.faults)

@@ -64,11 +64,13 @@ class Page:
         self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
                                                           "deviceScaleFactor": scale, "mobile": mobile})
 
-    def screenshot(self, path: Path, full_page: bool = True) -> None:
+    def screenshot(self, path: Path, full_page: bool = True, max_height: int | None = None) -> None:
+        """A PNG of the page: all of it (full_page), or its top max_height pixels."""
         params: dict = {"format": "png"}
         if full_page:
             width, height = self.evaluate("[document.documentElement.scrollWidth,"
                                           " document.documentElement.scrollHeight]")
+            height = min(height, max_height or height)
             params.update(captureBeyondViewport=True,
                           clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
         data = self.send("Page.captureScreenshot", params, timeout=60)["data"]

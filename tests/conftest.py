@@ -1,10 +1,13 @@
 """Shared fixtures: run the real `cnngrade` command in a subprocess, as a user would."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +16,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
+
+# Every cnngrade run of the suite reads the shared MNIST and never downloads; the grader's trained
+# reference model (cnn_forward) goes to a cache made for this session, which xdist workers inherit
+# (set CNNGRADE_CACHE yourself to keep one across sessions).
+os.environ.setdefault("CNNGRADE_MNIST", str(MNIST))
+os.environ.setdefault("CNNGRADE_OFFLINE", "1")
+if not os.environ.get("CNNGRADE_CACHE"):
+    os.environ["CNNGRADE_CACHE"] = tempfile.mkdtemp(prefix="cnngrade-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["CNNGRADE_CACHE"], True)
 
 
 @dataclass

@@ -10,7 +10,6 @@ from hypothesis import given, strategies as st
 import reference as ref
 from grader.checking import expect_equal
 
-SIDES = st.integers(1, 64)
 CHANNELS = st.integers(1, 64)
 
 
@@ -19,7 +18,7 @@ def _form(a, b, draw):
     return a if a == b and draw(st.booleans()) else (a, b)
 
 
-def _pads(padding, h, w):
+def _pads(padding):
     """(top, bottom, left, right) of an explicit padding form (only for drawing sizes)."""
     if isinstance(padding, int):
         return padding, padding, padding, padding
@@ -61,7 +60,7 @@ def conv_case(draw, padding="any", strides="any", dilation=False, square=None, m
         sh, sw = draw(st.integers(1, 5)), draw(st.integers(1, 5))
         if draw(st.booleans()):
             sw = sh
-    t, b, l, r = _pads(pad, 0, 0) if padding == "explicit" else (0, 0, 0, 0)
+    t, b, l, r = _pads(pad) if padding == "explicit" else (0, 0, 0, 0)
     low_h = max(1, (kh - 1) * dh + 1 - t - b) if padding != "same" else 1
     low_w = max(1, (kw - 1) * dw + 1 - l - r) if padding != "same" else 1
     h = draw(st.integers(low_h, max(low_h, max_side)))

@@ -3,7 +3,7 @@ import numpy as np
 
 import reference as ref
 from grader.exercise import Mutant
-from reference.padding import to_tuple
+from reference.padding import resolve_padding, to_tuple
 from reference.pooling import pool_windows, real_cell_counts
 
 
@@ -46,7 +46,7 @@ def _same_floor(pool):
         out = pool(x, pool_size, strides, padding)
         if padding != "same":
             return out
-        batched, xb, _, (sh, sw) = _setup(x, pool_size, strides, padding)
+        _, xb, _, (sh, sw) = _setup(x, pool_size, strides, padding)
         h, w = xb.shape[1:3]
         return out[..., :h // sh, :w // sw, :]
     return floor
@@ -54,15 +54,15 @@ def _same_floor(pool):
 
 def avg_counts_padding(x, pool_size=2, strides=None, padding="valid"):
     out = ref.avg_pool2d(x, pool_size, strides, padding)
-    batched, xb, pool, strides = _setup(x, pool_size, strides, padding)
-    pads = ref.pooling.resolve_padding(padding, xb.shape[1:3], pool, strides, (1, 1))
+    _, xb, pool, strides = _setup(x, pool_size, strides, padding)
+    pads = resolve_padding(padding, xb.shape[1:3], pool, strides, (1, 1))
     counts = real_cell_counts(xb.shape[1:3], pool, strides, pads)
     return out * counts[..., np.newaxis] / (pool[0] * pool[1])
 
 
 def max_pads_zeros(x, pool_size=2, strides=None, padding="valid"):
     batched, xb, pool, strides = _setup(x, pool_size, strides, padding)
-    pads = ref.pooling.resolve_padding(padding, xb.shape[1:3], pool, strides, (1, 1))
+    pads = resolve_padding(padding, xb.shape[1:3], pool, strides, (1, 1))
     return _unbatch(pool_windows(xb, pool, strides, pads, 0.0).max(axis=(4, 5)), batched)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from grader.results import CheckResult, GradeReport
@@ -46,6 +46,8 @@ def check_text(check: CheckResult, hint: str = "") -> str:
     """
     from grader.reporters.terminal import check_lines
 
+    if check.visibility != "visible" and check.counterexample:
+        check = replace(check, counterexample=None)  # a hidden check's inputs are never shown
     text = textwrap.dedent("\n".join(check_lines(check, color=False)[1:])).strip()
     if hint and check.status != "passed":
         text += ("\n\n" if text else "") + "Hint: " + hint

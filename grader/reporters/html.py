@@ -16,7 +16,6 @@ import re
 import statistics
 import struct
 import zlib
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -158,15 +157,16 @@ def _spatial_axes(name: str, ndim: int) -> tuple[int, int]:
     return {3: (0, 1), 4: (1, 2), 5: (2, 3)}.get(ndim, (ndim - 3, ndim - 2))
 
 
-def _slices(name: str, array: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """The 2D pictures of an array, each with the index expression that selects it."""
+def _slices(name: str, array: np.ndarray, like: str = "") -> list[tuple[str, np.ndarray]]:
+    """The 2D pictures of an array, each with the index expression that selects it; `like` names
+    the argument whose layout it has (a gradient is laid out as what it is the gradient of)."""
     if array.ndim == 0:
         return [(name, array.reshape(1, 1))]
     if array.ndim == 1:
         return [(name, array.reshape(1, -1))]
     if array.ndim == 2:
         return [(name, array)]
-    a0, a1 = _spatial_axes(name, array.ndim)
+    a0, a1 = _spatial_axes(like or name, array.ndim)
     others = [axis for axis in range(array.ndim) if axis not in (a0, a1)]
     pictures = []
     for index in np.ndindex(*(array.shape[axis] for axis in others)):
@@ -205,9 +205,10 @@ def _grid(label: str, picture: np.ndarray, scale: float, compare: np.ndarray | N
 
 
 def value_panel(name: str, value: Any, scale: float | None = None, compare: Any = None,
-                tolerance: float = 0.0) -> dict:
+                tolerance: float = 0.0, layouts: dict | None = None) -> dict:
     """A value drawn for a person: arrays as coloured number grids (cells that differ from
-    `compare` outlined), anything else as Python text."""
+    `compare` outlined), anything else as Python text. layouts maps a shape to the name of the
+    argument that has it, so that an output shaped like the kernel is drawn as a kernel."""
     array = _as_array(value)
     if _is_record(value) and array is None:
         return {"name": name, "kind": "text", "differs": False,
@@ -216,17 +217,17 @@ def value_panel(name: str, value: Any, scale: float | None = None, compare: Any 
         return {"name": name, "kind": "text", "text": f"empty array of shape {tuple(array.shape)}",
                 "differs": False}
     if array is None:
-        if isinstance(value, list) and value and all(_is_record(v) or isinstance(v, list) for v in value):
-            parts = [value_panel(f"{name}[{i}]", v, None, compare[i] if isinstance(compare, list)
-                                 and i < len(compare) else None, tolerance) for i, v in enumerate(value)]
+        if _is_parts(value):
+            parts = [value_panel(f"{name}[{i}]", v, None, None, tolerance, layouts) for i, v in enumerate(value)]
             return {"name": name, "kind": "parts", "parts": parts}
         return {"name": name, "kind": "text", "text": _python(value),
                 "differs": compare is not None and value != compare}
     other = _as_array(compare) if compare is not None else None
     if other is not None and other.shape != array.shape:
         other = None
-    pictures = _slices(name, array)
-    partners = dict(_slices(name, other)) if other is not None else {}
+    like = (layouts or {}).get(tuple(array.shape), "")
+    pictures = _slices(name, array, like)
+    partners = dict(_slices(name, other, like)) if other is not None else {}
     scale = _scale(array) if scale is None else scale
     grids = [_grid(label, picture, scale, partners.get(label), tolerance) for label, picture in pictures[:MAX_GRIDS]]
     shape = tuple(value["shape"]) if _is_record(value) else array.shape
@@ -235,27 +236,54 @@ def value_panel(name: str, value: Any, scale: float | None = None, compare: Any 
             "more": max(len(pictures) - MAX_GRIDS, 0)}
 
 
+def _is_parts(value: Any) -> bool:
+    """Several arrays returned together (a tuple such as (dx, dkernel, dbias))."""
+    return isinstance(value, list) and bool(value) and all(_is_record(v) for v in value)
+
+
+def output_panels(expected: Any, got: Any, layouts: dict, names=("expected", "yours")) -> tuple[dict | None, dict | None]:
+    """The expected and the student's output, drawn on one colour scale, with the student's cells
+    that differ beyond the contract's tolerance outlined; several outputs pair up one by one."""
+    if _is_parts(expected) and _is_parts(got) and len(expected) == len(got):
+        pairs = [output_panels(e, g, layouts, (f"{names[0]}[{i}]", f"{names[1]}[{i}]"))
+                 for i, (e, g) in enumerate(zip(expected, got))]
+        return ({"name": names[0], "kind": "parts", "parts": [p[0] for p in pairs]},
+                {"name": names[1], "kind": "parts", "parts": [p[1] for p in pairs]})
+    e_array, g_array = _as_array(expected), _as_array(got)
+    scale = _scale(e_array, g_array)
+    tolerance = TOLERANCE * max(1.0, _scale(e_array))
+    return (value_panel(names[0], expected, scale, layouts=layouts) if expected is not None else None,
+            value_panel(names[1], got, scale, compare=expected, tolerance=tolerance, layouts=layouts)
+            if got is not None else None)
+
+
 def _python(value: Any) -> str:
     if isinstance(value, list):
         inner = ", ".join(_python(v) for v in value)
-        return f"({inner})"
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
     return repr(value) if isinstance(value, str) else str(value)
 
 
 def counterexample_view(example: dict) -> dict:
-    arguments = [value_panel(name, value) for name, value in (example.get("arguments") or {}).items()]
+    given = example.get("arguments") or {}
+    layouts: dict[tuple, str] = {}
+    for name, value in given.items():
+        if _is_record(value):
+            layouts.setdefault(tuple(value["shape"]), name)
+    arguments = [value_panel(name, value) for name, value in given.items()]
     expected, got = example.get("expected"), example.get("got")
+    expected_panel, got_panel = output_panels(expected, got, layouts)
     e_array, g_array = _as_array(expected), _as_array(got)
-    scale = _scale(e_array, g_array)
-    tolerance = TOLERANCE * max(1.0, _scale(e_array))
     note = ""
     if e_array is not None and g_array is not None and e_array.shape != g_array.shape:
         note = f"The shapes differ: expected {tuple(e_array.shape)}, yours is {tuple(g_array.shape)}."
+    elif _is_parts(expected) and _is_parts(got) and len(expected) != len(got):
+        note = f"Expected {len(expected)} results, yours are {len(got)}."
     return {
         "function": example.get("function", ""),
         "arguments": arguments,
-        "expected": value_panel("expected", expected, scale) if expected is not None else None,
-        "got": value_panel("yours", got, scale, compare=expected, tolerance=tolerance) if got is not None else None,
+        "expected": expected_panel,
+        "got": got_panel,
         "raised": got is None and "traceback" in example,
         "note": note,
         "reproduce": example.get("reproduce", ""),
@@ -309,6 +337,8 @@ def detail_blocks(details: dict) -> list[dict]:
         array = _as_array(value)
         if isinstance(value, bool) or isinstance(value, str):
             blocks.append({"kind": "scalar", "label": label, "text": str(value)})
+        elif isinstance(value, list) and len(value) <= 8 and not any(isinstance(v, (list, dict)) for v in value):
+            blocks.append({"kind": "scalar", "label": label, "text": _python(value)})  # e.g. a shape
         elif isinstance(value, (int, float)):
             text = _cell_text(value)
             if "accuracy" in key.lower() and 0 <= value <= 1:
@@ -325,11 +355,23 @@ def detail_blocks(details: dict) -> list[dict]:
                 and any(_image_of(v) is not None for v in value):
             blocks.append({"kind": "gallery", "label": label, "images": [_gallery_item(v) for v in value
                                                                         if _image_of(v) is not None]})
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns = list(dict.fromkeys(k for v in value for k in v))
+            blocks.append({"kind": "table", "label": label, "columns": [_label(c) for c in columns],
+                           "rows": [[_detail_cell(v.get(c)) for c in columns] for v in value]})
         elif isinstance(value, dict):
             blocks.append({"kind": "nested", "label": label, "blocks": detail_blocks(value)})
         else:
             blocks.append({"kind": "scalar", "label": label, "text": _python(value)})
     return blocks
+
+
+def _detail_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _cell_text(value)
+    return value if isinstance(value, str) else _python(value)
 
 
 def _gallery_item(item: dict) -> dict:
@@ -365,8 +407,13 @@ def _check_view(check: CheckResult, description: str) -> dict:
         "score": check.score, "max_score": check.max_score, "hidden": check.visibility != "visible",
         "description": description, "message": check.message, "diagnosis": check.diagnosis,
         "example": None, "traceback": "", "details": detail_blocks(check.details) if check.details else [],
+        "message_text": "", "hint": None,
     }
-    example = check.counterexample or {}
+    # A hidden check's inputs are never shown, whatever the result file holds.
+    example = (check.counterexample or {}) if check.visibility == "visible" else {}
+    if view["details"] and any(b["kind"] != "scalar" for b in view["details"]) and "\n" in check.message:
+        # The details draw what the message spells out in text (e.g. a confusion matrix).
+        view["message"], view["message_text"] = check.message.split("\n", 1)[0], check.message
     if example.get("arguments") is not None or example.get("function"):
         view["example"] = counterexample_view(example)
     elif example.get("traceback"):
@@ -381,11 +428,14 @@ def student_context(report: GradeReport, class_href: str | None = None) -> dict:
     for exercise in report.exercises:
         info = notes(exercise.id)
         checks = [_check_view(c, info.descriptions.get(c.name, "")) for c in exercise.checks]
-        lost = any(not c["passed"] for c in checks)
+        failed = [c for c in checks if not c["passed"]]
+        if info.hint and failed:
+            # The statement's hint, once, next to the failure the student reads first.
+            first = next((c for c in failed if c["example"]), failed[0])
+            first["hint"] = markdown(info.hint)
         exercises.append({
             "id": exercise.id, "title": exercise.title, "score": exercise.score, "max_score": exercise.max_score,
-            "fraction": fraction(exercise.score, exercise.max_score), "full": not lost, "checks": checks,
-            "hint": markdown(info.hint) if info.hint and lost else None,
+            "fraction": fraction(exercise.score, exercise.max_score), "full": not failed, "checks": checks,
         })
     return {"report": report, "fraction": fraction(report.score, report.max_score), "exercises": exercises,
             "class_href": class_href}
@@ -441,9 +491,11 @@ def class_context(reports: list[GradeReport], hrefs: list[str]) -> dict:
     students = []
     for report, href, f in zip(reports, hrefs, fractions):
         scores = {e.id: e for e in report.exercises}
-        statuses = {c.status for e in report.exercises for c in e.checks}
-        messages = {c.message for e in report.exercises for c in e.checks}
-        note = next(iter(messages)) if statuses == {"missing"} and len(messages) == 1 else ""
+        checks = [c for e in report.exercises for c in e.checks]
+        messages = {c.message for c in checks}
+        # One reason for every lost check (no cnn.py, an import that fails): say it in the table.
+        note = (next(iter(messages)) if checks and len(messages) == 1 and report.score == 0
+                and all(c.status != "passed" for c in checks) else "")
         students.append({"name": report.submission, "href": href, "score": report.score,
                          "max_score": report.max_score, "fraction": f, "note": note,
                          "exercises": [scores.get(i) for i in exercise_ids]})

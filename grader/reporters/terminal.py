@@ -24,6 +24,9 @@ def _points(score: float, max_score: float) -> str:
 
 def _grid(record) -> str:
     """A small array as aligned rows; a large one by its shape."""
+    if isinstance(record, list) and record and all(isinstance(r, dict) and "shape" in r for r in record):
+        # several arrays, e.g. conv2d_backward's (dx, dkernel, dbias): one after the other
+        return "(\n" + "".join(_indent(_grid(r), "  ") + ",\n" for r in record) + ")"
     if not isinstance(record, dict) or "shape" not in record:
         return repr(record)
     if "values" not in record:

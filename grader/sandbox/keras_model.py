@@ -27,8 +27,6 @@ import numpy as np
 MODEL_FILE = "model.keras"
 MAX_CONFIG_BYTES = 16 << 20
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-POOLING = ("MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D",
-           "MaxPool2D", "AvgPool2D", "GlobalMaxPool2D", "GlobalAvgPool2D")
 PREDICT_BATCH = 500
 
 
@@ -61,6 +59,9 @@ def handle(folder: str, request: dict):
         return {"status": problem.status, "error": problem.message}, {}
     except MemoryError:
         return {"status": "memory", "error": "the model ran out of memory"}, {}
+    except Exception as exc:  # noqa: BLE001  (a model Keras loads but cannot describe is the model's fault)
+        text = " ".join(str(exc).split())[:400]
+        return {"status": "raised", "error": f"the model could not be used: {type(exc).__name__}: {text}"}, {}
 
 
 def _model(folder: str):

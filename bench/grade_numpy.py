@@ -1,0 +1,68 @@
+"""Benchmark: the wall time of grading examples/good on every NumPy exercise.
+
+    python bench/grade_numpy.py [--repeat N]
+
+Three timings, all measured in this run on this machine:
+  baseline   the same checks run in-process on the trusted reference (no sandbox, no CLI):
+             what the checks themselves cost;
+  submit     `cnngrade submit examples/good` on the NumPy exercises, as a user runs it;
+  selftest   `cnngrade selftest` on the same exercises (reference + every mutant).
+The ratios against the baseline show what the sandbox and the process boundary cost.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from grader.exercise import all_exercises  # noqa: E402
+from grader.grading import grade_exercise, reference_functions  # noqa: E402
+from grader.student import TrustedBackend  # noqa: E402
+
+MNIST = {"mnist_cnn", "cnn_forward"}
+
+
+def timed(function, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the median is reported")
+    args = parser.parse_args()
+    exercises = [e for e in all_exercises() if e.id not in MNIST]
+    selection = [arg for e in exercises for arg in ("-e", e.id)]
+
+    def baseline():
+        for exercise in exercises:
+            grade_exercise(exercise, TrustedBackend(reference_functions(exercise)))
+
+    def submit():
+        subprocess.run([sys.executable, "-m", "grader.cli", "submit", str(ROOT / "examples" / "good"), *selection],
+                       check=True, capture_output=True)
+
+    def selftest():
+        subprocess.run([sys.executable, "-m", "grader.cli", "selftest", *[e.id for e in exercises]],
+                       check=True, capture_output=True)
+
+    base = timed(baseline, args.repeat)
+    print(f"{len(exercises)} NumPy exercises, {sum(len(e.checks) for e in exercises)} checks, median of {args.repeat}")
+    print(f"baseline (in-process, reference)   {base:7.2f} s   1.00x")
+    for name, function in (("cnngrade submit examples/good", submit), ("cnngrade selftest", selftest)):
+        seconds = timed(function, args.repeat)
+        print(f"{name:<34} {seconds:7.2f} s   {seconds / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

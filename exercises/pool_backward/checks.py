@@ -1,0 +1,124 @@
+"""Checks for max_pool2d_backward and avg_pool2d_backward(dout, x, pool_size=2, strides=None,
+padding='valid'): the gradients of max_pool2d / avg_pool2d with respect to x.
+
+Max pooling with ties has several right answers (the gradient of a window goes to ONE of its
+tied maxima, any one): those checks read back where each window's gradient went
+(expect_max_routing) instead of comparing with the reference, which picks the first.
+"""
+import numpy as np
+from hypothesis import given, strategies as st
+
+import reference as ref
+from exercises.course import RELU_MAP1
+from exercises.gradients import (PoolCase, call_text, directions, expect_directional, expect_max_routing,
+                                 forward_pair, grid, pool_case)
+from grader.checking import as_array, expect_close
+
+H_MAX = 0.25  # distinct values at least 1 apart and v in {-1, 0, 1}: no window's maximum changes
+H_AVG = 0.5   # average pooling is linear: the central difference is exact for any h
+
+
+def _backward(student, kind, case):
+    return getattr(student, f"{kind}_pool2d_backward")(case.dout, case.x, **case.kwargs)
+
+
+def _expect(student, kind, case, note=""):
+    expect_close(_backward(student, kind, case), case.expected(kind),
+                 f"dx of {case.text(kind)}" + (f" ({note})" if note else ""))
+
+
+def _gradient_check(student, kind, case, v, forward, h, reference=None):
+    dx = as_array(_backward(student, kind, case), "dx", case.x.shape)
+    text = call_text(f"{kind}_pool2d", "x", case.kwargs)
+    pair = forward_pair(forward, reference, lambda f: f(case.x + h * v, **case.kwargs),
+                        lambda f: f(case.x - h * v, **case.kwargs))
+    if pair is not None:  # None: the student's pooling is wrong there, which the pooling exercise grades
+        expect_directional(dx, v, *pair, case.dout, h, ("dx", "x", text))
+
+
+@st.composite
+def with_direction(draw, kind):
+    case = draw(pool_case(values="distinct" if kind == "max" else "any", padding="any"))
+    v = draw(directions(case.x.shape) if kind == "max" else grid(case.x.shape))
+    return case, v
+
+
+# ------------------------------------------------------------------------------ max pooling
+
+def test_course_max(student):
+    # The course's ReLU map pooled 2x2 (stride 2) gives 3 0 / 3 1; its top-right window is all
+    # zeros, a four-way tie: any one of its cells may take that window's gradient.
+    case = PoolCase(RELU_MAP1[:, :, np.newaxis], np.array([[1.0, 2.0], [4.0, 8.0]])[:, :, np.newaxis])
+    expect_max_routing(student.max_pool2d_backward(case.dout, case.x), case)
+
+
+@given(case=pool_case(values="distinct"))
+def test_max_matches_reference(student, case):
+    _expect(student, "max", case)
+
+
+@given(case=pool_case(values="ties", padding="any", dout="powers"))
+def test_max_ties(student, case):
+    expect_max_routing(_backward(student, "max", case), case)
+
+
+@given(case=pool_case(values="distinct", strides="overlap", padding="any"))
+def test_max_overlapping(student, case):
+    _expect(student, "max", case, "overlapping windows: a cell that is the maximum of several windows "
+                                  "gets the sum of their gradients")
+
+
+@given(case=pool_case(values="negative", padding="same", pool=(2, 3)))
+def test_max_same(student, case):
+    _expect(student, "max", case, "'same': the padded cells never win, the padding is cropped from dx")
+
+
+@given(case=pool_case(values="distinct", strides="per_axis", padding="any", square=False, batched=True))
+def test_max_non_square_batch(student, case):
+    _expect(student, "max", case)
+
+
+@given(data=with_direction("max"))
+def test_max_gradient_check(student, data):
+    case, v = data
+    _gradient_check(student, "max", case, v, ref.max_pool2d, H_MAX)
+
+
+@given(data=with_direction("max"))
+def test_max_gradient_check_own_forward(student, data):
+    case, v = data
+    _gradient_check(student, "max", case, v, student.max_pool2d, H_MAX, ref.max_pool2d)
+
+
+# -------------------------------------------------------------------------- average pooling
+
+@given(case=pool_case())
+def test_avg_matches_reference(student, case):
+    _expect(student, "avg", case)
+
+
+@given(case=pool_case(strides="overlap", padding="any"))
+def test_avg_overlapping(student, case):
+    _expect(student, "avg", case, "overlapping windows: a cell in several windows gets a share of each")
+
+
+@given(case=pool_case(padding="same", pool=(2, 3)))
+def test_avg_same(student, case):
+    _expect(student, "avg", case, "'same': a window shares its gradient among its real cells only")
+
+
+@given(case=pool_case(strides="per_axis", padding="any", square=False, batched=True))
+def test_avg_non_square_batch(student, case):
+    _expect(student, "avg", case)
+
+
+@given(data=with_direction("avg"))
+def test_avg_gradient_check(student, data):
+    case, v = data
+    _gradient_check(student, "avg", case, v, ref.avg_pool2d, H_AVG)
+
+
+@given(data=with_direction("avg"))
+def test_avg_gradient_check_own_forward(student, data):
+    case, v = data
+    _gradient_check(student, "avg", case, v, student.avg_pool2d, H_AVG, ref.avg_pool2d)
