@@ -5,7 +5,8 @@
 Three timings, all measured in this run on this machine:
   baseline   the same checks run in-process on the trusted reference (no sandbox, no CLI):
              what the checks themselves cost;
-  submit     `cnngrade submit examples/good` on the NumPy exercises, as a user runs it;
+  submit     `cnngrade submit examples/good` on the NumPy exercises, as a user runs it, with one
+             grading process (-j 1) and with two (-j 2: the two NumPy sandboxes at once);
   selftest   `cnngrade selftest` on the same exercises (reference + every mutant).
 The ratios against the baseline show what the sandbox and the process boundary cost.
 """
@@ -48,9 +49,9 @@ def main() -> None:
         for exercise in exercises:
             grade_exercise(exercise, TrustedBackend(reference_functions(exercise)))
 
-    def submit():
-        subprocess.run([sys.executable, "-m", "grader.cli", "submit", str(ROOT / "examples" / "good"), *selection],
-                       check=True, capture_output=True)
+    def submit(jobs: int):
+        command = [sys.executable, "-m", "grader.cli", "submit", str(ROOT / "examples" / "good"), "-j", str(jobs)]
+        return lambda: subprocess.run([*command, *selection], check=True, capture_output=True)
 
     def selftest():
         subprocess.run([sys.executable, "-m", "grader.cli", "selftest", *[e.id for e in exercises]],
@@ -58,10 +59,11 @@ def main() -> None:
 
     base = timed(baseline, args.repeat)
     print(f"{len(exercises)} NumPy exercises, {sum(len(e.checks) for e in exercises)} checks, median of {args.repeat}")
-    print(f"baseline (in-process, reference)   {base:7.2f} s   1.00x")
-    for name, function in (("cnngrade submit examples/good", submit), ("cnngrade selftest", selftest)):
+    print(f"{'baseline (in-process, reference)':<36} {base:7.2f} s   1.00x")
+    for name, function in (("cnngrade submit examples/good -j 1", submit(1)),
+                           ("cnngrade submit examples/good -j 2", submit(2)), ("cnngrade selftest", selftest)):
         seconds = timed(function, args.repeat)
-        print(f"{name:<34} {seconds:7.2f} s   {seconds / base:.2f}x")
+        print(f"{name:<36} {seconds:7.2f} s   {seconds / base:.2f}x")
 
 
 if __name__ == "__main__":

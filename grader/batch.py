@@ -8,10 +8,9 @@ the batch goes on. Results are handed to `on_result` as each student finishes.
 """
 from __future__ import annotations
 
-import multiprocessing
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -96,12 +95,6 @@ def _mnist_folder(mnist) -> str | None:
         return None if mnist.directory is None else str(mnist.directory)
 
 
-def _context():
-    # Pool processes start clean (no inherited threads or open sandboxes) and import the grader.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def grade_class(folders: list[Path], exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
                 on_result: Callable[[Path, Outcome], None], mnist=None) -> None:
     """Grade every folder, calling on_result(folder, outcome) as each finishes.
@@ -113,9 +106,11 @@ def grade_class(folders: list[Path], exercise_ids: tuple[str, ...], examples: in
         for folder in folders:
             on_result(folder, grade_one(str(folder), exercise_ids, examples, mnist))
         return
+    from grader.grading import helper_pool
+
     mnist_dir = _mnist_folder(mnist)
     broken: list[Path] = []
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context())
+    pool = helper_pool(jobs)
     try:
         pending: dict[Future, Path] = {pool.submit(grade_one, str(f), exercise_ids, examples, mnist_dir): f
                                         for f in folders}
@@ -140,7 +135,7 @@ def grade_class(folders: list[Path], exercise_ids: tuple[str, ...], examples: in
     # again, each alone, so only the one that kills its process again loses the row.
     for folder in broken:
         try:
-            with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
+            with helper_pool(1) as pool:
                 outcome = pool.submit(grade_one, str(folder), exercise_ids, examples, mnist_dir).result()
         except BrokenProcessPool:
             outcome = _crashed(folder, exercise_ids, "the grading process died")

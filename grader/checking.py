@@ -94,8 +94,12 @@ def expect_close(got: Any, expected: Any, what: str = "the result") -> None:
         where = f" at index {tuple(int(i) for i in index)}" if expected.ndim else ""
         raise CheckFailed(
             f"{what} differs from the expected value in {int(wrong.sum())} of {wrong.size} entries; "
-            f"e.g.{where} got {got64[index]:.6g}, expected {expected[index]:.6g}",
+            f"e.g.{where} got {_number(got64[index])}, expected {_number(expected[index])}",
             expected=expected, got=got)
+
+
+def _number(x: float) -> str:
+    return f"{x + 0.0:.6g}"  # + 0.0 turns -0.0 into 0, which is what a student expects to read
 
 
 def expect_equal(got: Any, expected: Any, what: str = "the result") -> None:

@@ -5,6 +5,7 @@ cnn.py, unknown exercise id), 3 a fault of the grader itself.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -36,6 +37,10 @@ class GraderFault(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"cnngrade: grader fault: {self.message}", err=True)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _exercises(ids: tuple[str, ...]):
@@ -107,13 +112,14 @@ def _mnist(directory: Path | None, exercises):
 
 
 def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: int | None, options: dict,
-           mnist_dir: Path | None = None) -> None:
+           mnist_dir: Path | None, jobs: int) -> None:
     from grader.grading import grade_submission
     from grader.reporters.terminal import render
 
     folder = _submission_folder(directory)
     exercises = _exercises(exercise_ids)
-    report = grade_submission(folder, exercises, mode=mode, examples=examples, mnist=_mnist(mnist_dir, exercises))
+    report = grade_submission(folder, exercises, mode=mode, examples=examples, mnist=_mnist(mnist_dir, exercises),
+                              jobs=jobs)
     click.echo(render(report, color=sys.stdout.isatty()))
     _write_reports([report], options)
     if report.grader_faults:
@@ -142,14 +148,17 @@ def main() -> None:
               help="Hypothesis examples per property check (default: each exercise's own).")
 @click.option("--mnist", "mnist_dir", metavar="DIR", type=click.Path(path_type=Path), default=None,
               help=MNIST_HELP)
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=_cores(), show_default="the CPU cores",
+              help="Grading processes at once (the NumPy exercises are graded in two sandboxes); the result "
+                   "does not depend on it.")
 @_reporter_options
-def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, mnist_dir: Path | None,
+def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, mnist_dir: Path | None, jobs: int,
            **reports) -> None:
     """Grade DIRECTORY (a folder with cnn.py) on every check, visible and hidden.
 
     Prints a summary and writes any report asked for, e.g. --json result.json.
     """
-    _grade(directory, "submit", exercise_ids, examples, reports, mnist_dir)
+    _grade(directory, "submit", exercise_ids, examples, reports, mnist_dir, jobs)
 
 
 @main.command()
@@ -160,14 +169,17 @@ def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, 
               help="Hypothesis examples per property check (default: a quarter of submit's).")
 @click.option("--mnist", "mnist_dir", metavar="DIR", type=click.Path(path_type=Path), default=None,
               help=MNIST_HELP)
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=_cores(), show_default="the CPU cores",
+              help="Grading processes at once (the NumPy exercises are graded in two sandboxes); the result "
+                   "does not depend on it.")
 @_reporter_options
-def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, mnist_dir: Path | None,
+def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, mnist_dir: Path | None, jobs: int,
           **reports) -> None:
     """A student's quick run: the visible checks of DIRECTORY (default: here), fewer examples.
 
     The same engine as submit; hidden checks count only when submitted.
     """
-    _grade(directory, "check", exercise_ids, examples, reports, mnist_dir)
+    _grade(directory, "check", exercise_ids, examples, reports, mnist_dir, jobs)
 
 
 @main.command()
@@ -261,8 +273,8 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
 def list_exercises() -> None:
     """List the exercises of every installed pack, with their functions and points."""
     for exercise in _exercises(()):
-        functions = ", ".join(exercise.functions)
-        click.echo(f"{exercise.id:<18} {exercise.max_score:>4g} pts  {exercise.title}  [{functions}]")
+        graded = ", ".join(exercise.functions) if exercise.kind == "python" else "model.keras"
+        click.echo(f"{exercise.id:<18} {exercise.max_score:>4g} pts  {exercise.title}  [{graded}]")
 
 
 @main.command()

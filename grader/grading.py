@@ -3,16 +3,22 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, ContextManager, Iterable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.errors import Flaky, FlakyFailure
 
 from grader.checking import CheckFailed, Score, close
-from grader.exercise import CheckSpec, Exercise
-from grader.mnist import Mnist, needed_by
+from grader.exercise import CheckSpec, Exercise, load_exercise
+from grader.mnist import Mnist, cache_dir, needed_by
 from grader.reproduce import reproduction
 from grader.results import CheckResult, ExerciseResult, GradeReport, jsonable
 from grader.sandbox.client import Sandbox
@@ -20,9 +26,8 @@ from grader.student import Backend, Call, SandboxBackend, Student, StudentFault,
 
 MODES = ("submit", "check")
 
-
-class GraderFault(Exception):
-    """A fault of the grader or of an exercise pack, never of the student (exit code 3)."""
+# Hypothesis keeps a cache of source constants; it belongs in our cache, not in the user's working folder.
+set_hypothesis_home_dir(cache_dir() / "hypothesis")
 
 
 def examples_for(exercise: Exercise, mode: str, override: int | None) -> int:
@@ -41,11 +46,16 @@ def reference_functions(exercise: Exercise) -> dict[str, Callable]:
     return {name: fn for name, fn in vars(module).items() if callable(fn) and not name.startswith("_")}
 
 
+SHARDS = 2  # sandboxes per group of NumPy exercises, whatever --jobs is, so that results never depend on it
+
+
 def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "submit",
-                     examples: int | None = None, mnist: Mnist | str | Path | None = None) -> GradeReport:
-    """Grade a student folder: one sandbox per group of exercises that share limits.
+                     examples: int | None = None, mnist: Mnist | str | Path | None = None,
+                     jobs: int = 1) -> GradeReport:
+    """Grade a student folder, one sandbox per shard (see `shards`).
 
     mnist: the MNIST folder (--mnist DIR) or a Mnist shared across submissions; found at first use.
+    jobs: how many shards are graded at once (jobs - 1 extra grading processes); the result is the same.
     """
     folder = Path(folder)
     mnist = mnist if isinstance(mnist, Mnist) else Mnist(mnist)
@@ -53,23 +63,75 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     exercises = list(exercises)
     if needed_by(exercises):
         mnist.prepare()  # found before any sandbox starts, so that the sandbox hides it
+    plan = shards(exercises)
+    # MNIST-bound shards stay here (the data set is loaded once); others may go to helper processes.
+    movable = [i for i, shard in enumerate(plan) if not needed_by(shard)][1:] if jobs > 1 else []
+    graded: dict[int, ShardResult] = {}
+    with _helpers(min(jobs - 1, len(movable))) as pool:
+        futures = {i: pool.submit(_grade_shard_elsewhere, str(folder), [str(e.folder) for e in plan[i]], mode, examples)
+                   for i in movable}
+        for i, shard in enumerate(plan):
+            if i not in futures:
+                graded[i] = grade_shard(folder, shard, mode, examples, mnist)
+        for i, future in futures.items():
+            try:
+                graded[i] = future.result()
+            except BrokenProcessPool:  # the helper was killed (from outside, out of memory): grade it here
+                graded[i] = grade_shard(folder, plan[i], mode, examples, mnist)
+    results = {r.id: r for shard in graded.values() for r in shard.exercises}
+    report.exercises = [results[e.id] for e in exercises]
+    report.output = "".join(graded[i].output for i in sorted(graded))[:8192]
+    report.grader_faults = [f for i in sorted(graded) for f in graded[i].faults]
+    return report
+
+
+def shards(exercises: list[Exercise]) -> list[list[Exercise]]:
+    """Exercises that share a kind and limits share a sandbox; NumPy ones are dealt in course order
+    over SHARDS sandboxes, so that two processes can grade them at once."""
     groups: dict[tuple, list[Exercise]] = {}
     for exercise in exercises:
         groups.setdefault((exercise.kind, exercise.limits), []).append(exercise)
-    results: dict[str, ExerciseResult] = {}
-    outputs = []
-    for (kind, limits), members in groups.items():
-        with Sandbox(folder, limits, kind=kind) as sandbox:
-            import_error = _import_error(sandbox) if kind == "python" else ""
-            backend = SandboxBackend(sandbox, limits.wall_seconds)  # shared: strikes count across exercises
-            for exercise in members:
-                results[exercise.id] = grade_exercise(exercise, backend, mode, examples, import_error,
-                                                      context={"sandbox": sandbox, "mnist": mnist},
-                                                      faults=report.grader_faults)
-            outputs.append(sandbox.student_output())
-    report.exercises = [results[e.id] for e in exercises]
-    report.output = "".join(outputs)[:8192]
-    return report
+    plan = []
+    for (kind, _), members in groups.items():
+        count = SHARDS if kind == "python" else 1
+        plan.extend(members[i::count] for i in range(min(count, len(members))))
+    return plan
+
+
+@dataclass
+class ShardResult:
+    exercises: list[ExerciseResult]
+    output: str  # what the student code printed
+    faults: list[str]  # faults of the grader (exit code 3)
+
+
+def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | None, mnist: Mnist) -> ShardResult:
+    """Grade exercises of one kind and limits in one sandbox (strikes count across them)."""
+    faults: list[str] = []
+    kind, limits = shard[0].kind, shard[0].limits
+    with Sandbox(folder, limits, kind=kind) as sandbox:
+        import_error = _import_error(sandbox) if kind == "python" else ""
+        backend = SandboxBackend(sandbox, limits.wall_seconds)
+        results = [grade_exercise(exercise, backend, mode, examples, import_error,
+                                  context={"sandbox": sandbox, "mnist": mnist}, faults=faults)
+                   for exercise in shard]
+        return ShardResult(results, sandbox.student_output(), faults)
+
+
+def _grade_shard_elsewhere(folder: str, exercise_folders: list[str], mode: str, examples: int | None) -> ShardResult:
+    """What a helper process runs: plain arguments in, a ShardResult (trusted data) out."""
+    return grade_shard(Path(folder), [load_exercise(Path(f)) for f in exercise_folders], mode, examples, Mnist())
+
+
+def _helpers(count: int) -> ContextManager[Executor | None]:
+    return helper_pool(count) if count >= 1 else nullcontext()
+
+
+def helper_pool(workers: int) -> ProcessPoolExecutor:
+    """Grading processes that start clean (forkserver: no threads or open sandboxes of this one inherited)."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def _import_error(sandbox: Sandbox) -> str:

@@ -65,7 +65,8 @@ class GradeReport:
             "max_score": self.max_score,
             "exercises": [
                 {"id": e.id, "title": e.title, "score": e.score, "max_score": e.max_score,
-                 "checks": [asdict(c) for c in e.checks]}
+                 "checks": [{**asdict(c), "score": _round(c.score), "max_score": _round(c.max_score)}
+                            for c in e.checks]}
                 for e in self.exercises
             ],
             "output": self.output,

@@ -48,11 +48,14 @@ def test_the_shrunk_counterexample_is_minimal(cnngrade):
     assert arguments["image"]["shape"] == arguments["kernel"]["shape"]
 
 
-def test_submitting_twice_gives_byte_identical_json(tmp_path):
-    first, second = tmp_path / "a.json", tmp_path / "b.json"
-    for path in (first, second):
-        run_cnngrade("submit", EXAMPLES / "correlate2d_flipped_kernel", *FIRST, json_path=path)
-    assert first.read_bytes() == second.read_bytes()
+def test_the_json_is_byte_identical_run_after_run_and_whatever_the_jobs(tmp_path):
+    outputs = []
+    for run, jobs in enumerate(("2", "2", "1")):
+        path = tmp_path / f"{run}.json"
+        run_cnngrade("submit", EXAMPLES / "correlate2d_flipped_kernel", *FIRST, "--jobs", jobs, json_path=path)
+        outputs.append(path.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert json.loads(outputs[0])["score"] < 35
 
 
 @pytest.mark.parametrize("args, message", [

@@ -6,6 +6,7 @@ data set: tests/test_mnist.py grades them.
 """
 from __future__ import annotations
 
+import ast
 import tomllib
 
 import pytest
@@ -46,3 +47,19 @@ def test_example_scores_as_expected(cnngrade, name):
 def test_every_example_folder_has_expectations():
     folders = {p.name for p in EXAMPLES.iterdir() if p.is_dir() and (p / "cnn.py").exists()}
     assert folders == set(ALL_FOLDERS)
+
+
+def _definitions(path) -> dict[str, str]:
+    tree = ast.parse(path.read_text())
+    return {node.name: ast.dump(node) for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+@pytest.mark.parametrize("name", [name for name in ALL_FOLDERS if name != "good"])
+def test_a_mistake_folder_is_good_cnn_py_but_for_its_changed_functions(name):
+    # A mistake folder is a whole submission, as a student hands it in; this keeps its copy of
+    # the correct functions in step with good/cnn.py, so that only the mistake costs points.
+    good = _definitions(EXAMPLES / "good" / "cnn.py")
+    mistake = _definitions(EXAMPLES / name / "cnn.py")
+    differ = sorted(n for n in good.keys() | mistake.keys() if good.get(n) != mistake.get(n))
+    changed = tomllib.loads((EXAMPLES / name / "expected.toml").read_text())["changed"]
+    assert differ == sorted(changed), f"update examples/{name}/cnn.py from good/cnn.py, or its expected.toml"

@@ -87,6 +87,7 @@ def pickled():
 def sandbox(tmp_path_factory):
     folder = tmp_path_factory.mktemp("probes")
     (folder / "cnn.py").write_text(PROBES)
+    (folder / "answers.py").symlink_to(ROOT / "reference" / "__init__.py")  # an uploaded symlink
     with Sandbox(folder, Limits(wall_seconds=3, memory_bytes=1 << 30)) as box:
         assert box.import_module().status == "ok"
         yield box
@@ -148,6 +149,11 @@ def test_isolation_layers_are_in_force_where_the_os_allows(sandbox):
 def test_the_grader_sources_are_invisible_to_student_code(sandbox):
     for folder in ("grader", "reference", "exercises"):
         assert sandbox.call("listing", (str(ROOT / folder),)).value == 0, folder
+
+
+def test_a_symlink_in_the_folder_does_not_reach_what_the_sandbox_hides(sandbox):
+    assert sandbox.call("exists", ("answers.py",)).value == 0
+    assert sandbox.call("load", ("answers",)).status == "raised"
 
 
 def test_student_code_cannot_write_outside_its_scratch_folder(sandbox, tmp_path):

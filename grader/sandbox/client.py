@@ -164,7 +164,9 @@ class Sandbox:
         self.kind = kind
         self.module = module
         self.scratch = Path(tempfile.mkdtemp(prefix="cnngrade-"))
-        shutil.copytree(self.folder, self.scratch / "submission", symlinks=False,
+        # Links are copied as links: followed here, a link to the reference or to / would copy what
+        # the sandbox hides (or the whole disk); inside it they point at hidden, empty folders.
+        shutil.copytree(self.folder, self.scratch / "submission", symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", ".git"))
         (self.scratch / "tmp").mkdir()
         self.process: subprocess.Popen | None = None
