@@ -66,11 +66,14 @@ def grade_one(folder: str, exercise_ids: tuple[str, ...], examples: int | None, 
     path = Path(folder)
     if not (path / "cnn.py").is_file():
         return Outcome(zero_report(path, exercises, "no cnn.py in this folder: nothing to grade"))
+    if (path / "cnn.py").is_symlink():
+        return Outcome(zero_report(path, exercises, "cnn.py is a symbolic link, not a file: nothing to grade"))
     if mnist is None or isinstance(mnist, (str, Path)):
         mnist = _shared_mnist(None if mnist is None else str(mnist))
     start = time.monotonic()
     try:
-        report = grade_submission(path, exercises, mode="submit", examples=examples, mnist=mnist)
+        # jobs=1: the batch's own pool already keeps the cores busy, one student per process.
+        report = grade_submission(path, exercises, mode="submit", examples=examples, mnist=mnist, jobs=1)
     except Exception as exc:  # noqa: BLE001  (a grader bug must cost one row, not the batch)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return Outcome(zero_report(path, exercises, f"grading failed (a fault of the grader): {detail}"),
@@ -106,7 +109,7 @@ def grade_class(folders: list[Path], exercise_ids: tuple[str, ...], examples: in
         for folder in folders:
             on_result(folder, grade_one(str(folder), exercise_ids, examples, mnist))
         return
-    from grader.grading import helper_pool
+    from grader.processes import helper_pool
 
     mnist_dir = _mnist_folder(mnist)
     broken: list[Path] = []

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ from hypothesis.errors import Flaky, FlakyFailure
 
 from grader.checking import CheckFailed, Score, close
 from grader.exercise import CheckSpec, Exercise, load_exercise
-from grader.mnist import Mnist, cache_dir, needed_by
+from grader.mnist import Mnist, cache_dir, hidden_folders, hide_folders, needed_by
+from grader.processes import helper_pool
 from grader.reproduce import reproduction
 from grader.results import CheckResult, ExerciseResult, GradeReport, jsonable
 from grader.sandbox.client import Sandbox
@@ -26,8 +26,26 @@ from grader.student import Backend, Call, SandboxBackend, Student, StudentFault,
 
 MODES = ("submit", "check")
 
-# Hypothesis keeps a cache of source constants; it belongs in our cache, not in the user's working folder.
-set_hypothesis_home_dir(cache_dir() / "hypothesis")
+
+
+def _fixed_examples() -> None:
+    """Make generated examples depend on the check and the seed only.
+
+    Hypothesis (>= 6.131) also draws some values from the constants of every local module it
+    finds loaded, so the examples would change with which modules a process has imported (a
+    helper process loads fewer), with an edit to any grader file, and with the install mode.
+    Verdicts must not, so that pool is kept empty (tests/test_determinism.py checks this).
+    """
+    from hypothesis.internal.conjecture import providers
+
+    if hasattr(providers, "_get_local_constants"):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+    # Hypothesis' own storage goes to our cache, not to the user's working folder.
+    set_hypothesis_home_dir(cache_dir() / "hypothesis")
+
+
+_fixed_examples()
 
 
 def examples_for(exercise: Exercise, mode: str, override: int | None) -> int:
@@ -55,7 +73,7 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     """Grade a student folder, one sandbox per shard (see `shards`).
 
     mnist: the MNIST folder (--mnist DIR) or a Mnist shared across submissions; found at first use.
-    jobs: how many shards are graded at once (jobs - 1 extra grading processes); the result is the same.
+    jobs: how many shards are graded at once (jobs - 1 helper processes); the result is the same.
     """
     folder = Path(folder)
     mnist = mnist if isinstance(mnist, Mnist) else Mnist(mnist)
@@ -64,24 +82,29 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     if needed_by(exercises):
         mnist.prepare()  # found before any sandbox starts, so that the sandbox hides it
     plan = shards(exercises)
-    # MNIST-bound shards stay here (the data set is loaded once); others may go to helper processes.
-    movable = [i for i, shard in enumerate(plan) if not needed_by(shard)][1:] if jobs > 1 else []
+    # MNIST-bound shards stay here (the data set is loaded once), after the helpers are done, so
+    # that TensorFlow never runs beside another sandbox; any other shard but the first may move.
+    bound = [i for i, shard in enumerate(plan) if needed_by(shard)]
+    movable = [i for i in range(len(plan)) if i not in bound][1:] if jobs > 1 else []
     graded: dict[int, ShardResult] = {}
     with _helpers(min(jobs - 1, len(movable))) as pool:
-        futures = {i: pool.submit(_grade_shard_elsewhere, str(folder), [str(e.folder) for e in plan[i]], mode, examples)
-                   for i in movable}
-        for i, shard in enumerate(plan):
-            if i not in futures:
-                graded[i] = grade_shard(folder, shard, mode, examples, mnist)
+        futures = {i: pool.submit(_grade_shard_elsewhere, str(folder), [str(e.folder) for e in plan[i]], mode,
+                                  examples, hidden_folders()) for i in movable}
+        for i in [i for i in range(len(plan)) if i not in bound and i not in futures]:
+            graded[i] = grade_shard(folder, plan[i], mode, examples, mnist)
         for i, future in futures.items():
             try:
                 graded[i] = future.result()
             except BrokenProcessPool:  # the helper was killed (from outside, out of memory): grade it here
                 graded[i] = grade_shard(folder, plan[i], mode, examples, mnist)
-    results = {r.id: r for shard in graded.values() for r in shard.exercises}
-    report.exercises = [results[e.id] for e in exercises]
-    report.output = "".join(graded[i].output for i in sorted(graded))[:8192]
-    report.grader_faults = [f for i in sorted(graded) for f in graded[i].faults]
+    for i in bound:
+        graded[i] = grade_shard(folder, plan[i], mode, examples, mnist)
+    by_id = {one.result.id: one for shard in graded.values() for one in shard.exercises}
+    report.exercises = [by_id[e.id].result for e in exercises]
+    # What cnn.py prints when imported is the same in every sandbox: shown once, then each exercise's.
+    printed = [graded[0].printed_at_import] if plan else []
+    report.output = "".join(printed + [by_id[e.id].output for e in exercises])[:8192]
+    report.grader_faults = [fault for e in exercises for fault in by_id[e.id].faults]
     return report
 
 
@@ -89,7 +112,7 @@ def shards(exercises: list[Exercise]) -> list[list[Exercise]]:
     """Exercises that share a kind and limits share a sandbox; NumPy ones are dealt in course order
     over SHARDS sandboxes, so that two processes can grade them at once."""
     groups: dict[tuple, list[Exercise]] = {}
-    for exercise in exercises:
+    for exercise in sorted(exercises, key=lambda e: (e.order, e.id)):
         groups.setdefault((exercise.kind, exercise.limits), []).append(exercise)
     plan = []
     for (kind, _), members in groups.items():
@@ -99,39 +122,47 @@ def shards(exercises: list[Exercise]) -> list[list[Exercise]]:
 
 
 @dataclass
-class ShardResult:
-    exercises: list[ExerciseResult]
-    output: str  # what the student code printed
+class Graded:
+    result: ExerciseResult
+    output: str  # what the student code printed while this exercise was graded
     faults: list[str]  # faults of the grader (exit code 3)
+
+
+@dataclass
+class ShardResult:
+    printed_at_import: str
+    exercises: list[Graded]
 
 
 def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | None, mnist: Mnist) -> ShardResult:
     """Grade exercises of one kind and limits in one sandbox (strikes count across them)."""
-    faults: list[str] = []
     kind, limits = shard[0].kind, shard[0].limits
     with Sandbox(folder, limits, kind=kind) as sandbox:
         import_error = _import_error(sandbox) if kind == "python" else ""
         backend = SandboxBackend(sandbox, limits.wall_seconds)
-        results = [grade_exercise(exercise, backend, mode, examples, import_error,
-                                  context={"sandbox": sandbox, "mnist": mnist}, faults=faults)
-                   for exercise in shard]
-        return ShardResult(results, sandbox.student_output(), faults)
+        printed = sandbox.student_output()
+        result = ShardResult(printed, [])
+        for exercise in shard:
+            faults: list[str] = []
+            graded = grade_exercise(exercise, backend, mode, examples, import_error,
+                                    context={"sandbox": sandbox, "mnist": mnist}, faults=faults)
+            now = sandbox.student_output()
+            result.exercises.append(Graded(graded, now[len(printed):], faults))
+            printed = now
+        return result
 
 
-def _grade_shard_elsewhere(folder: str, exercise_folders: list[str], mode: str, examples: int | None) -> ShardResult:
-    """What a helper process runs: plain arguments in, a ShardResult (trusted data) out."""
+def _grade_shard_elsewhere(folder: str, exercise_folders: list[str], mode: str, examples: int | None,
+                           hidden: list[str]) -> ShardResult:
+    """What a helper process runs: plain arguments in, a ShardResult (trusted data) out. The
+    exercises are loaded again from their folders; `hidden` are the folders this process found
+    that the sandbox must hide (an MNIST folder given with --mnist)."""
+    hide_folders(hidden)
     return grade_shard(Path(folder), [load_exercise(Path(f)) for f in exercise_folders], mode, examples, Mnist())
 
 
-def _helpers(count: int) -> ContextManager[Executor | None]:
+def _helpers(count: int) -> ContextManager[ProcessPoolExecutor | None]:
     return helper_pool(count) if count >= 1 else nullcontext()
-
-
-def helper_pool(workers: int) -> ProcessPoolExecutor:
-    """Grading processes that start clean (forkserver: no threads or open sandboxes of this one inherited)."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def _import_error(sandbox: Sandbox) -> str:

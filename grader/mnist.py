@@ -213,6 +213,15 @@ def _register(source: MnistSource) -> MnistSource:
     return source
 
 
+def hidden_folders() -> list[str]:
+    """The MNIST folders this process has found, for another grading process to hide too."""
+    return sorted(str(folder) for folder in _LOCATED)
+
+
+def hide_folders(folders: list[str]) -> None:
+    _LOCATED.update(Path(folder) for folder in folders)
+
+
 def cache_dir() -> Path:
     """Where the grader keeps what it derives (the trained reference model): $CNNGRADE_CACHE,
     else $XDG_CACHE_HOME/cnngrade, else ~/.cache/cnngrade."""

@@ -123,3 +123,27 @@ def test_list_and_show(cnngrade):
     assert listing.code == 0 and listing.stdout.splitlines()[0].startswith("correlate2d")
     shown = cnngrade("show", "correlate2d")
     assert shown.code == 0 and shown.stdout.startswith("# 2D cross-correlation")
+
+
+def test_a_symlinked_cnn_py_is_refused_in_one_line(cnngrade, tmp_path):
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    (folder / "cnn.py").symlink_to(EXAMPLES / "good" / "cnn.py")
+    run = cnngrade("submit", folder)
+    assert run.code == 2
+    assert run.stderr.strip().endswith("cnn.py is a symbolic link: copy the file itself into the folder")
+
+
+def test_what_the_submission_prints_is_kept_once_in_course_order(cnngrade, student_folder):
+    folder = student_folder({
+        "banner": "print('hello from import')",
+        "convolve2d": "_c = convolve2d\ndef convolve2d(image, kernel):\n    print('convolve2d called')\n"
+                      "    return _c(image, kernel)",
+        "relu": "_r = relu\ndef relu(x):\n    print('relu called')\n    return _r(x)",
+    })
+    run = cnngrade("submit", folder, *FIRST, "--jobs", "2", json=True)
+    assert run.code == 0, run.stderr
+    output = run.result["output"]
+    # Both sandboxes import cnn.py; the report shows it once, then each exercise's prints in order.
+    assert output.startswith("hello from import\n") and output.count("hello from import") == 1
+    assert output.index("convolve2d called") < output.index("relu called")

@@ -150,6 +150,7 @@ class Worker:
                 return
             try:
                 reply, values = self.handle(request)
+                _flush_prints()
                 try:
                     wire.send(channel_out, reply, values)
                 except wire.WireError as exc:  # e.g. an object array: encoding fails before any byte is sent
@@ -208,6 +209,15 @@ class Worker:
             return {"status": "ok", "seconds": seconds, "mutated": mutated}, {"value": value}
         except wire.WireError as exc:
             return {"status": "ok", "seconds": seconds, "mutated": mutated}, {"value": wire.Unsupported(str(exc))}
+
+
+def _flush_prints() -> None:
+    """Write what the student code printed to the output file now: the worker may be killed next."""
+    for stream in {id(s): s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)}.values():
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001  (a full output file, or a stream the student replaced)
+            pass
 
 
 def _snapshot(value):
