@@ -100,6 +100,8 @@ def main() -> None:
     parser.add_argument("--mnist", type=Path, default=DEFAULT_MNIST if DEFAULT_MNIST.is_dir() else None)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.model and not args.model.is_file():
+        parser.error(f"no such model file: {args.model}")
 
     mnist = data.Mnist(args.mnist)
     try:
