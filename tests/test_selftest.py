@@ -1,0 +1,43 @@
+"""The checks are proven: the reference gets full marks and every known mistake loses points.
+
+This is `cnngrade selftest`, run per exercise so that xdist spreads it over the cores.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from conftest import run_cnngrade
+from grader.exercise import all_exercises
+from grader.mnist import Mnist
+from grader.selftest import selftest_exercise
+
+PROVABLE = [e for e in all_exercises() if e.kind == "python"]
+
+
+@pytest.mark.parametrize("exercise", PROVABLE, ids=[e.id for e in PROVABLE])
+def test_the_reference_gets_full_marks_and_every_mutant_is_killed(exercise):
+    result = selftest_exercise(exercise, mnist=Mnist())
+    failing = {c.name: c.message for c in result.reference.checks if c.status != "passed"}
+    assert result.reference_ok, (failing, result.faults)
+    assert len(exercise.mutants) >= 4, "each exercise ships at least four mutants"
+    assert result.survivors == []
+    assert result.mutation_score == 1.0
+
+
+def test_weak_checks_let_a_mutant_survive_and_selftest_says_so():
+    correlate2d = next(e for e in PROVABLE if e.id == "correlate2d")
+    # One golden example alone does not show every mistake.
+    weak = dataclasses.replace(correlate2d, checks=tuple(c for c in correlate2d.checks if c.name == "course_filter2"))
+    result = selftest_exercise(weak)
+    assert result.reference_ok
+    assert result.survivors and not result.ok
+
+
+def test_the_command_prints_the_mutation_score_and_exits_0():
+    run = run_cnngrade("selftest", "flatten", "relu_backward")
+    assert run.code == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("flatten") and "reference 9/9" in lines[0] and "(100%)" in lines[0]
+    assert lines[1].startswith("relu_backward") and "(100%)" in lines[1]
