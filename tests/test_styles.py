@@ -1,8 +1,9 @@
 """The checks judge what a function computes, never how it is written.
 
 A correct function gets full marks in any style (plain loops, np.pad or slicing, einsum,
-as_strided windows), and a function whose only bug shows on one of the known traps (padding 0,
-a non-square image, overlapping pooling windows) loses points on its exercise and nowhere else.
+as_strided windows; a naive seven-loop backward pass too, within the time limits), and a
+function whose only bug shows on one of the known traps (padding 0, a non-square image,
+overlapping pooling windows) loses points on its exercise and nowhere else.
 Each trap's premise is checked here too: the buggy code is right away from its trap.
 """
 from __future__ import annotations
@@ -74,6 +75,34 @@ def max_pool2d(x, pool_size=2, strides=None, padding='valid'):
     windows = sliding_window_view(xp, (ph, pw), axis=(1, 2))[:, ::sh, ::sw][:, :oh, :ow]
     out = windows.max(axis=(-2, -1))
     return out[0] if added else out
+''',
+    "conv2d_backward": '''
+def conv2d_backward(dout, x, kernel, stride=1, padding='valid', dilation=1):
+    # seven nested Python loops, one multiply-add at a time (CS231n's naive version)
+    xb, added = _add_batch(x, 3)
+    dout = np.asarray(dout, dtype=np.float64)
+    dout = dout[np.newaxis] if added else dout
+    kernel = np.asarray(kernel, dtype=np.float64)
+    kh, kw, c, k = kernel.shape
+    (sh, sw), (dh, dw) = _as_tuple(stride, 2), _as_tuple(dilation, 2)
+    n, h, w, _ = xb.shape
+    (pt, pb), (pl, pr) = _conv_pads(padding, 2, (h, w), (kh, kw), (sh, sw), (dh, dw))
+    xp = np.pad(np.asarray(xb, dtype=np.float64), [(0, 0), (pt, pb), (pl, pr), (0, 0)])
+    dxp, dkernel, dbias = np.zeros_like(xp), np.zeros_like(kernel), np.zeros(k)
+    for b in range(n):
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                for f in range(k):
+                    g = dout[b, i, j, f]
+                    dbias[f] += g
+                    for a in range(kh):
+                        for e in range(kw):
+                            for ch in range(c):
+                                r, q = i * sh + a * dh, j * sw + e * dw
+                                dkernel[a, e, ch, f] += xp[b, r, q, ch] * g
+                                dxp[b, r, q, ch] += kernel[a, e, ch, f] * g
+    dx = dxp[:, pt:pt + h, pl:pl + w, :]
+    return (dx[0] if added else dx), dkernel, dbias
 ''',
 }
 
