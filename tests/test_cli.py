@@ -147,3 +147,4 @@ def test_what_the_submission_prints_is_kept_once_in_course_order(cnngrade, stude
     # Both sandboxes import cnn.py; the report shows it once, then each exercise's prints in order.
     assert output.startswith("hello from import\n") and output.count("hello from import") == 1
     assert output.index("convolve2d called") < output.index("relu called")
+    assert "  printed by cnn.py (the first 20 of" in run.stdout and "    | hello from import" in run.stdout

@@ -79,6 +79,16 @@ def render(report: GradeReport, color: bool = False) -> str:
         lines.append(click.style(title, bold=True, fg=None if full else "red") if color else title)
         for check in exercise.checks:
             lines.extend(check_lines(check, color))
+    lines.extend(_printed(report.output))
     total = f"Total: {_points(report.score, report.max_score)} points"
     lines.append(click.style(total, bold=True) if color else total)
     return "\n".join(lines)
+
+
+def _printed(output: str, shown: int = 20) -> list[str]:
+    """The start of what the student code printed: prints are how students debug."""
+    printed = output.splitlines()
+    if not printed:
+        return []
+    more = f" (the first {shown} of {len(printed)} lines; all of it in the JSON report)" if len(printed) > shown else ""
+    return [f"  printed by cnn.py{more}:"] + [f"    | {line}" for line in printed[:shown]]
