@@ -27,7 +27,6 @@ from grader.student import Backend, Call, SandboxBackend, Student, StudentFault,
 MODES = ("submit", "check")
 
 
-
 def _fixed_examples() -> None:
     """Make generated examples depend on the check and the seed only.
 
