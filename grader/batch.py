@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.results import CheckResult, ExerciseResult, GradeReport
+from grader.submission import problem
 
 SKIPPED_NAMES = {"__pycache__", "__MACOSX"}
 
@@ -64,10 +65,9 @@ def grade_one(folder: str, exercise_ids: tuple[str, ...], examples: int | None, 
 
     exercises = select(exercise_ids)
     path = Path(folder)
-    if not (path / "cnn.py").is_file():
-        return Outcome(zero_report(path, exercises, "no cnn.py in this folder: nothing to grade"))
-    if (path / "cnn.py").is_symlink():
-        return Outcome(zero_report(path, exercises, "cnn.py is a symbolic link, not a file: nothing to grade"))
+    reason = problem(path)
+    if reason:
+        return Outcome(zero_report(path, exercises, f"nothing graded: {reason}"))
     if mnist is None or isinstance(mnist, (str, Path)):
         mnist = _shared_mnist(None if mnist is None else str(mnist))
     start = time.monotonic()

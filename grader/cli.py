@@ -61,10 +61,13 @@ def _submission_folder(path: str) -> Path:
         raise UserError(f"no such folder: {path}")
     if not folder.is_dir():
         raise UserError(f"not a folder: {path} (give the folder that holds cnn.py)")
-    if not (folder / "cnn.py").is_file():
+    if not (folder / "cnn.py").exists():
         raise UserError(f"{path} has no cnn.py (run `cnngrade init {path}` to start one)")
-    if (folder / "cnn.py").is_symlink():
-        raise UserError(f"{path}/cnn.py is a symbolic link: copy the file itself into the folder")
+    from grader.submission import problem
+
+    reason = problem(folder)
+    if reason:
+        raise UserError(f"cannot grade {path}: {reason}")
     return folder
 
 

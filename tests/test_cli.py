@@ -148,3 +148,13 @@ def test_what_the_submission_prints_is_kept_once_in_course_order(cnngrade, stude
     assert output.startswith("hello from import\n") and output.count("hello from import") == 1
     assert output.index("convolve2d called") < output.index("relu called")
     assert "  printed by cnn.py (the first 20 of" in run.stdout and "    | hello from import" in run.stdout
+
+
+def test_a_folder_too_large_to_copy_is_refused_in_one_line(cnngrade, student_folder):
+    folder = student_folder()
+    with open(folder / "train-images.npy", "wb") as data:
+        data.truncate(300 << 20)  # sparse: 300 MiB to the grader, nothing on the disk
+    run = cnngrade("submit", folder, "-e", "pad2d")
+    assert run.code == 2
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "holds 300 MiB, more than the 256 MiB cnngrade copies" in run.stderr
