@@ -239,7 +239,8 @@ def assert_student_page(browser: Browser, page_path: Path, result: dict, screens
 # ------------------------------------------------------------------ submit: one student
 
 def test_submit_writes_every_format(student_folder, tmp_path, browser):
-    folder = student_folder({"conv2d": CONV2D_FLIPPED}, name="student-conv2d")
+    folder = student_folder({"conv2d": CONV2D_FLIPPED, "banner": "print('debug: my conv2d is loaded')"},
+                            name="student-conv2d")
     out = tmp_path / "out"
     run = run_cnngrade("submit", folder, "-e", "conv2d", "--html", out / "html", "--gradescope",
                        out / "results.json", "--junit", out / "junit.xml", "--csv", out / "grades.csv",
@@ -275,6 +276,8 @@ def test_submit_writes_every_format(student_folder, tmp_path, browser):
                 count = page.evaluate(f"document.querySelectorAll('li[data-check=\"conv2d.{with_example[0]['name']}\"]"
                                       f" .inputs [data-panel=\"{name}\"] figure.grid').length")
                 assert count == min(slices(value, name), MAX_GRIDS), name
+        # What the student printed (their debugging) is on the page, once.
+        assert page.evaluate("document.querySelector('#printed pre').innerText") == "debug: my conv2d is loaded\n"
     finally:
         page.close()
 
