@@ -300,14 +300,19 @@ def show(exercise_id: str) -> None:
 @click.argument("exercise_ids", nargs=-1, metavar="[ID]...")
 @click.option("--examples", type=click.IntRange(1, 10000), default=None,
               help="Hypothesis examples per property check (default: each exercise's own).")
-def selftest(exercise_ids: tuple[str, ...], examples: int | None) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=_default_jobs(), show_default="2 on 2+ cores",
+              help="Exercises proven at the same time, each in its own process.")
+@click.option("--mnist", "mnist_dir", metavar="DIR", type=click.Path(path_type=Path), default=None,
+              help=MNIST_HELP)
+def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, mnist_dir: Path | None) -> None:
     """Prove the checks of each exercise (default: all): the reference must get full marks
     and every known-mistake mutant must lose points. Exit code 1 if a mutant survives.
     """
     from grader.selftest import selftest as run_selftest
 
     failed = False
-    for result in run_selftest(_exercises(exercise_ids), examples):
+    exercises = _exercises(exercise_ids)
+    for result in run_selftest(exercises, examples, jobs, _mnist(mnist_dir, exercises)):
         ref = result.reference
         killed = len(result.killed)
         total = killed + len(result.survivors)

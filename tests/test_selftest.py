@@ -41,3 +41,15 @@ def test_the_command_prints_the_mutation_score_and_exits_0():
     lines = run.stdout.splitlines()
     assert lines[0].startswith("flatten") and "reference 9/9" in lines[0] and "(100%)" in lines[0]
     assert lines[1].startswith("relu_backward") and "(100%)" in lines[1]
+
+
+def test_jobs_do_not_change_the_verdicts():
+    one, two = (run_cnngrade("selftest", "pad2d", "flatten", "--jobs", jobs) for jobs in ("1", "2"))
+    assert one.code == two.code == 0
+    assert one.stdout == two.stdout
+
+
+def test_without_mnist_the_command_says_where_to_put_it(tmp_path):
+    run = run_cnngrade("selftest", "cnn_forward", env={"CNNGRADE_MNIST": str(tmp_path)})
+    assert run.code == 2
+    assert len(run.stderr.strip().splitlines()) == 1 and "MNIST" in run.stderr
