@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from grader.api import grade  # noqa: E402
 from grader.exercise import all_exercises  # noqa: E402
 from grader.grading import grade_exercise, reference_functions  # noqa: E402
 from grader.student import TrustedBackend  # noqa: E402
@@ -43,15 +44,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the median is reported")
     args = parser.parse_args()
     exercises = [e for e in all_exercises() if e.id not in MNIST]
-    selection = [arg for e in exercises for arg in ("-e", e.id)]
 
     def baseline():
         for exercise in exercises:
             grade_exercise(exercise, TrustedBackend(reference_functions(exercise)))
 
     def submit(jobs: int):
-        command = [sys.executable, "-m", "grader.cli", "submit", str(ROOT / "examples" / "good"), "-j", str(jobs)]
-        return lambda: subprocess.run([*command, *selection], check=True, capture_output=True)
+        return lambda: grade(ROOT / "examples" / "good", exercises, jobs=jobs)
 
     def selftest():
         subprocess.run([sys.executable, "-m", "grader.cli", "selftest", *[e.id for e in exercises]],
@@ -60,8 +59,8 @@ def main() -> None:
     base = timed(baseline, args.repeat)
     print(f"{len(exercises)} NumPy exercises, {sum(len(e.checks) for e in exercises)} checks, median of {args.repeat}")
     print(f"{'baseline (in-process, reference)':<36} {base:7.2f} s   1.00x")
-    for name, function in (("cnngrade submit examples/good -j 1", submit(1)),
-                           ("cnngrade submit examples/good -j 2", submit(2)), ("cnngrade selftest", selftest)):
+    for name, function in (("grade(examples/good), jobs=1", submit(1)),
+                           ("grade(examples/good), jobs=2", submit(2)), ("cnngrade selftest", selftest)):
         seconds = timed(function, args.repeat)
         print(f"{name:<36} {seconds:7.2f} s   {seconds / base:.2f}x")
 

@@ -10,7 +10,7 @@ Measured in this run, on this machine (the median of N runs, each with a fresh w
   predict       model.predict on the 10,000 MNIST test images inside the worker
   request       the predict request as the grader sees it (sending 10,000 images, receiving
                 the probabilities)
-  check         the whole mnist_cnn exercise through grade_submission (new sandbox, both checks)
+  check         the whole mnist_cnn exercise through grader.api.grade (new sandbox, both checks)
 and the worker's peak address space (VmPeak, what RLIMIT_AS must allow), resident memory and
 threads. Every time is also given as a ratio to the baseline measured in the same run.
 
@@ -32,9 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import mnist as data  # noqa: E402
+from exercises import mnist as data  # noqa: E402
+from grader.api import grade  # noqa: E402
 from grader.exercise import select  # noqa: E402
-from grader.grading import grade_submission  # noqa: E402
 from grader.sandbox.client import Sandbox  # noqa: E402
 
 DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist"
@@ -76,18 +76,18 @@ def one_run(folder: Path, mnist: data.Mnist) -> dict:
         start = time.perf_counter()
         sandbox._ensure_started()  # the worker alone: Python, NumPy, its limits and namespaces
         started = time.perf_counter()
-        described = sandbox.model({"action": "describe"})
+        described = sandbox.ask({"action": "describe"})
         if described.status != "ok":
             raise SystemExit(f"the model could not be loaded: {described.error}")
         loaded = time.perf_counter()
-        predicted = sandbox.model({"action": "predict"}, {"args": [images]})
+        predicted = sandbox.ask({"action": "predict"}, {"args": [images]})
         done = time.perf_counter()
         if predicted.status != "ok" or predicted.value.shape != (10000, 10):
             raise SystemExit(f"predict failed: {predicted.status} {predicted.error}")
         status = _worker_status(sandbox)
     seconds = predicted.info["seconds"]
     check_start = time.perf_counter()
-    report = grade_submission(folder, [exercise], mnist=mnist)
+    report = grade(folder, [exercise], options={"mnist": mnist.directory})
     check = time.perf_counter() - check_start
     return {"worker start": started - start, "tf import": seconds["import"], "model load": seconds["load"],
             "first request": loaded - started, "predict": seconds["predict"], "request": done - loaded,

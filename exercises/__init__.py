@@ -1,14 +1,85 @@
-"""The built-in exercise pack of cnngrade, registered through the `cnngrade` entry point
-exactly as a third-party pack would be (see pyproject.toml)."""
+"""The built-in course pack of cnngrade, registered through the `cnngrade` entry point exactly as
+a third-party pack would be (see pyproject.toml): its exercise folders, the MNIST data set and
+the course's reference model as fixtures, the --mnist option, the keras worker that loads model
+files, numeric_gradient's test functions as a wire type, and the starter's header."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from grader.plugins import hookimpl
+import click
+
+from grader.plugins import Fixture, FixtureMissing, OptionProblem, WorkerKind, hookimpl
 
 HERE = Path(__file__).parent
+MNIST_HELP = ("Folder with the four MNIST files (*-ubyte.gz) or Keras' mnist.npz, for mnist_cnn and "
+              "cnn_forward. Default: $CNNGRADE_MNIST, then Keras' cache (~/.keras/datasets), then "
+              "Keras' download when online. Without MNIST, only those two exercises go ungraded.")
 
 
 @hookimpl
 def cnngrade_exercise_folders() -> list[Path]:
     return sorted(p.parent for p in HERE.glob("*/spec.toml"))
+
+
+def _mnist(fixtures):
+    from exercises.mnist import Mnist, MnistNotFound
+
+    mnist = Mnist(fixtures.options.get("mnist"))
+    try:
+        mnist.source
+    except MnistNotFound as missing:
+        named = fixtures.options.get("mnist") or os.environ.get("CNNGRADE_MNIST")
+        raise (OptionProblem if named else FixtureMissing)(str(missing)) from None
+    return mnist
+
+
+def _course_model(fixtures):
+    """A function that returns the course model trained by the grader (trained at its first call,
+    then cached), so that a check can fail fast before it pays for training."""
+    from exercises.course_model import reference_model
+
+    mnist = fixtures.get("mnist")
+    return lambda: reference_model(mnist)
+
+
+@hookimpl
+def cnngrade_fixtures() -> list[Fixture]:
+    return [Fixture("mnist", _mnist), Fixture("course_model", _course_model)]
+
+
+@hookimpl
+def cnngrade_options() -> list:
+    return [click.Option(["--mnist"], metavar="DIR", type=click.Path(path_type=Path), default=None,
+                         help=MNIST_HELP)]
+
+
+@hookimpl
+def cnngrade_private_paths(options: dict) -> list[Path]:
+    from exercises.mnist import private_paths
+
+    return private_paths(options.get("mnist"))
+
+
+@hookimpl
+def cnngrade_worker_kinds() -> list[WorkerKind]:
+    return [WorkerKind("keras", HERE / "keras_worker.py", runs_student_code=False)]
+
+
+@hookimpl
+def cnngrade_wire_types() -> list[type]:
+    from exercises.test_functions import TestFunction
+
+    return [TestFunction]
+
+
+@hookimpl
+def cnngrade_forbidden_imports() -> list[str]:
+    # EXERCISES.md: a submission is NumPy and the standard library; the frameworks that would do
+    # the exercises for it are refused, and so are the course's own reference and checks.
+    return ["reference", "exercises", "tensorflow", "keras", "tf_keras", "scipy", "torch", "jax", "sklearn"]
+
+
+@hookimpl
+def cnngrade_starter_header() -> str:
+    return (HERE / "starter_header.py").read_text()

@@ -1,24 +1,20 @@
-"""The `cnngrade` command line.
+"""The `cnngrade` command line: small commands over grader.api, grader.batch and grader.selftest.
 
 Exit codes: 0 full marks, 1 graded but not full marks, 2 the user's mistake (no such folder, no
-cnn.py, unknown exercise id), 3 a fault of the grader itself.
+cnn.py, unknown exercise id), 3 a fault of the grader itself or of an installed pack.
 """
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
+from typing import Callable
 
 import click
 
 from grader import __version__
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
-STARTER = Path(__file__).with_name("starter") / "cnn.py"
-MNIST_HELP = ("Folder with the four MNIST files (*-ubyte.gz) or Keras' mnist.npz, for mnist_cnn and "
-              "cnn_forward. Default: $CNNGRADE_MNIST, then Keras' cache (~/.keras/datasets), then "
-              "Keras' download when online.")
 
 
 class UserError(click.ClickException):
@@ -39,66 +35,76 @@ class GraderFault(click.ClickException):
         click.echo(f"cnngrade: grader fault: {self.message}", err=True)
 
 
-def _default_jobs() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return min(2, cores)  # the NumPy exercises are graded in two sandboxes: more would idle
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# -- shared options -----------------------------------------------------------------------
+
+def _exercise_option(help_text: str):
+    return click.option("--exercise", "-e", "exercise_ids", multiple=True, metavar="ID", help=help_text)
+
+
+def _examples_option(help_text: str = "Hypothesis examples per property check (default: each exercise's own)."):
+    return click.option("--examples", type=click.IntRange(1, 10000), default=None, help=help_text)
+
+
+def _sandbox_jobs_option(command):
+    return click.option("--jobs", "-j", type=click.IntRange(1, 2), default=min(2, _cores()),
+                        show_default="2 on 2+ cores",
+                        help="The Python exercises are graded in two sandboxes: 2 grades them at once, 1 one "
+                             "after the other. The result is the same.")(command)
+
+
+def _pack_options(command):
+    """The options the installed packs ask for (e.g. a data folder); values in **kwargs."""
+    from grader import plugins
+
+    # click keeps a decorated function's parameters here until @command builds the command.
+    command.__dict__.setdefault("__click_params__", []).extend(reversed(plugins.options()))
+    return command
+
+
+def _pack_values(kwargs: dict) -> dict:
+    """Take the packs' option values out of a command's keyword arguments."""
+    from grader import plugins
+
+    return {option.name: kwargs.pop(option.name) for option in plugins.options() if option.name in kwargs}
+
+
+def _reporter_options(batch: bool) -> Callable:
+    """A --NAME DESTINATION option for every installed reporter (json, html, ...)."""
+    def decorate(command):
+        from grader.reporters import all_reporters
+
+        for reporter in reversed(list(all_reporters().values())):
+            metavar = getattr(reporter, "batch_metavar", reporter.metavar) if batch else reporter.metavar
+            help_text = getattr(reporter, "batch_help", reporter.help) if batch else reporter.help
+            command = click.option(f"--{reporter.name}", f"report_{reporter.name}", metavar=metavar,
+                                   type=click.Path(dir_okay=metavar == "DIR", path_type=Path),
+                                   help=help_text)(command)
+        return command
+    return decorate
 
 
 def _exercises(ids: tuple[str, ...]):
-    from grader.exercise import SpecError, select
+    from grader.api import UnknownExercise, exercises
+    from grader.exercise import SpecError
 
     try:
-        return select(ids)
-    except KeyError as exc:
-        raise UserError(f"unknown exercise id {exc.args[0]!r} (see `cnngrade list`)") from None
+        return exercises(ids)
+    except UnknownExercise as exc:
+        raise UserError(str(exc)) from None
     except SpecError as exc:
         raise GraderFault(str(exc)) from None
 
 
-def _submission_folder(path: str) -> Path:
-    folder = Path(path)
-    if not folder.exists():
-        raise UserError(f"no such folder: {path}")
-    if not folder.is_dir():
-        raise UserError(f"not a folder: {path} (give the folder that holds cnn.py)")
-    if not (folder / "cnn.py").exists():
-        raise UserError(f"{path} has no cnn.py (run `cnngrade init {path}` to start one)")
-    from grader.submission import problem
-
-    reason = problem(folder)
-    if reason:
-        raise UserError(f"cannot grade {path}: {reason}")
-    return folder
-
-
-def _reporter_options(command):
-    """Add a --NAME DESTINATION option for every installed file reporter (json, html, ...)."""
-    from grader.reporters import all_reporters
-
-    for reporter in reversed(list(all_reporters().values())):
-        command = click.option(f"--{reporter.name}", f"report_{reporter.name}", metavar=reporter.metavar,
-                               type=click.Path(dir_okay=reporter.metavar == "DIR", path_type=Path),
-                               help=reporter.help)(command)
-    return command
-
-
-def _batch_reporter_options(command):
-    """batch's --NAME DESTINATION options: the same reporters, with their batch destination."""
-    from grader.reporters import all_reporters
-
-    for reporter in reversed(list(all_reporters().values())):
-        metavar = getattr(reporter, "batch_metavar", reporter.metavar)
-        command = click.option(f"--{reporter.name}", f"report_{reporter.name}", metavar=metavar,
-                               type=click.Path(dir_okay=metavar == "DIR", path_type=Path),
-                               help=getattr(reporter, "batch_help", reporter.help))(command)
-    return command
-
-
-def _write_reports(reports, options: dict, batch: bool = False, reporters: dict | None = None) -> None:
+def write_reports(reports, destinations: dict, batch: bool = False) -> None:
+    """Write every report asked for (destinations: report_NAME -> path or None)."""
     from grader.reporters import all_reporters, batch_writer
 
-    for name, reporter in (reporters or all_reporters()).items():
-        destination = options.get(f"report_{name}")
+    for name, reporter in all_reporters().items():
+        destination = destinations.get(f"report_{name}")
         if destination is not None:
             try:
                 (batch_writer(reporter) if batch else reporter.write)(reports, destination)
@@ -106,39 +112,7 @@ def _write_reports(reports, options: dict, batch: bool = False, reporters: dict 
                 raise UserError(f"cannot write the {name} report to {destination}: {exc.strerror}") from None
 
 
-def _mnist(directory: Path | None, exercises):
-    """MNIST for the exercises that need it, found now: not found is one clear line (exit 2)."""
-    from grader.mnist import Mnist, needed_by
-
-    mnist = Mnist(directory)
-    problem = mnist.prepare() if needed_by(exercises) else ""
-    if problem:
-        raise UserError(problem)
-    return mnist
-
-
-def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: int | None, options: dict,
-           mnist_dir: Path | None, jobs: int) -> None:
-    from grader.grading import grade_submission
-    from grader.reporters.terminal import render
-
-    folder = _submission_folder(directory)
-    exercises = _exercises(exercise_ids)
-    try:
-        report = grade_submission(folder, exercises, mode=mode, examples=examples,
-                                  mnist=_mnist(mnist_dir, exercises), jobs=jobs)
-    except (UserError, KeyboardInterrupt):
-        raise
-    except Exception as exc:  # noqa: BLE001  (a bug of ours: one line and exit 3, not a traceback)
-        raise GraderFault(f"grading stopped: {type(exc).__name__}: {exc}") from None
-    click.echo(render(report, color=sys.stdout.isatty()))
-    _write_reports([report], options)
-    if report.grader_faults:
-        for fault in report.grader_faults:
-            click.echo(f"cnngrade: grader fault: {fault}", err=True)
-        sys.exit(EXIT_FAULT)
-    sys.exit(EXIT_FULL if report.score == report.max_score else EXIT_PARTIAL)
-
+# -- commands -------------------------------------------------------------------------------
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cnngrade")
@@ -151,61 +125,75 @@ def main() -> None:
     """
 
 
+def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
+           kwargs: dict) -> None:
+    from grader.api import SubmissionError, grade, submission_folder
+    from grader.fixtures import Fixtures
+    from grader.reporters.terminal import render
+
+    fixtures = Fixtures(_pack_values(kwargs))
+    try:
+        folder = submission_folder(directory)
+    except SubmissionError as exc:
+        raise UserError(str(exc)) from None
+    selected = _exercises(exercise_ids)
+    try:
+        report = grade(folder, selected, mode=mode, examples=examples, fixtures=fixtures, jobs=jobs)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001  (a bug of ours: one line and exit 3, not a traceback)
+        raise GraderFault(f"grading stopped: {type(exc).__name__}: {exc}") from None
+    click.echo(render(report, color=sys.stdout.isatty()))
+    write_reports([report], kwargs)
+    for problem in fixtures.usage_problems():
+        raise UserError(problem)
+    if report.grader_faults:
+        for fault in report.grader_faults:
+            click.echo(f"cnngrade: grader fault: {fault}", err=True)
+        sys.exit(EXIT_FAULT)
+    sys.exit(EXIT_FULL if report.score == report.max_score else EXIT_PARTIAL)
+
+
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=True, dir_okay=True))
-@click.option("--exercise", "-e", "exercise_ids", multiple=True, metavar="ID",
-              help="Grade only this exercise (repeatable). Default: all of them.")
-@click.option("--examples", type=click.IntRange(1, 10000), default=None,
-              help="Hypothesis examples per property check (default: each exercise's own).")
-@click.option("--mnist", "mnist_dir", metavar="DIR", type=click.Path(path_type=Path), default=None,
-              help=MNIST_HELP)
-@click.option("--jobs", "-j", type=click.IntRange(1, 2), default=_default_jobs(), show_default="2 on 2+ cores",
-              help="The NumPy exercises are graded in two sandboxes: 2 grades them at once, 1 one after "
-                   "the other. The result is the same.")
-@_reporter_options
-def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, mnist_dir: Path | None, jobs: int,
-           **reports) -> None:
+@_exercise_option("Grade only this exercise (repeatable). Default: all of them.")
+@_examples_option()
+@_sandbox_jobs_option
+@_pack_options
+@_reporter_options(batch=False)
+def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
     """Grade DIRECTORY (a folder with cnn.py) on every check, visible and hidden.
 
     Prints a summary and writes any report asked for, e.g. --json result.json.
     """
-    _grade(directory, "submit", exercise_ids, examples, reports, mnist_dir, jobs)
+    _grade(directory, "submit", exercise_ids, examples, jobs, kwargs)
 
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=True, dir_okay=True), default=".")
-@click.option("--exercise", "-e", "exercise_ids", multiple=True, metavar="ID",
-              help="Check only this exercise (repeatable).")
-@click.option("--examples", type=click.IntRange(1, 10000), default=None,
-              help="Hypothesis examples per property check (default: a quarter of submit's).")
-@click.option("--mnist", "mnist_dir", metavar="DIR", type=click.Path(path_type=Path), default=None,
-              help=MNIST_HELP)
-@click.option("--jobs", "-j", type=click.IntRange(1, 2), default=_default_jobs(), show_default="2 on 2+ cores",
-              help="The NumPy exercises are graded in two sandboxes: 2 grades them at once, 1 one after "
-                   "the other. The result is the same.")
-@_reporter_options
-def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, mnist_dir: Path | None, jobs: int,
-          **reports) -> None:
+@_exercise_option("Check only this exercise (repeatable).")
+@_examples_option("Hypothesis examples per property check (default: a quarter of submit's).")
+@_sandbox_jobs_option
+@_pack_options
+@_reporter_options(batch=False)
+def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
     """A student's quick run: the visible checks of DIRECTORY (default: here), fewer examples.
 
-    The same engine as submit; hidden checks count only when submitted.
+    The same engine as submit; hidden checks count only when submitted. An exercise whose data
+    (e.g. a data set) is not on this machine is listed as not graded, with the reason.
     """
-    _grade(directory, "check", exercise_ids, examples, reports, mnist_dir, jobs)
+    _grade(directory, "check", exercise_ids, examples, jobs, kwargs)
 
 
 @main.command()
 @click.argument("class_dir", metavar="CLASS_DIR", type=click.Path(path_type=Path))
-@click.option("--exercise", "-e", "exercise_ids", multiple=True, metavar="ID",
-              help="Grade only this exercise (repeatable). Default: all of them.")
-@click.option("--examples", type=click.IntRange(1, 10000), default=None,
-              help="Hypothesis examples per property check (default: each exercise's own).")
+@_exercise_option("Grade only this exercise (repeatable). Default: all of them.")
+@_examples_option()
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Grade N students at the same time, each in its own process.")
-@click.option("--mnist", "mnist_dir", metavar="DIR", type=click.Path(path_type=Path), default=None,
-              help=MNIST_HELP)
-@_batch_reporter_options
-def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
-          mnist_dir: Path | None, **reports) -> None:
+@_pack_options
+@_reporter_options(batch=True)
+def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
     """Grade a whole class: every subfolder of CLASS_DIR is one student's submission.
 
     A subfolder's name is the student's id in every report. Each is graded as `submit` grades
@@ -218,7 +206,7 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
       --html DIR        the class page DIR/index.html (score histogram, pass rate of
                         each check, frequent mistakes, a sortable table) and each
                         student's page DIR/students/<student>.html
-      --json FILE       a JSON list, one result (schema cnngrade/result-1) per student
+      --json FILE       a JSON list, one result (schema cnngrade/result-2) per student
       --csv FILE        a gradebook: Student, ID, SIS User ID, SIS Login ID, Section,
                         Total, one column per exercise (Canvas and Moodle import it)
       --junit FILE      JUnit XML: a testsuite per student and exercise
@@ -235,56 +223,26 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
     Example:
       cnngrade batch class/ --jobs 2 --html reports/ --csv grades.csv
     """
-    from grader.batch import grade_class, student_folders
-    from grader.reporters import all_reporters
+    from grader.batch import ClassError, grade_class_folder
 
-    if not class_dir.exists():
-        raise UserError(f"no such folder: {class_dir}")
-    if not class_dir.is_dir():
-        raise UserError(f"not a folder: {class_dir} (give the folder that holds one subfolder per student)")
-    exercises = _exercises(exercise_ids)
-    folders = student_folders(class_dir)
-    if not folders:
-        advice = (" (it holds a cnn.py: grade one submission with `cnngrade submit`)"
-                  if (class_dir / "cnn.py").is_file() else "")
-        raise UserError(f"{class_dir} has no student folder: expected one subfolder per student, "
-                        f"each with a cnn.py{advice}")
-    mnist = _mnist(mnist_dir, exercises)
-    ids = tuple(e.id for e in exercises)
-    reporters = all_reporters()
-    finished: dict[str, object] = {}
-    faults: list[str] = []
-
-    def on_result(folder: Path, outcome) -> None:
-        report = outcome.report
-        finished[folder.name] = report
-        note = ""
-        checks = [c for e in report.exercises for c in e.checks]
-        if checks and all(c.status == "missing" for c in checks) and len({c.message for c in checks}) == 1:
-            note = f"  ({checks[0].message})"
-        took = f" in {outcome.seconds:.0f} s" if outcome.seconds else ""
-        click.echo(f"[{len(finished)}/{len(folders)}] {folder.name}: "
-                   f"{report.score:g}/{report.max_score:g}{took}{note}")
-        for fault in outcome.faults:
-            click.echo(f"cnngrade: grader fault: {fault}", err=True)
-        faults.extend(outcome.faults)
-        in_order = [finished[f.name] for f in folders if f.name in finished]
-        _write_reports(in_order, reports, batch=True, reporters=reporters)
-
-    grade_class(folders, ids, examples, jobs, on_result, mnist=mnist)
-    results = [finished[f.name] for f in folders]
-    full = sum(1 for r in results if r.score == r.max_score)
-    click.echo(f"{len(results)} students graded: {full} with full marks.")
-    if faults:
+    options = _pack_values(kwargs)
+    selected = _exercises(exercise_ids)
+    try:
+        summary = grade_class_folder(class_dir, selected, examples, jobs, options, click.echo,
+                                     lambda reports: write_reports(reports, kwargs, batch=True))
+    except ClassError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"{summary.count} students graded: {summary.full} with full marks.")
+    if summary.faults:
         sys.exit(EXIT_FAULT)
-    sys.exit(EXIT_FULL if full == len(results) else EXIT_PARTIAL)
+    sys.exit(EXIT_FULL if summary.full == summary.count else EXIT_PARTIAL)
 
 
 @main.command(name="list")
 def list_exercises() -> None:
-    """List the exercises of every installed pack, with their functions and points."""
+    """List the exercises of every installed pack, with what each grades and its points."""
     for exercise in _exercises(()):
-        graded = ", ".join(exercise.functions) if exercise.kind == "python" else "model.keras"
+        graded = ", ".join(exercise.functions or exercise.files)
         click.echo(f"{exercise.id:<18} {exercise.max_score:>4g} pts  {exercise.title}  [{graded}]")
 
 
@@ -298,29 +256,30 @@ def show(exercise_id: str) -> None:
 
 @main.command()
 @click.argument("exercise_ids", nargs=-1, metavar="[ID]...")
-@click.option("--examples", type=click.IntRange(1, 10000), default=None,
-              help="Hypothesis examples per property check (default: each exercise's own).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=_default_jobs(), show_default="2 on 2+ cores",
+@_examples_option()
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=min(2, _cores()), show_default="2 on 2+ cores",
               help="Exercises proven at the same time, each in its own process.")
-@click.option("--mnist", "mnist_dir", metavar="DIR", type=click.Path(path_type=Path), default=None,
-              help=MNIST_HELP)
-def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, mnist_dir: Path | None) -> None:
+@_pack_options
+def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
     """Prove the checks of each exercise (default: all): the reference must get full marks
     and every known-mistake mutant must lose points. Exit code 1 if a mutant survives.
     """
+    from grader.plugins import FixtureMissing
     from grader.selftest import selftest as run_selftest
 
     failed = False
-    exercises = _exercises(exercise_ids)
-    for result in run_selftest(exercises, examples, jobs, _mnist(mnist_dir, exercises)):
+    try:
+        results = run_selftest(_exercises(exercise_ids), examples, jobs, _pack_values(kwargs))
+    except FixtureMissing as missing:
+        raise UserError(str(missing)) from None
+    for result in results:
         ref = result.reference
         killed = len(result.killed)
         total = killed + len(result.survivors)
-        line = (f"{result.exercise.id:<22} reference {ref.score:g}/{ref.max_score:g}  "
-                f"mutants killed {killed}/{total} ({result.mutation_score:.0%})")
-        click.echo(line)
+        click.echo(f"{result.exercise.id:<22} reference {ref.score:g}/{ref.max_score:g}  "
+                   f"mutants killed {killed}/{total} ({result.mutation_score:.0%})")
         for check in ref.checks:
-            if check.status != "passed":
+            if not check.passed:
                 click.echo(f"    reference fails {check.name}: {check.message}")
         for name in result.survivors:
             click.echo(f"    mutant survives: {name}")
@@ -336,15 +295,18 @@ def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, mni
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing cnn.py.")
 def init(directory: Path, force: bool) -> None:
-    """Write a starter cnn.py into DIRECTORY: every function of the course as a documented stub.
+    """Write a starter cnn.py into DIRECTORY: every function of the installed packs as a
+    documented stub, in course order.
 
     `cnngrade check DIRECTORY` then runs at once and reports every exercise as missing.
     """
+    from grader.starter import starter_module
+
     target = directory / "cnn.py"
     if target.exists() and not force:
         raise UserError(f"{target} exists already (use --force to overwrite it)")
     directory.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(STARTER, target)
+    target.write_text(starter_module(_exercises(())))
     click.echo(f"wrote {target}; now run: cnngrade check {directory}")
 
 

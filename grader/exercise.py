@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Callable
 
 from grader import plugins
+from grader.determinism import profile
 from grader.sandbox.client import Limits
 
 if sys.version_info >= (3, 11):
@@ -53,19 +54,35 @@ class Exercise:
     checks: tuple[CheckSpec, ...]
     statement: str
     limits: Limits
-    kind: str  # "python": calls student functions; "keras": loads the student's model file
+    kind: str  # "python": calls student functions; else a pack's worker kind (e.g. one that loads a file)
     examples: int
     reference: str  # the module holding the trusted implementation of the functions
     mutants: tuple[Mutant, ...] = field(default=())
+    files: tuple[str, ...] = ()  # the files it grades, when not functions (e.g. a trained model)
+    starter: str = ""  # starter.py: the stubs `cnngrade init` writes into cnn.py
 
     @property
     def max_score(self) -> float:
         return sum(check.points for check in self.checks)
 
+    def check_functions(self, examples: int, shrink: bool) -> dict[str, Callable]:
+        """The check functions by name, their Hypothesis settings made for this run (see
+        grader.determinism): the checks module is executed once per (examples, shrink)."""
+        key = (str(self.folder), examples, shrink)
+        if key not in _LOADED_CHECKS:
+            with profile(examples, shrink):
+                module = _import_path(f"cnngrade_checks.{self.id}.x{examples}{'s' if shrink else 'v'}",
+                                      self.folder / "checks.py")
+            _LOADED_CHECKS[key] = {check.name: getattr(module, f"test_{check.name}") for check in self.checks}
+        return _LOADED_CHECKS[key]
+
     def hint(self) -> str:
         """The statement's section headed 'Hint', if any (shown next to failed checks)."""
         text = self.statement.split("## Hint", 1)
         return text[1].split("\n## ", 1)[0].strip() if len(text) == 2 else ""
+
+
+_LOADED_CHECKS: dict[tuple, dict[str, Callable]] = {}
 
 
 def _size(text: str | int) -> int:
@@ -128,7 +145,8 @@ def load_exercise(folder: Path) -> Exercise:
                     checks=tuple(checks), statement=(folder / "statement.md").read_text(),
                     limits=limits, kind=spec.get("kind", "python"),
                     examples=int(spec.get("examples", 50)), reference=spec.get("reference", "reference"),
-                    mutants=mutants)
+                    mutants=mutants, files=tuple(spec.get("files", ())),
+                    starter=(folder / "starter.py").read_text() if (folder / "starter.py").is_file() else "")
 
 
 @lru_cache(maxsize=1)

@@ -11,40 +11,18 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterable
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, settings
-from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.errors import Flaky, FlakyFailure
 
 from grader.checking import CheckFailed, Score, close
 from grader.exercise import CheckSpec, Exercise, load_exercise
-from grader.mnist import Mnist, cache_dir, hidden_folders, hide_folders, needed_by
+from grader.fixtures import Fixtures, requested
 from grader.processes import helper_pool
 from grader.reproduce import reproduction
 from grader.results import CheckResult, ExerciseResult, GradeReport, jsonable
-from grader.sandbox.client import Sandbox
+from grader.sandbox.client import PYTHON, Sandbox
 from grader.student import Backend, Call, SandboxBackend, Student, StudentFault, StudentRaised, TrustedBackend, bind_arguments
 
 MODES = ("submit", "check")
-
-
-def _fixed_examples() -> None:
-    """Make generated examples depend on the check and the seed only.
-
-    Hypothesis (>= 6.131) also draws some values from the constants of every local module it
-    finds loaded, so the examples would change with which modules a process has imported (a
-    helper process loads fewer), with an edit to any grader file, and with the install mode.
-    Verdicts must not, so that pool is kept empty (tests/test_determinism.py checks this).
-    """
-    from hypothesis.internal.conjecture import providers
-
-    if hasattr(providers, "_get_local_constants"):
-        empty = providers.Constants()
-        providers._get_local_constants = lambda: empty
-    # Hypothesis' own storage goes to our cache, not to the user's working folder.
-    set_hypothesis_home_dir(cache_dir() / "hypothesis")
-
-
-_fixed_examples()
 
 
 def examples_for(exercise: Exercise, mode: str, override: int | None) -> int:
@@ -63,41 +41,41 @@ def reference_functions(exercise: Exercise) -> dict[str, Callable]:
     return {name: fn for name, fn in vars(module).items() if callable(fn) and not name.startswith("_")}
 
 
-SHARDS = 2  # sandboxes per group of NumPy exercises, whatever --jobs is, so that results never depend on it
+SHARDS = 2  # sandboxes per group of Python exercises, whatever --jobs is, so that results never depend on it
 
 
 def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "submit",
-                     examples: int | None = None, mnist: Mnist | str | Path | None = None,
-                     jobs: int = 1) -> GradeReport:
+                     examples: int | None = None, options: dict | None = None,
+                     fixtures: Fixtures | None = None, jobs: int = 1) -> GradeReport:
     """Grade a student folder, one sandbox per shard (see `shards`).
 
-    mnist: the MNIST folder (--mnist DIR) or a Mnist shared across submissions; found at first use.
+    options: the values of the packs' command-line options; fixtures: the packs' fixtures, made
+    at first use (pass one Fixtures to share them across submissions).
     jobs: how many shards are graded at once (jobs - 1 helper processes); the result is the same.
     """
     folder = Path(folder)
-    mnist = mnist if isinstance(mnist, Mnist) else Mnist(mnist)
+    fixtures = fixtures or Fixtures(options)
     report = GradeReport(submission=folder.resolve().name, mode=mode)
     exercises = list(exercises)
-    if needed_by(exercises):
-        mnist.prepare()  # found before any sandbox starts, so that the sandbox hides it
     plan = shards(exercises)
-    # MNIST-bound shards stay here (the data set is loaded once), after the helpers are done, so
-    # that TensorFlow never runs beside another sandbox; any other shard but the first may move.
-    bound = [i for i, shard in enumerate(plan) if needed_by(shard)]
+    # Shards whose checks use a pack's fixtures stay here (a data set is loaded once), after the
+    # helpers are done, so that a heavy worker never runs beside another sandbox; any other
+    # shard but the first may move.
+    bound = [i for i, shard in enumerate(plan) if any(_fixtures_of(e) for e in shard)]
     movable = [i for i in range(len(plan)) if i not in bound][1:] if jobs > 1 else []
     graded: dict[int, ShardResult] = {}
     with _helpers(min(jobs - 1, len(movable))) as pool:
         futures = {i: pool.submit(_grade_shard_elsewhere, str(folder), [str(e.folder) for e in plan[i]], mode,
-                                  examples, hidden_folders()) for i in movable}
+                                  examples, fixtures.options) for i in movable}
         for i in [i for i in range(len(plan)) if i not in bound and i not in futures]:
-            graded[i] = grade_shard(folder, plan[i], mode, examples, mnist)
+            graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures)
         for i, future in futures.items():
             try:
                 graded[i] = future.result()
             except BrokenProcessPool:  # the helper was killed (from outside, out of memory): grade it here
-                graded[i] = grade_shard(folder, plan[i], mode, examples, mnist)
+                graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures)
     for i in bound:
-        graded[i] = grade_shard(folder, plan[i], mode, examples, mnist)
+        graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures)
     by_id = {one.result.id: one for shard in graded.values() for one in shard.exercises}
     report.exercises = [by_id[e.id].result for e in exercises]
     # What cnn.py prints when imported is the same in every sandbox: shown once, then each exercise's.
@@ -107,15 +85,19 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     return report
 
 
+def _fixtures_of(exercise: Exercise) -> list[str]:
+    return [name for check in exercise.checks for name in requested(check.function)]
+
+
 def shards(exercises: list[Exercise]) -> list[list[Exercise]]:
-    """Exercises that share a kind and limits share a sandbox; NumPy ones are dealt in course order
+    """Exercises that share a kind and limits share a sandbox; Python ones are dealt in course order
     over SHARDS sandboxes, so that two processes can grade them at once."""
     groups: dict[tuple, list[Exercise]] = {}
     for exercise in sorted(exercises, key=lambda e: (e.order, e.id)):
         groups.setdefault((exercise.kind, exercise.limits), []).append(exercise)
     plan = []
     for (kind, _), members in groups.items():
-        count = SHARDS if kind == "python" else 1
+        count = SHARDS if kind == PYTHON else 1
         plan.extend(members[i::count] for i in range(min(count, len(members))))
     return plan
 
@@ -133,18 +115,19 @@ class ShardResult:
     exercises: list[Graded]
 
 
-def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | None, mnist: Mnist) -> ShardResult:
+def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | None,
+                fixtures: Fixtures) -> ShardResult:
     """Grade exercises of one kind and limits in one sandbox (strikes count across them)."""
     kind, limits = shard[0].kind, shard[0].limits
-    with Sandbox(folder, limits, kind=kind) as sandbox:
-        import_error = _import_error(sandbox) if kind == "python" else ""
+    with Sandbox(folder, limits, kind=kind, options=fixtures.options) as sandbox:
+        import_error = _import_error(sandbox) if kind == PYTHON else ""
         backend = SandboxBackend(sandbox, limits.wall_seconds)
         printed = sandbox.student_output()
         result = ShardResult(printed, [])
         for exercise in shard:
             faults: list[str] = []
             graded = grade_exercise(exercise, backend, mode, examples, import_error,
-                                    context={"sandbox": sandbox, "mnist": mnist}, faults=faults)
+                                    fixtures=fixtures, sandbox=sandbox, faults=faults)
             now = sandbox.student_output()
             result.exercises.append(Graded(graded, now[len(printed):], faults))
             printed = now
@@ -152,12 +135,11 @@ def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | 
 
 
 def _grade_shard_elsewhere(folder: str, exercise_folders: list[str], mode: str, examples: int | None,
-                           hidden: list[str]) -> ShardResult:
+                           options: dict) -> ShardResult:
     """What a helper process runs: plain arguments in, a ShardResult (trusted data) out. The
-    exercises are loaded again from their folders; `hidden` are the folders this process found
-    that the sandbox must hide (an MNIST folder given with --mnist)."""
-    hide_folders(hidden)
-    return grade_shard(Path(folder), [load_exercise(Path(f)) for f in exercise_folders], mode, examples, Mnist())
+    exercises are loaded again from their folders."""
+    return grade_shard(Path(folder), [load_exercise(Path(f)) for f in exercise_folders], mode, examples,
+                       Fixtures(options))
 
 
 def _helpers(count: int) -> ContextManager[ProcessPoolExecutor | None]:
@@ -181,36 +163,26 @@ def _import_error(sandbox: Sandbox) -> str:
 
 
 def grade_exercise(exercise: Exercise, backend: Backend, mode: str = "submit", examples: int | None = None,
-                   import_error: str = "", context: dict | None = None,
+                   import_error: str = "", fixtures: Fixtures | None = None, sandbox: Sandbox | None = None,
                    faults: list[str] | None = None, explain: bool = True) -> ExerciseResult:
     """Run the exercise's checks; explain=False skips shrinking and diagnosis (verdicts only)."""
     result = ExerciseResult(exercise.id, exercise.title)
+    fixtures = fixtures or Fixtures()
+    count = examples_for(exercise, mode, examples)
+    functions = exercise.check_functions(count, shrink=explain)
     for check in checks_for(exercise, mode):
-        student = Student(backend, import_error)
-        result.checks.append(run_check(exercise, check, student, examples_for(exercise, mode, examples),
-                                       context or {}, faults if faults is not None else [], explain))
+        student = Student(backend, import_error, own=exercise.functions if check.points else None)
+        checked = run_check(exercise, check, functions[check.name], student, fixtures, sandbox,
+                            faults if faults is not None else [], explain)
+        if not checked.passed:
+            checked.hint = exercise.hint()  # carried in the result: a report needs no pack to show it
+        result.checks.append(checked)
     return result
 
 
-def _hypothesis_settings(function: Callable, examples: int, shrink: bool) -> settings:
-    parent = getattr(function, "_cnngrade_author_settings", None)
-    if parent is None:
-        parent = function._hypothesis_internal_use_settings
-        function._cnngrade_author_settings = parent
-    # Derandomized with no database: the same submission always meets the same examples.
-    return settings(parent=parent, max_examples=examples, derandomize=True, database=None, deadline=None,
-                    report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
-                    verbosity=Verbosity.quiet, print_blob=False,
-                    phases=(Phase.explicit, Phase.reuse, Phase.generate) + ((Phase.shrink,) if shrink else ()))
-
-
-def _call_check(check: CheckSpec, student: Student, examples: int, context: dict, shrink: bool) -> Any:
-    function = check.function
-    # Given-wrapped functions hide their strategy parameters from the signature, as pytest needs.
-    parameters = inspect.signature(function).parameters
-    extra = {name: value for name, value in context.items() if name in parameters}
+def _call_check(function: Callable, student: Student, arguments: dict) -> Any:
     if not hasattr(function, "hypothesis"):
-        return function(student, **extra)
+        return function(student, **arguments)
     original = getattr(function, "_cnngrade_inner_test", None) or function.hypothesis.inner_test
     function._cnngrade_inner_test = original
 
@@ -218,16 +190,23 @@ def _call_check(check: CheckSpec, student: Student, examples: int, context: dict
         student.calls.clear()  # keep only the calls of the example being tried (the last is the minimal one)
         return original(*args, **kwargs)
 
-    function.hypothesis.inner_test = one_example
-    function._hypothesis_internal_use_settings = _hypothesis_settings(function, examples, shrink)
-    return function(student, **extra)
+    function.hypothesis.inner_test = one_example  # Hypothesis' documented hook for test runners
+    return function(student, **arguments)
 
 
-def run_check(exercise: Exercise, check: CheckSpec, student: Student, examples: int,
-              context: dict, faults: list[str], explain: bool = True) -> CheckResult:
-    result = CheckResult(check.name, "passed", check.points, check.points, check.visibility, message="")
+def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student: Student, fixtures: Fixtures,
+              sandbox: Sandbox | None, faults: list[str], explain: bool = True) -> CheckResult:
+    result = CheckResult(check.name, "passed", check.points, check.points, check.visibility, message="",
+                         description=check.description)
+    names = requested(check.function)
+    missing = fixtures.problem(names)
+    if missing:
+        return _zero(result, "missing", f"not graded: {missing}")
+    arguments = {name: fixtures.get(name) for name in names}
+    if "sandbox" in inspect.signature(check.function).parameters:
+        arguments["sandbox"] = sandbox
     try:
-        outcome = _call_check(check, student, examples, context, shrink=explain)
+        outcome = _call_check(function, student, arguments)
     except StudentFault as fault:
         return _zero(result, fault.status, fault.message)
     except StudentRaised as raised:

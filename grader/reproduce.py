@@ -5,8 +5,6 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox.wire import TestFunction
-
 
 def literal(value: Any) -> str:
     """A Python expression that evaluates to value (NumPy imported as np)."""
@@ -15,8 +13,8 @@ def literal(value: Any) -> str:
         return f"np.array({value.tolist()!r}{dtype})"
     if isinstance(value, np.generic):
         return f"np.{value.dtype}({value.item()!r})"
-    if isinstance(value, TestFunction):
-        return value.snippet()
+    if hasattr(value, "python_literal"):  # a pack's wire type (grader.sandbox.wire) spells itself
+        return value.python_literal()
     if isinstance(value, tuple):
         inner = ", ".join(literal(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
@@ -25,7 +23,7 @@ def literal(value: Any) -> str:
     return repr(value)
 
 
-# Inputs with more numbers than this (a model's weights, a batch of MNIST images) are not spelled
+# Inputs with more numbers than this (a model's weights, a batch of data set images) are not spelled
 # out: the check's own message says where they come from.
 MAX_ELEMENTS = 20_000
 

@@ -1,15 +1,53 @@
-"""The grading result: one JSON-able record per submission (schema cnngrade/result-1)."""
+"""The grading result: one JSON-able record per submission (schema cnngrade/result-2), and what
+its statuses mean, said once for every reporter."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
 
 import numpy as np
 
-SCHEMA = "cnngrade/result-1"
-STATUSES = ("passed", "failed", "error", "timeout", "memory", "missing")
+# result-2 is result-1 plus each check's description and hint, and the top-level review and
+# notices lists: a reader of result-1 reads it unchanged.
+SCHEMA = "cnngrade/result-2"
 # Arrays larger than this are summarised rather than written out in full.
 MAX_LISTED = 1024
+
+
+class Status(str, Enum):
+    """What became of a check. The values are the JSON's words."""
+
+    PASSED = "passed"    # full points
+    FAILED = "failed"    # a wrong answer (or partial credit)
+    ERROR = "error"      # the student's code raised, or could not be imported
+    TIMEOUT = "timeout"  # past its wall-clock or CPU limit
+    MEMORY = "memory"    # past its memory limit
+    MISSING = "missing"  # not written (or returns None), or not graded here, with the reason
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self][0]
+
+    @property
+    def ascii_mark(self) -> str:
+        return MARKS[self][1]
+
+    @property
+    def words(self) -> str:
+        return MARKS[self][2]
+
+
+# status: (mark, plain-ASCII mark, words), for every reporter.
+MARKS = {
+    Status.PASSED: ("✓", "ok", "passed"),
+    Status.FAILED: ("✗", "FAIL", "failed"),
+    Status.ERROR: ("!", "ERR", "raised an error"),
+    Status.TIMEOUT: ("⧗", "TIME", "timed out"),
+    Status.MEMORY: ("M", "MEM", "ran out of memory"),
+    Status.MISSING: ("–", "--", "not written"),
+}
+STATUSES = tuple(status.value for status in Status)
 
 
 @dataclass
@@ -23,6 +61,18 @@ class CheckResult:
     counterexample: dict | None = None
     diagnosis: str | None = None
     details: dict | None = None
+    description: str = ""  # what the check asks, in the pack's words
+    hint: str = ""  # the exercise statement's hint, for a check that did not pass
+
+    @property
+    def passed(self) -> bool:
+        """Full points: a partial-credit score is not a pass."""
+        return self.status == Status.PASSED and self.score >= self.max_score
+
+    @property
+    def shown_status(self) -> Status:
+        """The status a reader sees: partial credit reads as failed."""
+        return Status.FAILED if self.status == Status.PASSED and not self.passed else Status(self.status)
 
 
 @dataclass
@@ -40,6 +90,15 @@ class ExerciseResult:
         return _round(sum(c.max_score for c in self.checks))
 
 
+@dataclass(frozen=True)
+class Review:
+    """A signal for a person to look at (no points are taken): e.g. kind "test_set_training"."""
+
+    kind: str
+    message: str
+    exercise: str | None = None
+
+
 @dataclass
 class GradeReport:
     submission: str
@@ -47,6 +106,8 @@ class GradeReport:
     exercises: list[ExerciseResult] = field(default_factory=list)
     output: str = ""
     grader_faults: list[str] = field(default_factory=list)
+    review: list[Review] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # how the submission was read (e.g. which file)
 
     @property
     def score(self) -> float:
@@ -70,11 +131,15 @@ class GradeReport:
                 for e in self.exercises
             ],
             "output": self.output,
+            "review": [asdict(r) for r in self.review],
+            "notices": list(self.notices),
         }
 
     @classmethod
     def from_json(cls, data: dict) -> "GradeReport":
-        report = cls(submission=data["submission"], mode=data.get("mode", "submit"), output=data.get("output", ""))
+        """A report from its JSON (result-1 or result-2), for reporters run on saved results."""
+        report = cls(submission=data["submission"], mode=data.get("mode", "submit"), output=data.get("output", ""),
+                     review=[Review(**r) for r in data.get("review", [])], notices=list(data.get("notices", [])))
         for e in data["exercises"]:
             report.exercises.append(ExerciseResult(e["id"], e["title"], [CheckResult(**c) for c in e["checks"]]))
         return report

@@ -4,14 +4,13 @@ from __future__ import annotations
 import copy
 import inspect
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from grader.checking import CheckFailed
 from grader.sandbox import wire
-from grader.sandbox.client import Outcome, Sandbox
+from grader.sandbox.client import Outcome, Sandbox, wire_types
 
 
 class StudentFault(BaseException):
@@ -81,12 +80,6 @@ class TrustedBackend:
     def __init__(self, functions: dict[str, Callable]):
         self.functions = functions
 
-    @classmethod
-    def from_module(cls, module: ModuleType, overrides: dict[str, Callable] | None = None) -> "TrustedBackend":
-        functions = {name: fn for name, fn in vars(module).items() if callable(fn) and not name.startswith("_")}
-        functions.update(overrides or {})
-        return cls(functions)
-
     def call(self, function: str, args: tuple, kwargs: dict) -> Outcome:
         fn = self.functions.get(function)
         if fn is None:
@@ -104,6 +97,7 @@ class TrustedBackend:
 
 
 def _roundtrip(value: Any) -> Any:
+    wire_types()  # the packs' value types, registered as a sandbox registers them
     blobs: list[bytes] = []
     try:
         tree = wire.encode(value, blobs)
@@ -123,11 +117,17 @@ def _same_tree(a: Any, b: Any) -> bool:
 
 
 class Student:
-    """`student.correlate2d(image, kernel)` calls the submission's function and records the call."""
+    """`student.correlate2d(image, kernel)` calls the submission's function and records the call.
 
-    def __init__(self, backend: Backend, import_error: str = ""):
+    own: the functions of the check's exercise. A check that gives points may call only those, so
+    that an exercise's points never depend on another exercise's functions (a check that combines
+    exercises gives no points, or calls the reference for the other part).
+    """
+
+    def __init__(self, backend: Backend, import_error: str = "", own: tuple[str, ...] | None = None):
         self._backend = backend
         self._import_error = import_error
+        self._own = own
         self.calls: list[Call] = []
 
     def __getattr__(self, function: str) -> Callable:
@@ -136,6 +136,10 @@ class Student:
         return lambda *args, **kwargs: self._call(function, args, kwargs)
 
     def _call(self, function: str, args: tuple, kwargs: dict) -> Any:
+        if self._own is not None and function not in self._own:
+            raise LookupError(f"this check gives points but calls {function}, which is not a function of its "
+                              f"exercise ({', '.join(self._own) or 'none'}): make it informational (0 points) "
+                              f"or call the reference for that part")
         if self._import_error:
             raise StudentFault("error", self._import_error)
         call = Call(function, args, kwargs)

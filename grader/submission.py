@@ -17,7 +17,7 @@ def problem(folder: Path) -> str:
     size = _size(folder)
     if size > MAX_BYTES:
         return (f"the folder holds {size / (1 << 20):.0f} MiB, more than the {MAX_BYTES >> 20} MiB cnngrade "
-                "copies: keep only cnn.py, its helper modules and model.keras")
+                "copies: keep only cnn.py, its helper modules and the files the exercises grade")
     return ""
 
 

@@ -27,6 +27,24 @@ if not os.environ.get("CNNGRADE_CACHE"):
     atexit.register(shutil.rmtree, os.environ["CNNGRADE_CACHE"], True)
 
 
+sys.path.insert(0, str(EXAMPLES))
+import assemble  # noqa: E402  (examples/assemble.py: mistake folders store only what differs from good/)
+
+_ASSEMBLED = Path(tempfile.mkdtemp(prefix="cnngrade-examples-"))
+atexit.register(shutil.rmtree, _ASSEMBLED, True)
+
+
+def example_folder(name: str) -> Path:
+    """The whole submission folder of examples/NAME (assembled once per test process); good/ is
+    used in place, so that its trained model.keras is there."""
+    if name == "good":
+        return EXAMPLES / "good"
+    target = _ASSEMBLED / name
+    if not target.exists():
+        assemble.assemble(name, _ASSEMBLED)
+    return target
+
+
 @dataclass
 class Run:
     code: int

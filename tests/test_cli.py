@@ -7,9 +7,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import EXAMPLES, run_cnngrade
+from conftest import EXAMPLES, run_cnngrade, example_folder
 
-SCHEMA = json.loads((Path(__file__).parent / "schemas" / "result-1.json").read_text())
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "result-2.json").read_text())
 FIRST = ("-e", "correlate2d", "-e", "convolve2d", "-e", "pad2d", "-e", "activations")
 
 
@@ -22,7 +22,7 @@ def test_good_gets_full_marks_and_exit_0(cnngrade):
 
 
 def test_a_mistake_names_the_property_its_counterexample_and_its_cause(cnngrade):
-    run = cnngrade("submit", EXAMPLES / "pad2d_one_side", *FIRST, json=True)
+    run = cnngrade("submit", example_folder("pad2d_one_side"), *FIRST, json=True)
     assert run.code == 1
     jsonschema.validate(run.result, SCHEMA)
     pad = next(e for e in run.result["exercises"] if e["id"] == "pad2d")
@@ -40,7 +40,7 @@ def test_a_mistake_names_the_property_its_counterexample_and_its_cause(cnngrade)
 
 
 def test_the_shrunk_counterexample_is_minimal(cnngrade):
-    run = cnngrade("submit", EXAMPLES / "correlate2d_flipped_kernel", "-e", "correlate2d", json=True)
+    run = cnngrade("submit", example_folder("correlate2d_flipped_kernel"), "-e", "correlate2d", json=True)
     check = next(c for c in run.result["exercises"][0]["checks"] if c["name"] == "matches_reference")
     arguments = check["counterexample"]["arguments"]
     # Flipping shows only with a kernel of two cells or more, and Hypothesis finds the smallest.
@@ -52,7 +52,7 @@ def test_the_json_is_byte_identical_run_after_run_and_whatever_the_jobs(tmp_path
     outputs = []
     for run, jobs in enumerate(("2", "2", "1")):
         path = tmp_path / f"{run}.json"
-        run_cnngrade("submit", EXAMPLES / "correlate2d_flipped_kernel", *FIRST, "--jobs", jobs, json_path=path)
+        run_cnngrade("submit", example_folder("correlate2d_flipped_kernel"), *FIRST, "--jobs", jobs, json_path=path)
         outputs.append(path.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
     assert json.loads(outputs[0])["score"] < 35

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import reference as ref
-from conftest import EXAMPLES
+from conftest import EXAMPLES, example_folder
 from exercises.gradients import ConvCase, PoolCase, conv_grads, expect_directional, expect_max_routing
 from grader.checking import CheckFailed
 
@@ -87,7 +87,7 @@ def test_perturbing_x_in_place_and_restoring_it_exactly_passes(cnngrade, student
 
 
 def test_not_restoring_x_fails_every_check_with_the_reason(cnngrade):
-    run = cnngrade("submit", EXAMPLES / "numeric_gradient_in_place", "-e", "numeric_gradient", json=True)
+    run = cnngrade("submit", example_folder("numeric_gradient_in_place"), "-e", "numeric_gradient", json=True)
     checks = run.result["exercises"][0]["checks"]
     assert run.code == 1 and all(c["status"] == "failed" for c in checks)
     assert all("modified its argument" in c["message"] for c in checks)
@@ -103,7 +103,7 @@ def test_a_wrong_forward_pass_costs_nothing_in_the_backward_exercises(cnngrade, 
 
 
 def test_a_tuple_result_gets_its_counterexample_and_diagnosis(cnngrade):
-    run = cnngrade("submit", EXAMPLES / "conv_backward_averaged", "-e", "conv2d_backward", json=True)
+    run = cnngrade("submit", example_folder("conv_backward_averaged"), "-e", "conv2d_backward", json=True)
     check = next(c for c in run.result["exercises"][0]["checks"] if c["name"] == "matches_reference")
     assert check["status"] == "failed"
     example = check["counterexample"]
@@ -175,3 +175,21 @@ def test_conv_grads_asks_for_the_three_gradients():
         conv_grads(np.zeros((3, 3, 1)), case)
     with pytest.raises(CheckFailed, match="dkernel has shape"):
         conv_grads((np.zeros((3, 3, 1)), np.zeros((2, 2)), np.zeros(1)), case)
+
+
+@pytest.mark.parametrize("broken", ["raise NotImplementedError", "while True:\n        pass"])
+def test_a_correct_backward_keeps_full_marks_when_its_forward_is_broken(cnngrade, student_folder, broken):
+    # An exercise's points depend on its own functions only: the gradient checks against the
+    # student's own forward pass are informational (0 points).
+    forwards = {name: f"def {name}(*args, **kwargs):\n    {broken}"
+                for name in ("conv2d", "relu", "max_pool2d", "avg_pool2d")}
+    run = cnngrade("submit", student_folder(forwards), "-e", "conv2d_backward", "-e", "relu_backward",
+                   "-e", "pool_backward", "-e", "conv2d", json=True)
+    assert run.result is not None, run.stderr
+    scores = run.scores
+    full = {e["id"]: e["max_score"] for e in run.result["exercises"]}
+    assert scores["conv2d"] == 0
+    for exercise in ("conv2d_backward", "relu_backward", "pool_backward"):
+        assert scores[exercise] == full[exercise], exercise
+    informational = [c for e in run.result["exercises"] for c in e["checks"] if c["name"].endswith("own_forward")]
+    assert len(informational) == 4 and all(c["max_score"] == 0 for c in informational)

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES, MNIST, ROOT
+from conftest import EXAMPLES, MNIST, ROOT, example_folder, run_cnngrade
 
 def _run(*command, timeout: float = 1800) -> subprocess.CompletedProcess:
     done = subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=timeout)
@@ -92,6 +92,21 @@ def test_train_save_submit_reports_the_accuracy(trained_good, cnngrade):
     assert keras_check["details"]["largest_difference"] <= 1e-4
 
 
+def test_every_exercise_gives_byte_identical_json_run_after_run(trained_good, tmp_path):
+    """The MNIST exercises included: nothing a framework logs, no timing, ever reaches the result."""
+    folder, _ = trained_good
+    outputs = []
+    for run in range(2):
+        path = tmp_path / f"{run}.json"
+        done = run_cnngrade("submit", folder, json_path=path)
+        assert done.code in (0, 1) and done.result is not None, done.stderr
+        outputs.append(path.read_bytes())
+    assert outputs[0] == outputs[1]
+    result = json.loads(outputs[0])
+    assert {e["id"] for e in result["exercises"]} >= {"mnist_cnn", "cnn_forward", "correlate2d"}
+    assert result["output"] == ""  # examples/good prints nothing; TensorFlow's log lines are not its output
+
+
 # -- the mistake folders ---------------------------------------------------------------------------
 
 def _expected(name: str) -> dict:
@@ -100,7 +115,7 @@ def _expected(name: str) -> dict:
 
 def test_untrained_model_keeps_the_architecture_points_only(tmp_path, cnngrade):
     folder = tmp_path / "mnist_untrained"
-    shutil.copytree(EXAMPLES / "mnist_untrained", folder, ignore=shutil.ignore_patterns("model.keras"))
+    shutil.copytree(example_folder("mnist_untrained"), folder, ignore=shutil.ignore_patterns("model.keras"))
     _run(sys.executable, folder / "make_model.py")
     assert (folder / "model.keras").is_file()
     run = cnngrade("submit", folder, "-e", "mnist_cnn", "-e", "cnn_forward", json=True)
@@ -113,7 +128,7 @@ def test_untrained_model_keeps_the_architecture_points_only(tmp_path, cnngrade):
 
 
 def test_forward_without_relu_loses_the_checks_that_see_it(cnngrade):
-    run = cnngrade("submit", EXAMPLES / "cnn_forward_no_relu", "-e", "cnn_forward", json=True)
+    run = cnngrade("submit", example_folder("cnn_forward_no_relu"), "-e", "cnn_forward", json=True)
     assert run.code == 1, run.stderr
     assert run.scores == {"cnn_forward": _expected("cnn_forward_no_relu")["cnn_forward"]}
     checks = _checks(run.result, "cnn_forward")
@@ -152,7 +167,7 @@ def model_files(tmp_path_factory):
     """A real Lambda model saved by Keras, a legacy HDF5 file, and the untrained course model."""
     folder = tmp_path_factory.mktemp("models")
     _run(sys.executable, "-c", MODELS, folder / "lambda.keras", folder / "legacy.weights.h5",
-         folder / "untrained.keras", EXAMPLES / "mnist_untrained" / "make_model.py")
+         folder / "untrained.keras", example_folder("mnist_untrained") / "make_model.py")
     return folder
 
 

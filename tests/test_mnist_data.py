@@ -1,4 +1,4 @@
-"""The MNIST data layer (grader/mnist.py) and what must stay free of TensorFlow. No TF here.
+"""The MNIST data layer (exercises/mnist.py) and what must stay free of TensorFlow. No TF here.
 
 The data is the shared copy of the four original files (../shared/data/mnist); nothing downloads
 (conftest sets CNNGRADE_OFFLINE).
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLES, MNIST, ROOT
-from grader import mnist as data
+from exercises import mnist as data
 from grader.sandbox.client import Limits, Sandbox, hidden_paths, namespaces_available
 
 # From ../shared/data/mnist/README.md: label counts per class and the mean pixel value.
@@ -119,27 +119,39 @@ def test_nothing_anywhere_is_one_line_saying_where_to_put_the_files(clean_env):
     assert "pass --mnist DIR or set CNNGRADE_MNIST=DIR" in text and "t10k-images-idx3-ubyte.gz" in text
 
 
-def test_the_cli_stops_with_one_line_and_exit_2_when_mnist_is_needed_and_missing(cnngrade, tmp_path):
+def test_without_mnist_only_the_checks_that_need_it_go_ungraded_with_the_reason(cnngrade, tmp_path):
     env = {"CNNGRADE_MNIST": "", "HOME": str(tmp_path), "KERAS_HOME": str(tmp_path / "k"), "CNNGRADE_OFFLINE": "1"}
-    run = cnngrade("submit", EXAMPLES / "good", "-e", "cnn_forward", env=env)
-    assert run.code == 2
-    assert run.stderr.startswith("cnngrade: error: MNIST not found") and len(run.stderr.strip().splitlines()) == 1
-    assert "--mnist DIR" in run.stderr and "Traceback" not in run.stderr + run.stdout
-    wrong = cnngrade("check", EXAMPLES / "good", "-e", "mnist_cnn", "--mnist", tmp_path, env=env)
+    run = cnngrade("submit", EXAMPLES / "good", "-e", "cnn_forward", "-e", "pad2d", json=True, env=env)
+    assert run.code == 1 and run.stderr == "" and "Traceback" not in run.stdout
+    checks = {c["name"]: c for e in run.result["exercises"] for c in e["checks"]}
+    keras = checks.pop("matches_keras")
+    assert keras["status"] == "missing" and keras["score"] == 0
+    assert keras["message"].startswith("not graded: MNIST not found") and "--mnist DIR" in keras["message"]
+    assert "\n" not in keras["message"] and run.stdout.count("MNIST not found") == 1
+    assert all(c["status"] == "passed" for c in checks.values())  # cnn_forward's other checks, pad2d
+    # A folder named with --mnist that holds no MNIST is the user's mistake: one line and exit 2,
+    # after the rest is graded and reported.
+    wrong = cnngrade("check", EXAMPLES / "good", "-e", "mnist_cnn", "--mnist", tmp_path, json=True, env=env)
     assert wrong.code == 2 and "MNIST from --mnist" in wrong.stderr and "holds no MNIST files" in wrong.stderr
+    assert len(wrong.stderr.strip().splitlines()) == 1 and wrong.result is not None
     # Exercises that do not need MNIST never look for it.
     assert cnngrade("submit", EXAMPLES / "good", "-e", "pad2d", env=env).code == 0
 
 
 def test_private_paths_hide_the_cache_and_the_data_but_never_what_a_worker_needs(monkeypatch, tmp_path):
     monkeypatch.setenv("CNNGRADE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("CNNGRADE_MNIST", raising=False)
+    given = tmp_path / "given"
+    given.mkdir()
+    assert given.resolve() in data.private_paths(given)
     monkeypatch.setenv("CNNGRADE_MNIST", str(MNIST))
-    paths = data.private_paths()
-    assert str((tmp_path / "cache").resolve()) in paths and (tmp_path / "cache").is_dir()
-    assert str(MNIST.resolve()) in paths
-    assert set(paths) <= set(hidden_paths("python")) and set(paths) <= set(hidden_paths("keras"))
+    assert MNIST.resolve() in data.private_paths(None)
+    for runs_student_code in (True, False):
+        hidden = hidden_paths(runs_student_code, {"mnist": given})
+        assert {str(given.resolve()), str(MNIST.resolve()), str((tmp_path / "cache").resolve())} <= set(hidden)
+    assert (tmp_path / "cache").is_dir()
     monkeypatch.setenv("CNNGRADE_MNIST", str(Path(sys.prefix).parent))  # a careless setting
-    assert str(Path(sys.prefix).parent.resolve()) not in data.private_paths()
+    assert Path(sys.prefix).parent.resolve() not in data.private_paths(None)
 
 
 PEEK = '''

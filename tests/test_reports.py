@@ -27,6 +27,7 @@ import pytest
 from junitparser import JUnitXml
 
 from chromium import Browser, find_chromium
+import assemble
 from conftest import EXAMPLES, ROOT, run_cnngrade
 from grader.exercise import all_exercises
 from grader.reporters.html import HtmlReporter
@@ -298,9 +299,9 @@ def test_batch_of_the_examples(tmp_path, browser):
 def grade_the_examples(root: Path):
     klass = root / "class"
     klass.mkdir()
-    examples = sorted(p for p in EXAMPLES.iterdir() if (p / "cnn.py").is_file())
-    for example in examples:
-        shutil.copytree(example, klass / example.name)
+    examples = assemble.names()
+    for name in examples:
+        assemble.assemble(name, klass)
     (klass / "no_code").mkdir()
     (klass / "no_code" / "notes.txt").write_text("forgot to upload\n")
     (klass / "crash_on_import").mkdir()
@@ -312,7 +313,7 @@ def grade_the_examples(root: Path):
     run = run_cnngrade("batch", klass, *BATCH_EXERCISES, "--jobs", "2", "--examples", "3",
                        "--html", out / "html", "--gradescope", out / "gradescope", "--junit", out / "junit.xml",
                        "--csv", out / "grades.csv", json_path=out / "results.json")
-    names = sorted([e.name for e in examples] + ["no_code", "crash_on_import"])
+    names = sorted(examples + ["no_code", "crash_on_import"])
     return run, out, names
 
 

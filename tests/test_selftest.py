@@ -10,7 +10,7 @@ import pytest
 
 from conftest import run_cnngrade
 from grader.exercise import all_exercises
-from grader.mnist import Mnist
+from grader.fixtures import Fixtures
 from grader.selftest import selftest_exercise
 
 PROVABLE = [e for e in all_exercises() if e.kind == "python"]
@@ -18,7 +18,7 @@ PROVABLE = [e for e in all_exercises() if e.kind == "python"]
 
 @pytest.mark.parametrize("exercise", PROVABLE, ids=[e.id for e in PROVABLE])
 def test_the_reference_gets_full_marks_and_every_mutant_is_killed(exercise):
-    result = selftest_exercise(exercise, mnist=Mnist())
+    result = selftest_exercise(exercise, fixtures=Fixtures())
     failing = {c.name: c.message for c in result.reference.checks if c.status != "passed"}
     assert result.reference_ok, (failing, result.faults)
     assert len(exercise.mutants) >= 4, "each exercise ships at least four mutants"

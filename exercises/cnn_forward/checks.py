@@ -2,9 +2,9 @@
 
 Property checks use random weights shaped as model.get_weights() returns them (float32) and
 random images in [0, 1]; the Keras check uses the grader's own trained course model (see
-grader/course_model.py: trained once, cached out of the sandbox's sight) and compares with
+exercises/course_model.py: trained once, cached out of the sandbox's sight) and compares with
 Keras' model.predict on MNIST test images. Nothing here imports TensorFlow: a cached reference
-model is read from disk, and only an uncached one is trained (in grader.course_model).
+model is read from disk, and only an uncached one is trained (in exercises.course_model).
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from hypothesis import given, strategies as st
 
 import reference as ref
 from grader.checking import CheckFailed, Score, as_array, expect_close
-from grader.course_model import WEIGHT_SHAPES, reference_model
-from grader.mnist import scaled
+from exercises.course_model import WEIGHT_SHAPES
+from exercises.mnist import scaled
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -96,12 +96,12 @@ def test_large_logits(student, seed, n):
         raise CheckFailed("with large logits the rows no longer sum to 1")
 
 
-def test_matches_keras(student, mnist):
+def test_matches_keras(student, mnist, course_model):
     # One image first: a missing or failing function ends the check before the grader loads (or,
     # the first time, trains) its reference model.
     _forward(student, random_images(0, 1), random_weights(0), "cnn_forward of one image")
     student.calls.clear()  # the counterexample, if any, is a batch of MNIST test images, as the message says
-    model = reference_model(mnist)
+    model = course_model()
     images, _ = mnist.test
     count, batch = int(KERAS["images"]), int(KERAS["batch"])
     tolerance, agreement = float(KERAS["tolerance"]), float(KERAS["agreement"])

@@ -1,6 +1,6 @@
 """Checks for mnist_cnn: the student's model.keras, graded by its architecture and its accuracy.
 
-The model file is loaded ONLY inside the sandboxed keras worker (grader/sandbox/keras_model.py),
+The model file is loaded ONLY inside the sandboxed keras worker (exercises/keras_worker.py),
 which answers with plain data: the architecture as layer names, shapes and counts, and the
 predicted probabilities as an array. The labels never leave this process: the worker sees test
 images only. Nothing here imports TensorFlow.
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.checking import CheckFailed, Score
-from grader.mnist import scaled
+from exercises.mnist import scaled
 from grader.student import StudentFault
 
 if sys.version_info >= (3, 11):
@@ -31,7 +31,7 @@ FAULTS = {"missing": "missing", "raised": "error", "timeout": "timeout", "memory
 
 
 def _ask(sandbox, request: dict, values: dict | None = None):
-    outcome = sandbox.model(request, values)
+    outcome = sandbox.ask(request, values)
     if outcome.status == "ok":
         return outcome
     if outcome.status in ("timeout", "crashed", "memory"):

@@ -1,8 +1,8 @@
 """Checks for numeric_gradient(f, x, h=1e-5): central differences of a scalar function.
 
-f cannot cross the sandbox boundary as code: it is a TestFunction (grader/sandbox/wire.py), one of
+f cannot cross the sandbox boundary as code: it is a TestFunction (exercises/test_functions.py), one of
 a fixed family of scalar functions with weights, sent as plain data and rebuilt in the worker;
-its exact gradient is known (f.gradient(x)), and a failing call reproduces with f.snippet().
+its exact gradient is known (f.gradient(x)), and a failing call reproduces with f.python_literal().
 """
 import numpy as np
 from hypothesis import given, strategies as st
@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 from exercises.gradients import int_grid, one_of
 from grader.checking import CheckFailed, as_array
-from grader.sandbox.wire import TestFunction
+from exercises.test_functions import TestFunction
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
 BIG_SHAPES = hnp.array_shapes(min_dims=2, max_dims=4, min_side=2, max_side=3)
@@ -42,7 +42,7 @@ def _expect_gradient(got, expected, f, what, against="the exact gradient of f", 
         index = tuple(int(i) for i in np.unravel_index(np.argmax(error), error.shape))
         raise CheckFailed(f"{what} is off by up to {float(np.max(error)):.3g} from {against} (allowed "
                           f"{allowed:.3g}): e.g. at index {index} got {got[index]:.10g}, expected "
-                          f"{expected[index]:.10g}; f = {f.snippet()}", expected=expected, got=got)
+                          f"{expected[index]:.10g}; f = {f.python_literal()}", expected=expected, got=got)
 
 
 @given(case=problem())

@@ -1,11 +1,12 @@
-"""What several reporters share: the exercises' own words (hints, check descriptions), a check
-as plain text, and file names made from submission names."""
+"""What several reporters share: a check as plain text, and file names made from submission names.
+
+Every reporter reads a result alone (the hint and description travel in each CheckResult), so a
+page rendered from a saved JSON on a machine without the pack says the same."""
 from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from dataclasses import replace
 
 from grader.results import CheckResult, GradeReport
 
@@ -13,33 +14,7 @@ from grader.results import CheckResult, GradeReport
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-@dataclass(frozen=True)
-class ExerciseNotes:
-    """What the exercise pack says about an exercise, for people reading a result."""
-
-    title: str = ""
-    hint: str = ""
-    descriptions: dict = field(default_factory=dict)  # check name -> one-line description
-
-
-@lru_cache(maxsize=1)
-def _all_notes() -> dict[str, ExerciseNotes]:
-    try:
-        from grader.exercise import all_exercises
-
-        exercises = all_exercises()
-    except Exception:  # noqa: BLE001  (a broken pack must not stop a report from being written)
-        return {}
-    return {e.id: ExerciseNotes(e.title, e.hint(), {c.name: c.description for c in e.checks})
-            for e in exercises}
-
-
-def notes(exercise_id: str) -> ExerciseNotes:
-    """The installed exercise's title, hint and check descriptions (empty when not installed)."""
-    return _all_notes().get(exercise_id, ExerciseNotes())
-
-
-def check_text(check: CheckResult, hint: str = "") -> str:
+def check_text(check: CheckResult) -> str:
     """A check's verdict as plain text: message, likely cause, counterexample, reproduction, hint.
 
     The same words as the terminal summary (without the status line), so every format agrees.
@@ -49,8 +24,8 @@ def check_text(check: CheckResult, hint: str = "") -> str:
     if check.visibility != "visible" and check.counterexample:
         check = replace(check, counterexample=None)  # a hidden check's inputs are never shown
     text = textwrap.dedent("\n".join(check_lines(check, color=False)[1:])).strip()
-    if hint and check.status != "passed":
-        text += ("\n\n" if text else "") + "Hint: " + hint
+    if check.hint and not check.passed:
+        text += ("\n\n" if text else "") + "Hint: " + check.hint
     return text
 
 

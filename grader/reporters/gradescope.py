@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.reporters.common import check_text, file_names, notes
+from grader.reporters.common import check_text, file_names
 from grader.results import SCHEMA, GradeReport
 
 VISIBILITY = {"visible": "visible", "hidden": "after_published"}
@@ -24,10 +24,9 @@ VISIBILITY = {"visible": "visible", "hidden": "after_published"}
 def results(report: GradeReport) -> dict:
     tests = []
     for e_number, exercise in enumerate(report.exercises, 1):
-        info = notes(exercise.id)
         for c_number, check in enumerate(exercise.checks, 1):
-            passed = check.status == "passed" and check.score >= check.max_score
-            output = check_text(check, info.hint) if not passed else (check.message or info.descriptions.get(check.name, ""))
+            passed = check.passed
+            output = check_text(check) if not passed else (check.message or check.description)
             if check.visibility == "hidden" and not passed:
                 output += "\n\n(A hidden check: its inputs are not shown.)"
             tests.append({

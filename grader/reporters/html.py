@@ -25,15 +25,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from grader import __version__
-from grader.reporters.common import file_names, fraction, notes
-from grader.results import CheckResult, GradeReport
+from grader.checking import RELATIVE_TOLERANCE
+from grader.reporters.common import file_names, fraction
+from grader.results import CheckResult, GradeReport, Status
 
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_GRIDS = 12  # slices of one array drawn; the rest are counted
-MARKS = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⧗", "memory": "M", "missing": "–"}
-STATUS_WORDS = {"passed": "passed", "failed": "failed", "error": "raised an error", "timeout": "timed out",
-                "memory": "ran out of memory", "missing": "not written"}
-TOLERANCE = 1e-5  # the contract's: |got - expected| <= 1e-5 * max(1, max|expected|)
 
 
 @lru_cache(maxsize=1)
@@ -149,7 +146,7 @@ def _scale(*arrays: np.ndarray | None) -> float:
 
 
 def _spatial_axes(name: str, ndim: int) -> tuple[int, int]:
-    """Which two axes form a picture: Keras conventions, channels last."""
+    """Which two axes form a picture: the course conventions, channels last."""
     if ndim <= 2:
         return (0, 1)
     if "kernel" in name.lower() or name.lower() in ("w", "weights", "filters"):
@@ -251,7 +248,7 @@ def output_panels(expected: Any, got: Any, layouts: dict, names=("expected", "yo
                 {"name": names[1], "kind": "parts", "parts": [p[1] for p in pairs]})
     e_array, g_array = _as_array(expected), _as_array(got)
     scale = _scale(e_array, g_array)
-    tolerance = TOLERANCE * max(1.0, _scale(e_array))
+    tolerance = RELATIVE_TOLERANCE * max(1.0, _scale(e_array))
     return (value_panel(names[0], expected, scale, layouts=layouts) if expected is not None else None,
             value_panel(names[1], got, scale, compare=expected, tolerance=tolerance, layouts=layouts)
             if got is not None else None)
@@ -291,7 +288,7 @@ def counterexample_view(example: dict) -> dict:
     }
 
 
-# ---------------------------------------------------------------- details (e.g. mnist_cnn)
+# ---------------------------------------------------------------- details (e.g. a confusion matrix)
 
 def png_data_uri(picture: np.ndarray) -> str:
     """A grayscale PNG of a 2D array (dark = high values, as ink on paper), as a data URI."""
@@ -399,13 +396,14 @@ def _confusion(array: np.ndarray) -> dict:
 
 # ---------------------------------------------------------------- pages
 
-def _check_view(check: CheckResult, description: str) -> dict:
-    passed = check.status == "passed" and check.score >= check.max_score
+def _check_view(check: CheckResult) -> dict:
+    passed = check.passed
+    status = Status(check.status)
     view = {
-        "name": check.name, "status": check.status if not (check.status == "passed" and not passed) else "failed",
-        "passed": passed, "mark": MARKS.get(check.status, "?"), "word": STATUS_WORDS.get(check.status, check.status),
+        "name": check.name, "status": check.shown_status.value,
+        "passed": passed, "mark": status.mark, "word": status.words,
         "score": check.score, "max_score": check.max_score, "hidden": check.visibility != "visible",
-        "description": description, "message": check.message, "diagnosis": check.diagnosis,
+        "description": check.description, "message": check.message, "diagnosis": check.diagnosis,
         "example": None, "traceback": "", "details": detail_blocks(check.details) if check.details else [],
         "message_text": "", "hint": None,
     }
@@ -426,13 +424,13 @@ def _check_view(check: CheckResult, description: str) -> dict:
 def student_context(report: GradeReport, class_href: str | None = None) -> dict:
     exercises = []
     for exercise in report.exercises:
-        info = notes(exercise.id)
-        checks = [_check_view(c, info.descriptions.get(c.name, "")) for c in exercise.checks]
+        checks = [_check_view(c) for c in exercise.checks]
         failed = [c for c in checks if not c["passed"]]
-        if info.hint and failed:
+        hint = next((c.hint for c in exercise.checks if c.hint and not c.passed), "")
+        if hint and failed:
             # The statement's hint, once, next to the failure the student reads first.
             first = next((c for c in failed if c["example"]), failed[0])
-            first["hint"] = markdown(info.hint)
+            first["hint"] = markdown(hint)
         exercises.append({
             "id": exercise.id, "title": exercise.title, "score": exercise.score, "max_score": exercise.max_score,
             "fraction": fraction(exercise.score, exercise.max_score), "full": not failed, "checks": checks,
@@ -468,15 +466,14 @@ def class_context(reports: list[GradeReport], hrefs: list[str]) -> dict:
                 exercise_ids.append(exercise.id)
                 titles[exercise.id] = exercise.title
             maxima[exercise.id] = max(maxima.get(exercise.id, 0), exercise.max_score)
-            described = notes(exercise.id).descriptions
             seen: set[str] = set()
             for check in exercise.checks:
                 rate = rates.setdefault((exercise.id, check.name), {
                     "exercise": exercise.id, "check": check.name, "hidden": check.visibility != "visible",
-                    "description": described.get(check.name, ""), "passed": 0, "graded": 0, "points": 0.0,
+                    "description": check.description, "passed": 0, "graded": 0, "points": 0.0,
                     "max_points": 0.0})
                 rate["graded"] += 1
-                rate["passed"] += check.status == "passed" and check.score >= check.max_score
+                rate["passed"] += check.passed
                 rate["points"] += check.score
                 rate["max_points"] += check.max_score
                 if check.diagnosis and check.diagnosis not in seen:

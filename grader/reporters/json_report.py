@@ -1,4 +1,4 @@
-"""The JSON result (schema cnngrade/result-1), the contract other tools parse."""
+"""The JSON result (schema cnngrade/result-2), the contract other tools parse."""
 from __future__ import annotations
 
 import json
@@ -14,9 +14,9 @@ def dumps(report: GradeReport) -> str:
 
 class JsonReporter:
     name = "json"
-    help = "Write the result as JSON (schema cnngrade/result-1); with several submissions, a JSON list."
+    help = "Write the result as JSON (schema cnngrade/result-2); with several submissions, a JSON list."
     metavar = "FILE"
-    batch_help = "Write a JSON list, one result (schema cnngrade/result-1) per student."
+    batch_help = "Write a JSON list, one result (schema cnngrade/result-2) per student."
 
     def write(self, reports: list[GradeReport], destination: Path) -> None:
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -6,12 +6,10 @@ import sys
 import click
 import numpy as np
 
-from grader.results import CheckResult, GradeReport
+from grader.results import CheckResult, GradeReport, Status
 
-MARKS = {"passed": ("✓", "green"), "failed": ("✗", "red"), "error": ("!", "red"),
-         "timeout": ("⧗", "yellow"), "memory": ("M", "yellow"), "missing": ("-", "bright_black")}
-ASCII_MARKS = {"passed": "ok", "failed": "FAIL", "error": "ERR", "timeout": "TIME", "memory": "MEM",
-               "missing": "MISS"}
+COLOURS = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "red", Status.TIMEOUT: "yellow",
+           Status.MEMORY: "yellow", Status.MISSING: "bright_black"}
 
 
 def _unicode() -> bool:
@@ -43,8 +41,8 @@ def _indent(text: str, prefix: str) -> str:
 
 
 def check_lines(check: CheckResult, color: bool) -> list[str]:
-    mark, colour = MARKS[check.status]
-    mark = mark if _unicode() else ASCII_MARKS[check.status]
+    status = Status(check.status)
+    mark, colour = (status.mark if _unicode() else status.ascii_mark), COLOURS[status]
     head = f"    {click.style(mark, fg=colour) if color else mark} {check.name:<28} {_points(check.score, check.max_score):>7}"
     if check.visibility == "hidden":
         head += "  (hidden)"

@@ -18,10 +18,8 @@ from typing import Any
 from grader.sandbox import wire
 
 WORKER = Path(__file__).with_name("worker.py")
-# Packages a submission may not import, however spelled; the grader's own packages included.
-BLOCKED = ["cnngrade", "grader", "reference", "exercises", "tensorflow", "keras", "tf_keras",
-           "scipy", "torch", "jax", "sklearn"]
 OUTPUT_CAP = 8192
+PYTHON = "python"  # the engine's own worker kind: imports the student's module, calls its functions
 
 
 @dataclass(frozen=True)
@@ -128,19 +126,24 @@ class ProcessCap:
             self.path = None
 
 
-def hidden_paths(kind: str = "python") -> list[str]:
-    """Folders the worker must not see: the grader, the reference, every exercise pack, and (for
-    workers that run student Python) the packages a submission may not import, so that even
-    loading them by file path fails. Keras workers need TensorFlow and run no student Python.
-    The grader's cache and the MNIST folders are hidden from both kinds."""
+def hidden_paths(runs_student_code: bool = True, options: dict | None = None) -> list[str]:
+    """Folders the worker must not see: the grader, every exercise pack, the grader's cache, what
+    the packs call private (their data sets), and, for workers that run student code, the
+    packages a submission may not import, so that even loading them by file path fails."""
     import importlib.util
 
     from grader import plugins
-    from grader.mnist import private_paths
+    from grader.cache import cache_dir
 
-    paths = {str(Path(__file__).resolve().parents[1])}
-    paths.update(private_paths())  # the grader's cache (the reference model) and the MNIST folders
-    for name in BLOCKED if kind == "python" else ("cnngrade", "grader", "reference", "exercises"):
+    cache = cache_dir()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)  # hidden even if first written while a worker runs
+    except OSError:
+        pass
+    paths = {str(Path(__file__).resolve().parents[1]), str(cache)}
+    paths.update(str(Path(p).resolve()) for p in plugins.private_paths(options or {}))
+    forbidden = plugins.forbidden_imports()
+    for name in forbidden if runs_student_code else ("cnngrade", "grader"):
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
@@ -151,18 +154,49 @@ def hidden_paths(kind: str = "python") -> list[str]:
     return sorted(paths)
 
 
+@lru_cache(maxsize=1)
+def wire_types() -> tuple[dict, ...]:
+    """The packs' wire types, registered here, and where the worker loads them from."""
+    import inspect
+
+    from grader import plugins
+
+    described = []
+    for cls in plugins.wire_types():
+        wire.register(cls)
+        described.append({"module": str(Path(inspect.getfile(cls)).resolve()), "class": cls.__qualname__})
+    return tuple(described)
+
+
+def worker_kind(kind: str):
+    """The pack's WorkerKind for a kind name; None for the engine's own python kind."""
+    from grader import plugins
+
+    if kind == PYTHON:
+        return None
+    found = plugins.worker_kinds().get(kind)
+    if found is None:
+        raise ValueError(f"no installed pack provides the worker kind {kind!r}")
+    return found
+
+
 class Sandbox:
     """A scratch copy of a submission folder and a worker process serving it, restarted on demand.
 
-    kind="python" imports the student's module and calls its functions; kind="keras" never
-    imports student code and only loads model files (for the mnist exercises).
+    kind "python" imports the student's module and calls its functions; any other kind is a
+    pack's WorkerKind, which answers `ask` requests (and may never run student code).
+    options: the packs' command-line options, for the folders they ask the sandbox to hide.
     """
 
-    def __init__(self, folder: Path, limits: Limits = Limits(), kind: str = "python", module: str = "cnn"):
+    def __init__(self, folder: Path, limits: Limits = Limits(), kind: str = PYTHON, module: str = "cnn",
+                 options: dict | None = None):
         self.folder = Path(folder)
         self.limits = limits
         self.kind = kind
+        self.worker_kind = worker_kind(kind)
+        self.runs_student_code = self.worker_kind is None or self.worker_kind.runs_student_code
         self.module = module
+        self.options = dict(options or {})
         self.scratch = Path(tempfile.mkdtemp(prefix="cnngrade-"))
         # Links are copied as links: followed here, a link to the reference or to / would copy what
         # the sandbox hides (or the whole disk); inside it they point at hidden, empty folders.
@@ -184,7 +218,10 @@ class Sandbox:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def student_output(self) -> str:
-        """What the student code printed, capped."""
+        """What the student code printed, capped ('' for a worker that runs none: what a framework
+        logs while it loads a file is not the student's output)."""
+        if not self.runs_student_code:
+            return ""
         try:
             with open(self.scratch / "output.txt", "rb") as handle:
                 return handle.read(OUTPUT_CAP).decode("utf-8", "replace")
@@ -212,10 +249,10 @@ class Sandbox:
                              wall_seconds or self.limits.wall_seconds,
                              {"args": list(args), "kwargs": dict(kwargs or {})})
 
-    def model(self, request: dict, values: dict | None = None, wall_seconds: float | None = None) -> Outcome:
-        """A request to a keras worker (see keras_model.py)."""
+    def ask(self, request: dict, values: dict | None = None, wall_seconds: float | None = None) -> Outcome:
+        """A request to a pack's worker kind, answered by its handle(folder, request)."""
         self._ensure_started()
-        return self._request({"op": "model", **request}, wall_seconds or self.limits.wall_seconds, values)
+        return self._request({"op": "ask", **request}, wall_seconds or self.limits.wall_seconds, values)
 
     # -- the process ----------------------------------------------------------------------
 
@@ -225,11 +262,15 @@ class Sandbox:
         self._kill()
         self.imported = None
         use_namespaces = namespaces_available()
+        from grader import plugins
+
         config = {
             "folder": str(self.scratch / "submission"), "scratch": str(self.scratch),
-            "output": str(self.scratch / "output.txt"), "module": self.module, "kind": self.kind,
-            "limits": self.limits.for_worker(), "namespaces": use_namespaces, "hide": hidden_paths(self.kind),
-            "blocked": [] if self.kind == "keras" else BLOCKED,
+            "output": str(self.scratch / "output.txt"), "module": self.module,
+            "kind_module": str(self.worker_kind.module) if self.worker_kind else None,
+            "wire_types": list(wire_types()), "limits": self.limits.for_worker(), "namespaces": use_namespaces,
+            "hide": hidden_paths(self.runs_student_code, self.options),
+            "blocked": list(plugins.forbidden_imports()) if self.runs_student_code else [],
         }
         command = [sys.executable, "-I", str(WORKER), json.dumps(config)]
         if use_namespaces:
@@ -239,7 +280,7 @@ class Sandbox:
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self.scratch, env=self._environment(), start_new_session=True)
-        # Starting Python, NumPy (or TensorFlow for keras workers) gets its own generous allowance.
+        # Starting Python and NumPy (and whatever a pack's worker kind loads) has its own allowance.
         ready = self._receive(time.monotonic() + 120)
         if ready.status != "ready":
             raise RuntimeError(f"the sandbox worker did not start: {ready.error or ready.status}")
@@ -250,7 +291,7 @@ class Sandbox:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.scratch / "tmp"),
                "TMPDIR": str(self.scratch / "tmp"), "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow", "CUDA_VISIBLE_DEVICES": ""}
+               "CUDA_VISIBLE_DEVICES": ""}
         # Some processors need these for OpenBLAS to compute correctly at all.
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if key in os.environ:

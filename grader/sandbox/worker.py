@@ -138,9 +138,11 @@ class Worker:
         self.folder = os.path.realpath(config["folder"])
         self.module_name = config["module"]
         self.module = None
-        # Keras workers never import student Python; they only load model files (keras_model.py).
-        self.model_ops = _load_by_path("_cnngrade_keras_model", _HERE / "keras_model.py") \
-            if config.get("kind") == "keras" else None
+        # A pack's worker kind (e.g. one that only loads model files) answers "ask" requests.
+        self.kind = _load_by_path("_cnngrade_kind", Path(config["kind_module"])) if config.get("kind_module") else None
+        for i, described in enumerate(config.get("wire_types", [])):
+            module = _load_by_path(f"_cnngrade_wire_type_{i}", Path(described["module"]))
+            wire.register(getattr(module, described["class"]))
 
     def serve(self, channel_in, channel_out) -> None:
         while True:
@@ -160,12 +162,12 @@ class Worker:
 
     def handle(self, request: dict):
         op = request.get("op")
-        if op == "import":
+        if op == "import" and self.kind is None:
             return self.do_import()
-        if op == "call":
+        if op == "call" and self.kind is None:
             return self.do_call(request)
-        if op == "model" and self.model_ops is not None:
-            return self.model_ops.handle(self.folder, request)
+        if op == "ask" and self.kind is not None:
+            return self.kind.handle(self.folder, request)
         return {"status": "crashed", "error": f"unknown request {op!r}"}, {}
 
     def do_import(self):
@@ -205,10 +207,7 @@ class Worker:
         names = [f"argument {i + 1}" for i in range(len(args))] + [f"argument {k}" for k in kwargs]
         after = list(args) + list(kwargs.values())
         mutated = [n for n, b, a in zip(names, before, after) if not _same(b, a)]
-        try:
-            return {"status": "ok", "seconds": seconds, "mutated": mutated}, {"value": value}
-        except wire.WireError as exc:
-            return {"status": "ok", "seconds": seconds, "mutated": mutated}, {"value": wire.Unsupported(str(exc))}
+        return {"status": "ok", "seconds": seconds, "mutated": mutated}, {"value": value}
 
 
 def _flush_prints() -> None:

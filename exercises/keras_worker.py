@@ -1,0 +1,252 @@
+"""The course pack's "keras" worker kind: load a student's model.keras and answer with plain data.
+
+Loaded by the engine's sandboxed worker (grader/sandbox/worker.py) by file path at startup, before the grader's folders are hidden, so this
+module imports only the standard library and NumPy at module level; Keras (TensorFlow) is
+imported inside the functions, at the first request that needs it. It never imports student
+Python. The model file is untrusted: before Keras sees it, its config.json is read as data and a
+model that names a Lambda layer, a serialized Python function or any object from outside Keras is
+refused; then keras.saving.load_model runs with safe_mode=True. (Keras model files have had
+code-execution flaws even so: the sandbox around this process is what holds.)
+
+Requests (sandbox.ask): {"action": ACTION, ...}
+  describe -> {"status": "ok", "input_shape", "output_shape", "params", "layers", "output_activation",
+               "seconds": {...}}
+  predict  -> {"status": "ok", "seconds": {...}}, value: (N, K) float32 probabilities of
+              args[0] (N, 28, 28, 1) float32 images
+A model that cannot be used: {"status": "missing" | "raised", "error": one clear sentence}.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import zipfile
+
+import numpy as np
+
+# TensorFlow's own logging stays quiet (what it prints is not the student's output either way).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+MODEL_FILE = "model.keras"
+MAX_CONFIG_BYTES = 16 << 20
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+PREDICT_BATCH = 500
+
+
+class ModelProblem(Exception):
+    """A model file the grader will not or cannot use; status 'missing' or 'raised'."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+_state: dict = {}
+
+
+def handle(folder: str, request: dict):
+    action = request.get("action")
+    try:
+        model = _model(folder)
+        if action == "describe":
+            return {"status": "ok", **describe(model), "seconds": dict(_state["seconds"])}, {}
+        if action == "predict":
+            images = (request.get("args") or [None])[0]
+            start = time.perf_counter()
+            value = predict(model, images)
+            seconds = {**_state["seconds"], "predict": time.perf_counter() - start}
+            return {"status": "ok", "seconds": seconds}, {"value": value}
+        return {"status": "crashed", "error": f"unknown model action {action!r}"}, {}
+    except ModelProblem as problem:
+        return {"status": problem.status, "error": problem.message}, {}
+    except MemoryError:
+        return {"status": "memory", "error": "the model ran out of memory"}, {}
+    except Exception as exc:  # noqa: BLE001  (a model Keras loads but cannot describe is the model's fault)
+        text = " ".join(str(exc).split())[:400]
+        return {"status": "raised", "error": f"the model could not be used: {type(exc).__name__}: {text}"}, {}
+
+
+def _model(folder: str):
+    """The loaded model (loaded once per worker); a ModelProblem (also remembered) if unusable."""
+    if "problem" in _state:
+        raise _state["problem"]
+    if "model" not in _state:
+        try:
+            _state["model"] = load(os.path.join(folder, MODEL_FILE))
+        except ModelProblem as problem:
+            _state["problem"] = problem
+            raise
+    return _state["model"]
+
+
+# -- checking the file as data, before Keras reads it ----------------------------------------
+
+def screen(path: str) -> None:
+    """Refuse what is not a Keras 3 model of built-in objects; reads the file as data only."""
+    if not os.path.isfile(path):
+        raise ModelProblem("missing", f"there is no {MODEL_FILE} in the folder: train the model and save it "
+                                      f"with model.save('{MODEL_FILE}')")
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head == HDF5_SIGNATURE:
+        raise ModelProblem("raised", f"{MODEL_FILE} is a legacy HDF5 (.h5) file, not the Keras 3 format: "
+                                     f"save it with model.save('{MODEL_FILE}')")
+    if not zipfile.is_zipfile(path):
+        raise ModelProblem("raised", f"{MODEL_FILE} is not a Keras model file (not a .keras zip archive); "
+                                     f"it may be damaged or something else renamed")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "config.json" not in names or "model.weights.h5" not in names:
+                raise ModelProblem("raised", f"{MODEL_FILE} is a zip archive but not a Keras model "
+                                             f"(it lacks config.json or model.weights.h5)")
+            if archive.getinfo("config.json").file_size > MAX_CONFIG_BYTES:
+                raise ModelProblem("raised", f"{MODEL_FILE}: its config.json is implausibly large")
+            config = json.loads(archive.read("config.json"))
+    except ModelProblem:
+        raise
+    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, OSError, KeyError,
+            RuntimeError, EOFError, NotImplementedError, ValueError) as exc:
+        raise ModelProblem("raised", f"{MODEL_FILE} is damaged ({type(exc).__name__}: {exc})") from None
+    unsafe = _unsafe(config)
+    if unsafe:
+        raise ModelProblem("raised", f"{MODEL_FILE} was refused: {unsafe}")
+
+
+def _unsafe(tree, depth: int = 0) -> str:
+    """Why a model config is unsafe to load ('' if it is not)."""
+    if depth > 200:
+        return "its config is nested implausibly deep"
+    if isinstance(tree, list):
+        for item in tree:
+            reason = _unsafe(item, depth + 1)
+            if reason:
+                return reason
+        return ""
+    if not isinstance(tree, dict):
+        return ""
+    class_name = tree.get("class_name")
+    if class_name == "Lambda":
+        name = (tree.get("config") or {}).get("name", "?") if isinstance(tree.get("config"), dict) else "?"
+        return (f"it contains a Lambda layer ({name!r}); a Lambda layer holds Python code, which the grader "
+                f"never runs: build the model from Keras' built-in layers only")
+    if class_name in ("__lambda__", "function", "TFSMLayer"):
+        return f"it contains a serialized Python function or external graph ({class_name}); use built-in layers only"
+    module = tree.get("module")
+    if module is not None and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
+        return f"it uses {class_name!r} from the module {module!r}: only Keras' own layers are accepted"
+    registered = tree.get("registered_name")
+    if isinstance(registered, str) and ">" in registered:
+        return f"it uses the custom object {registered!r}: only Keras' own layers are accepted"
+    for value in tree.values():
+        reason = _unsafe(value, depth + 1)
+        if reason:
+            return reason
+    return ""
+
+
+# -- Keras ----------------------------------------------------------------------------------
+
+def load(path: str):
+    screen(path)
+    start = time.perf_counter()
+    import keras  # noqa: PLC0415  (the worker imports TensorFlow only when there is a model to load)
+
+    imported = time.perf_counter()
+    try:
+        model = keras.saving.load_model(path, safe_mode=True, compile=False)
+    except MemoryError:
+        raise
+    except BaseException as exc:  # noqa: BLE001  (whatever Keras raised on this file is the file's fault)
+        text = " ".join(str(exc).split())
+        text = text[:400] + ("..." if len(text) > 400 else "")
+        raise ModelProblem("raised", f"Keras could not load {MODEL_FILE} (safe mode): {type(exc).__name__}: {text}") \
+            from None
+    if not isinstance(model, keras.Model):
+        raise ModelProblem("raised", f"{MODEL_FILE} holds a {type(model).__name__}, not a Keras model")
+    _state["seconds"] = {"import": imported - start, "load": time.perf_counter() - imported}
+    return model
+
+
+def _layers(model) -> list:
+    """Every layer, nested models' layers included, in order."""
+    found = []
+    for layer in getattr(model, "layers", []):
+        if getattr(layer, "layers", None):
+            found.extend(_layers(layer))
+        else:
+            found.append(layer)
+    return found
+
+
+def _shape(shape) -> list | None:
+    """A Keras shape without its batch axis, as a list (None when there are several inputs)."""
+    if shape is None:
+        return None
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return None
+    if isinstance(shape, dict):
+        return None
+    return [None if d is None else int(d) for d in list(shape)[1:]]
+
+
+def _activation(layer) -> str | None:
+    name = type(layer).__name__
+    if name == "Softmax":
+        return "softmax"
+    if name == "ReLU":
+        return "relu"
+    activation = getattr(layer, "activation", None)
+    if activation is None:
+        return None
+    return getattr(activation, "__name__", None) or str(activation)
+
+
+def describe(model) -> dict:
+    layers = _layers(model)
+    try:
+        inputs = len(model.inputs)
+    except (AttributeError, ValueError, TypeError):
+        inputs = 1
+    try:
+        outputs = len(model.outputs)
+    except (AttributeError, ValueError, TypeError):
+        outputs = 1
+    try:
+        input_shape = _shape(model.input_shape) if inputs == 1 else None
+        output_shape = _shape(model.output_shape) if outputs == 1 else None
+    except (AttributeError, ValueError, TypeError):
+        input_shape = output_shape = None
+    described = [{"class": type(layer).__name__, "name": str(layer.name), "activation": _activation(layer),
+                  "params": int(layer.count_params())} for layer in layers]
+    last = next((layer for layer in reversed(described) if layer["class"] not in ("Dropout", "InputLayer")), None)
+    return {"inputs": inputs, "outputs": outputs, "input_shape": input_shape, "output_shape": output_shape,
+            "params": int(model.count_params()), "layers": described,
+            "output_activation": last["activation"] if last else None}
+
+
+def predict(model, images) -> np.ndarray:
+    if not isinstance(images, np.ndarray) or images.ndim != 4:
+        raise ModelProblem("crashed", "predict needs an (N, 28, 28, 1) array")
+    expected = _shape(model.input_shape)
+    if expected is None:
+        raise ModelProblem("raised", "the model has several inputs; it must take one (28, 28, 1) image")
+    if list(images.shape[1:]) != expected:
+        # A model built for (28, 28) or (784,) still gets its images, in the shape it takes.
+        if all(d is not None for d in expected) and int(np.prod(expected)) == int(np.prod(images.shape[1:])):
+            images = images.reshape((images.shape[0], *expected))
+        else:
+            raise ModelProblem("raised", f"the model takes inputs of shape {tuple(expected)}, "
+                                         f"not the (28, 28, 1) images of MNIST")
+    try:
+        value = model.predict(images, batch_size=PREDICT_BATCH, verbose=0)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (a model that cannot predict is the model's fault)
+        text = " ".join(str(exc).split())[:400]
+        raise ModelProblem("raised", f"the model could not predict: {type(exc).__name__}: {text}") from None
+    if isinstance(value, (list, tuple, dict)):
+        raise ModelProblem("raised", "the model has several outputs; it must have one (10 probabilities)")
+    return np.asarray(value, dtype=np.float32)

@@ -1,0 +1,67 @@
+"""The Python API: grade a folder and get its result record. The CLI and bench/ use it.
+
+    from grader.api import grade
+    report = grade("examples/good", exercises=["correlate2d"])
+    report.score, report.max_score, report.to_json()
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from grader.exercise import Exercise, select
+from grader.fixtures import Fixtures
+from grader.grading import MODES, grade_submission
+from grader.results import GradeReport
+from grader.submission import problem
+
+
+class SubmissionError(Exception):
+    """The folder cannot be graded (the user's mistake); the message is one line."""
+
+
+class UnknownExercise(SubmissionError):
+    """An exercise id that no installed pack has."""
+
+
+def exercises(ids: Iterable[str] = ()) -> tuple[Exercise, ...]:
+    """The installed exercises with these ids (all when none), in the order given."""
+    ids = tuple(ids)
+    try:
+        return select(ids)
+    except KeyError as exc:
+        raise UnknownExercise(f"unknown exercise id {exc.args[0]!r} (see `cnngrade list`)") from None
+
+
+def submission_folder(path: str | Path) -> Path:
+    """The folder, if it can be graded; else SubmissionError saying why, in the user's words."""
+    folder = Path(path)
+    if not folder.exists():
+        raise SubmissionError(f"no such folder: {path}")
+    if not folder.is_dir():
+        raise SubmissionError(f"not a folder: {path} (give the folder that holds cnn.py)")
+    if not (folder / "cnn.py").exists():
+        raise SubmissionError(f"{path} has no cnn.py (run `cnngrade init {path}` to start one)")
+    reason = problem(folder)
+    if reason:
+        raise SubmissionError(f"cannot grade {path}: {reason}")
+    return folder
+
+
+def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (), mode: str = "submit",
+          examples: int | None = None, options: dict | None = None, jobs: int = 1,
+          fixtures: Fixtures | None = None) -> GradeReport:
+    """Grade one submission folder.
+
+    exercises_: ids or Exercise objects (default: every installed exercise); mode "submit" (every
+    check) or "check" (the visible ones, fewer examples); examples: Hypothesis examples per
+    property (default: each exercise's own); options: the packs' options by name (e.g.
+    {"dataset": "data/"}); jobs: sandboxes graded at once (the result is the same).
+    Raises SubmissionError for a folder that cannot be graded or an unknown exercise id.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    chosen = list(exercises_)
+    selected = chosen if chosen and all(isinstance(e, Exercise) for e in chosen) else exercises(chosen)
+    return grade_submission(submission_folder(folder), selected, mode=mode, examples=examples,
+                            options=options, fixtures=fixtures, jobs=jobs)
