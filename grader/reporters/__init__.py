@@ -36,8 +36,9 @@ def cnngrade_reporters() -> list[type]:
     from grader.reporters.html import HtmlReporter
     from grader.reporters.json_report import JsonReporter
     from grader.reporters.junit import JunitReporter
+    from grader.reporters.prairielearn import PrairieLearnReporter
 
-    return [JsonReporter, HtmlReporter, GradescopeReporter, JunitReporter, CsvReporter]
+    return [JsonReporter, HtmlReporter, GradescopeReporter, JunitReporter, CsvReporter, PrairieLearnReporter]
 
 
 def all_reporters() -> dict[str, Reporter]:

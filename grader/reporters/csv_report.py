@@ -6,6 +6,14 @@ SIS Login ID, so name each student's folder by their login. Then Total and one c
 exercise (its id), in points. Moodle's CSV grade import maps any of these columns: choose
 "SIS Login ID" to identify users and map the exercise columns to grade items. Plain UTF-8,
 comma-separated, numbers with a dot, one header row and nothing else.
+
+With a roster (grader.roster: a Canvas or Moodle export, `CsvReporter(roster)` or set
+`reporter.roster`), the identity columns are the roster's own and there is one row per roster
+student, in the roster's order: a student without a folder has "no submission" as Total and
+empty exercise cells (an LMS import then leaves that grade alone, or flags the text, for staff to
+decide). Folders that match no roster student are not in the gradebook (an import would reject
+them); they are written to FILE's sibling `<stem>.unknown.csv` (Folder, Total, exercises), which is
+removed when every folder matched.
 """
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ import io
 from pathlib import Path
 
 from grader.results import GradeReport
+from grader.roster import NO_SUBMISSION, Roster, identity_rows
 
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
@@ -25,6 +34,34 @@ def exercise_columns(reports: list[GradeReport]) -> list[str]:
             if exercise.id not in columns:
                 columns.append(exercise.id)
     return columns
+
+
+def _scores(report: GradeReport, columns: list[str]) -> list[str]:
+    scores = {e.id: str(e.score) for e in report.exercises}
+    return [str(report.score)] + [scores.get(c, "") for c in columns]
+
+
+def dumps_with_roster(reports: list[GradeReport], roster: Roster) -> tuple[str, str]:
+    """The gradebook named by the roster, and the CSV of unknown folders ('' when there is none)."""
+    columns = exercise_columns(reports)
+    book = identity_rows(reports, roster)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(book.columns + ["Total"] + columns)
+    for identity, report in book.rows:
+        writer.writerow(identity + (_scores(report, columns) if report else [NO_SUBMISSION] + [""] * len(columns)))
+    if not book.unknown:
+        return out.getvalue(), ""
+    extra = io.StringIO()
+    writer = csv.writer(extra, lineterminator="\n")
+    writer.writerow(["Folder", "Total"] + columns)
+    for report in book.unknown:
+        writer.writerow([report.submission] + _scores(report, columns))
+    return out.getvalue(), extra.getvalue()
+
+
+def unknown_path(destination: Path) -> Path:
+    return destination.with_name(destination.stem + ".unknown.csv")
 
 
 def dumps(reports: list[GradeReport]) -> str:
@@ -44,6 +81,17 @@ class CsvReporter:
     help = "Write a CSV gradebook: a row per submission, Total and a column per exercise."
     metavar = "FILE"
 
+    def __init__(self, roster: Roster | None = None) -> None:
+        self.roster = roster
+
     def write(self, reports: list[GradeReport], destination: Path) -> None:
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(dumps(reports), encoding="utf-8")
+        if self.roster is None:
+            destination.write_text(dumps(reports), encoding="utf-8")
+            return
+        gradebook, unknown = dumps_with_roster(reports, self.roster)
+        destination.write_text(gradebook, encoding="utf-8")
+        if unknown:
+            unknown_path(destination).write_text(unknown, encoding="utf-8")
+        else:
+            unknown_path(destination).unlink(missing_ok=True)

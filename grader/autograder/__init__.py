@@ -1,0 +1,1 @@
+"""Packaging cnngrade for LMSs and CI: Gradescope zip, PrairieLearn image, CI workflows."""

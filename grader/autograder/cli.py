@@ -1,0 +1,118 @@
+"""`cnngrade autograder ...`: package the grader for Gradescope and PrairieLearn; and `init_ci`,
+the body of `cnngrade init --ci github|gitlab DIR`.
+
+Register with `main.add_command(autograder)` in grader/cli.py. Also runs on its own:
+`python -m grader.autograder.cli gradescope OUT.zip`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grader.autograder.bundle import BundleError
+
+EXERCISE_HELP = "Grade only this exercise (repeatable). Default: every exercise."
+DATA_HELP = ("Bundle the course's MNIST from DIR (the four *-ubyte.gz files or mnist.npz), for mnist_cnn "
+             "and cnn_forward. Without it, those checks download MNIST at every run.")
+TIMEOUT_HELP = "Seconds the harness allows one grading before it writes a fail-closed result."
+
+
+class _Failed(click.ClickException):
+    """One line on stderr and exit code 2 (the user's mistake: a bad option, unusable data)."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"cnngrade: error: {self.message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def autograder() -> None:
+    """Package cnngrade as an LMS autograder: a Gradescope zip or a PrairieLearn image.
+
+    Both grade with `cnngrade submit`, pin every dependency to the version installed here,
+    ship cnngrade as a wheel built from this source checkout, and always write a results
+    file, also when the submission or the grader crashes (score 0, saying what happened).
+    """
+
+
+@autograder.command()
+@click.argument("output", metavar="OUT.zip", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--exercise", "-e", "exercises", multiple=True, metavar="ID", help=EXERCISE_HELP)
+@click.option("--data", metavar="DIR", type=click.Path(file_okay=False, exists=True, path_type=Path), help=DATA_HELP)
+@click.option("--timeout", type=click.IntRange(30, 2400), default=None, metavar="SECONDS",
+              help=TIMEOUT_HELP + " Default 540 (Gradescope's limit is 10 minutes unless raised).")
+def gradescope(output: Path, exercises: tuple[str, ...], data: Path | None, timeout: int | None) -> None:
+    """Write a Gradescope autograder zip to OUT.zip.
+
+    \b
+    Upload it as the assignment's autograder ("Zip file upload"). It holds:
+      setup.sh            makes /autograder/venv, installs the pinned requirements
+                          (from PyPI) and the bundled cnngrade wheel
+      run_autograder      grades /autograder/submission into
+                          /autograder/results/results.json, always
+      cnngrade_harness.py, config.json, requirements.txt, python-version,
+      wheels/, data/mnist/ (with --data)
+
+    Students see each check's verdict (hidden checks after grades are published);
+    what cnngrade and the student's code print is visible to staff only.
+
+    \b
+    Example:
+      cnngrade autograder gradescope hw3.zip -e conv2d -e pooling --data mnist/
+    """
+    from grader.autograder.gradescope import build_zip
+
+    try:
+        names = build_zip(output, exercises, data, timeout)
+    except BundleError as exc:
+        raise _Failed(str(exc)) from None
+    click.echo(f"wrote {output} ({len(names)} files); upload it as the Gradescope autograder")
+
+
+@autograder.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--exercise", "-e", "exercises", multiple=True, metavar="ID", help=EXERCISE_HELP)
+@click.option("--data", metavar="DIR", type=click.Path(file_okay=False, exists=True, path_type=Path), help=DATA_HELP)
+@click.option("--timeout", type=click.IntRange(10, 600), default=None, metavar="SECONDS",
+              help=TIMEOUT_HELP + " Default 570 (PrairieLearn allows at most 600).")
+def prairielearn(directory: Path, exercises: tuple[str, ...], data: Path | None, timeout: int | None) -> None:
+    """Write a PrairieLearn grader image recipe (a Docker build context) into DIR.
+
+    \b
+    DIR holds a Dockerfile, the entrypoint `run` (grades /grade/student into
+    /grade/results/results.json), the harness, config.json, the pinned requirements,
+    the cnngrade wheel, data/mnist/ (with --data) and a README with the info.json
+    lines to use. Build it with `docker build -t YOUR_ORG/cnngrade-grader DIR`.
+
+    A submission without cnn.py, or whose cnn.py does not import, is "not gradable"
+    (the student keeps the attempt), with the reason.
+    """
+    from grader.autograder.prairielearn import write_image
+
+    try:
+        written = write_image(directory, exercises, data, timeout)
+    except BundleError as exc:
+        raise _Failed(str(exc)) from None
+    click.echo(f"wrote {len(written)} files into {directory}; build it with: docker build -t YOUR_ORG/cnngrade-grader {directory}")
+
+
+def init_ci(provider: str, directory: Path, install: str | None = None, exercises: tuple[str, ...] = (),
+            force: bool = False) -> Path:
+    """What `cnngrade init --ci github|gitlab DIR` does: write the workflow, print what was written.
+
+    Raises click.ClickException (exit 2) when the file exists and force is not given.
+    """
+    from grader.autograder.ci import write_ci
+
+    try:
+        target = write_ci(provider, directory, install, exercises, force)
+    except (FileExistsError, ValueError) as exc:
+        raise _Failed(str(exc)) from None
+    click.echo(f"wrote {target}: every push runs `cnngrade check` and keeps the JUnit XML and the HTML page")
+    return target
+
+
+if __name__ == "__main__":
+    autograder()

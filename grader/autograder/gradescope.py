@@ -1,0 +1,126 @@
+"""A Gradescope autograder zip (gradescope-autograders.readthedocs.io, "Autograder Specifications").
+
+The zip's root holds:
+
+    setup.sh              run once when Gradescope builds the image (as root, in /autograder/source)
+    run_autograder        run for every submission (copied to /autograder/run_autograder)
+    cnngrade_harness.py   grades /autograder/submission, always writes /autograder/results/results.json
+    config.json           the exercises to grade (none listed: all)
+    requirements.txt      every dependency pinned to the version installed where the zip was built
+    python-version        that Python's major.minor (setup.sh refuses another one)
+    wheels/cnngrade-*.whl cnngrade itself, built from the source checkout
+    data/mnist/           the course's MNIST files, when built with --data
+
+setup.sh makes a virtual environment at $ROOT/venv (ROOT is /autograder) with the recorded
+Python, installs the pinned requirements and then the wheel (--no-deps), and, when cnn_forward
+is graded and the data is bundled, trains the grader's reference model once into source/cache.
+It honours pip's own environment variables (PIP_NO_INDEX, PIP_FIND_LINKS, PIP_INDEX_URL). Two
+variables exist for tests and local trials, never needed on Gradescope:
+
+    CNNGRADE_AUTOGRADER_ROOT   the harness root instead of /autograder (source/, submission/, results/)
+    PYTHON                     install into this interpreter's environment instead of making $ROOT/venv
+
+Without --data, the mnist_cnn and cnn_forward checks look for MNIST as cnngrade always does
+($CNNGRADE_MNIST, Keras' cache, then Keras' download at every run: slow, and it needs the network
+Gradescope gives by default); bundling the four files (12 MB) is the reliable way.
+"""
+from __future__ import annotations
+
+import io
+import stat
+import tempfile
+import zipfile
+from pathlib import Path
+
+from grader.autograder import bundle
+
+SETUP_SH = r"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image (cwd /autograder/source).
+# It installs cnngrade and its pinned dependencies into a virtual environment.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="${CNNGRADE_AUTOGRADER_ROOT:-/autograder}"   # override for tests only
+WANT="$(cat "$HERE/python-version")"
+
+if [ -z "${PYTHON:-}" ]; then
+    BASE="$(command -v "python$WANT" || command -v python3 || true)"
+    if [ -z "$BASE" ] || ! "$BASE" -m venv --help >/dev/null 2>&1; then
+        apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+        BASE="$(command -v "python$WANT" || command -v python3)"
+    fi
+    "$BASE" -m venv "$ROOT/venv"
+    PYTHON="$ROOT/venv/bin/python"
+fi
+HAVE="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+if [ "$HAVE" != "$WANT" ]; then
+    echo "setup.sh: this autograder was built with Python $WANT and its dependencies are pinned for it;" >&2
+    echo "setup.sh: $PYTHON is Python $HAVE. Choose a base image with Python $WANT, or rebuild the zip" >&2
+    echo "setup.sh: with 'cnngrade autograder gradescope' run under Python $HAVE." >&2
+    exit 1
+fi
+"$PYTHON" -m pip install --disable-pip-version-check -r "$HERE/requirements.txt"
+"$PYTHON" -m pip install --disable-pip-version-check --no-deps "$HERE"/wheels/cnngrade-*.whl
+"$PYTHON" -c 'import sys; print(sys.executable)' > "$HERE/python-path"
+if [ -f "$HERE/warm-up" ] && [ -d "$HERE/data/mnist" ]; then
+    # cnn_forward's reference model: trained once here, not at every submission
+    CNNGRADE_MNIST="$HERE/data/mnist" CNNGRADE_OFFLINE=1 CNNGRADE_CACHE="$HERE/cache" \
+        "$PYTHON" -c "$(cat "$HERE/warm-up")"
+fi
+echo "setup.sh: cnngrade installed for $("$PYTHON" -c 'import sys; print(sys.executable)')"
+"""
+
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
+# Gradescope runs this for every submission (as /autograder/run_autograder, cwd /autograder).
+# It grades /autograder/submission and ALWAYS leaves /autograder/results/results.json: if even
+# the harness fails, a fail-closed result (score 0, saying the grader failed) is written here.
+# What it prints goes to /autograder/results/stdout, which only staff see.
+ROOT="${CNNGRADE_AUTOGRADER_ROOT:-/autograder}"   # override for tests only
+SOURCE="$ROOT/source"
+RESULTS="$ROOT/results/results.json"
+mkdir -p "$ROOT/results"
+PYTHON="$(cat "$SOURCE/python-path" 2>/dev/null || command -v python3 || echo python3)"
+"$PYTHON" "$SOURCE/cnngrade_harness.py" gradescope "$ROOT" || echo "run_autograder: the harness failed ($?)"
+if ! "$PYTHON" -c 'import json, sys; json.load(open(sys.argv[1]))' "$RESULTS" 2>/dev/null; then
+    echo "run_autograder: no valid results.json; writing a fail-closed one"
+    printf '%s\n' '{"score": 0, "output": "The autograder failed before it could grade this submission; this is not a fault of your code, and course staff can see what happened.", "output_format": "text", "stdout_visibility": "hidden", "tests": [], "extra_data": {"cnngrade_failure": "run_autograder"}}' > "$RESULTS"
+fi
+exit 0
+"""
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes | str, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    mode = 0o755 if executable else 0o644
+    info.external_attr = (stat.S_IFREG | mode) << 16
+    archive.writestr(info, data.encode() if isinstance(data, str) else data)
+
+
+def build_zip(output: Path, exercises: tuple[str, ...] = (), data: Path | None = None,
+              timeout: int | None = None) -> list[str]:
+    """Write the autograder zip to `output`; return the names it holds.
+
+    exercises: ids to grade (empty: every exercise); data: a folder with the MNIST files to
+    bundle; timeout: seconds the harness allows cnngrade (default 540, under Gradescope's 10 min).
+    """
+    ids = bundle.check_exercises(exercises)
+    files = bundle.check_data(data) if data is not None else []
+    with tempfile.TemporaryDirectory(prefix="cnngrade-zip-") as scratch:
+        wheel = bundle.build_wheel(Path(scratch))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            _add(archive, "setup.sh", SETUP_SH, executable=True)
+            _add(archive, "run_autograder", RUN_AUTOGRADER, executable=True)
+            _add(archive, "cnngrade_harness.py", bundle.HARNESS.read_bytes())
+            _add(archive, "config.json", bundle.config_text(ids, timeout))
+            _add(archive, "requirements.txt", bundle.requirements_text())
+            _add(archive, "python-version", bundle.python_version() + "\n")
+            _add(archive, f"wheels/{wheel.name}", wheel.read_bytes())
+            for path in files:
+                _add(archive, f"data/mnist/{path.name}", path.read_bytes())
+            if files and bundle.needs_reference_model(ids):
+                _add(archive, "warm-up", bundle.WARM_UP + "\n")
+            names = archive.namelist()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(buffer.getvalue())
+    return names

@@ -1,0 +1,135 @@
+"""A class roster exported by the LMS, to name each graded folder in the gradebook CSV.
+
+Two exports are recognised by their header:
+
+- Canvas (Grades > Export): Student, ID, SIS User ID, SIS Login ID, Section, then one column
+  per assignment. Its second row is "Points Possible" (and older exports put a "Muted" row
+  there too): such rows are not students and are skipped.
+- Moodle (Grades > Export > Plain text file): First name, Last name (Surname in older
+  versions), then the identity fields the site shows (ID number, Institution, Department,
+  Email address, Username...), then the grade items and "Last downloaded from this course".
+
+Any other CSV is read as a plain table: its columns up to the first empty header are the
+identity columns. The identity columns of the gradebook are the roster's own (so the file
+imports back into the LMS it came from). Each folder name is matched to the value of one
+roster column, `key` (default "SIS Login ID"; with Moodle e.g. "Username" or "Email
+address"): exactly first, then ignoring case and surrounding spaces.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.results import GradeReport
+
+DEFAULT_KEY = "SIS Login ID"
+CANVAS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+CANVAS_OPTIONAL = ["Integration ID", "Root Account"]  # present in some institutions' exports
+MOODLE_NAMES = ["First name", "Last name", "Surname"]
+MOODLE_IDENTITY = ["First name", "Last name", "Surname", "ID number", "Institution", "Department",
+                   "Email address", "Username", "Phone", "Mobile phone", "Address", "City", "Country"]
+NOT_STUDENTS = {"points possible", "muted"}
+NO_SUBMISSION = "no submission"
+
+
+class RosterError(ValueError):
+    """A roster that cannot be used (unreadable, no known columns, no such key column)."""
+
+
+@dataclass(frozen=True)
+class Roster:
+    kind: str                                   # "canvas", "moodle" or "table"
+    columns: list[str]                          # the identity columns, in the export's order
+    students: list[dict[str, str]]              # one row per student, identity columns only
+    key: str = DEFAULT_KEY                      # the column the folder names are matched to
+
+
+@dataclass
+class Gradebook:
+    """The identity part of a gradebook: a row per roster student, and what is left over."""
+
+    columns: list[str]
+    rows: list[tuple[list[str], "GradeReport | None"]] = field(default_factory=list)  # None: no submission
+    unknown: list["GradeReport"] = field(default_factory=list)                        # folders not in the roster
+
+
+def _kind(header: list[str]) -> tuple[str, list[str]]:
+    if header[:5] == CANVAS:
+        extra = [c for c in header[5:] if c in CANVAS_OPTIONAL]
+        return "canvas", CANVAS + extra
+    if header and header[0] == "First name" and any(n in header for n in MOODLE_NAMES[1:]):
+        return "moodle", [c for c in header if c in MOODLE_IDENTITY]
+    columns = []
+    for name in header:
+        if not name.strip():
+            break
+        columns.append(name)
+    return "table", columns
+
+
+def read_roster(path: Path, key: str = DEFAULT_KEY) -> Roster:
+    """Read a Canvas or Moodle export (or a plain CSV table) and check that `key` is one of its columns."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # Excel and Moodle may add a byte-order mark
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(f"cannot read the roster {path}: {exc}") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows or not rows[0]:
+        raise RosterError(f"the roster {path} is empty")
+    header = [name.strip() for name in rows[0]]
+    kind, columns = _kind(header)
+    if key not in header:
+        raise RosterError(f"the roster {path} has no column {key!r} to match folder names to "
+                          f"(its columns: {', '.join(columns)})")
+    if key not in columns:
+        columns.append(key)
+    index = {name: header.index(name) for name in columns}
+    students = []
+    for row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        if row[0].strip().lower() in NOT_STUDENTS:
+            continue
+        students.append({name: (row[i].strip() if i < len(row) else "") for name, i in index.items()})
+    return Roster(kind, columns, students, key)
+
+
+def _normal(name: str) -> str:
+    return name.strip().casefold()
+
+
+def identity_rows(reports: list["GradeReport"], roster: Roster) -> Gradebook:
+    """Match every report (by its folder name) to a roster student.
+
+    The rows follow the roster's order: the student's identity values and their report, or None
+    when no folder matched ("no submission"). Reports matching no student are `unknown`, in
+    their own order. Two folders matching one student: the exact match wins, else the first.
+    """
+    exact: dict[str, int] = {}
+    loose: dict[str, int] = {}
+    for i, student in enumerate(roster.students):
+        value = student.get(roster.key, "")
+        if value:
+            exact.setdefault(value, i)
+            loose.setdefault(_normal(value), i)
+    matched: dict[int, "GradeReport"] = {}
+    unknown = []
+    for report in reports:
+        is_exact = report.submission in exact
+        i = exact[report.submission] if is_exact else loose.get(_normal(report.submission))
+        if i is None:
+            unknown.append(report)
+        elif i not in matched:
+            matched[i] = report
+        elif is_exact and matched[i].submission != roster.students[i].get(roster.key):
+            unknown.append(matched[i])
+            matched[i] = report
+        else:
+            unknown.append(report)
+    book = Gradebook(list(roster.columns), unknown=unknown)
+    for i, student in enumerate(roster.students):
+        book.rows.append(([student.get(c, "") for c in roster.columns], matched.get(i)))
+    return book
