@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import reference as ref
 from grader.checking import as_array, expect_close
+from exercises.strategies import padding_form, per_axis
 from grader.strategies import SCALES
 from reference.conv import conv_nd
 from reference.padding import explicit_padding, to_tuple
@@ -26,9 +27,6 @@ MAX_TAP = {1: 5, 2: 4, 3: 3}
 MAX_CHANNELS = {1: 3, 2: 3, 3: 2}
 MAX_BATCH = {1: 3, 2: 3, 3: 2}
 EVEN_TAPS = {1: (2, 4), 2: (2, 4), 3: (2,)}
-# Explicit padding amounts: 0 to 2, shrinking towards 1, so that a shrunk counterexample still
-# tells "ignores the padding" from "reads it wrong".
-AMOUNTS = st.sampled_from([1, 2, 0])
 EXPLICIT = ("zero", "int", "per_axis", "pairs", "flat")
 
 
@@ -67,14 +65,6 @@ def expect_reference(student, case: Case, what: str = "the result") -> None:
     expect_close(call(student, case), case.expected(), what)
 
 
-def _draw_per_axis(draw, nsp: int, values: st.SearchStrategy, distinct: bool) -> tuple[int, ...]:
-    """One value per axis; with distinct (and more than one axis) not all of them equal."""
-    out = tuple(draw(values) for _ in range(nsp))
-    if distinct and nsp > 1 and len(set(out)) == 1:
-        out = out[:-1] + (draw(values.filter(lambda v: v != out[0])),)
-    return out
-
-
 def _mode(draw, mode: str | tuple[str, ...]) -> str:
     return draw(st.sampled_from(mode)) if isinstance(mode, tuple) else mode
 
@@ -107,7 +97,7 @@ def conv_case(draw, nsp: int, padding: str | tuple[str, ...] = "valid", stride: 
     if distinct and nsp > 1 and len(candidates) >= nsp:
         kernel_taps = tuple(draw(st.lists(tap_values, min_size=nsp, max_size=nsp, unique=True)))
     else:
-        kernel_taps = _draw_per_axis(draw, nsp, tap_values, distinct and nsp > 1 and len(candidates) > 1)
+        kernel_taps = per_axis(draw, nsp, tap_values, distinct and nsp > 1 and len(candidates) > 1)
 
     stride_mode, dilation_mode = _mode(draw, stride), _mode(draw, dilation)
     strides = _draw_step(draw, nsp, stride_mode)
@@ -118,7 +108,7 @@ def conv_case(draw, nsp: int, padding: str | tuple[str, ...] = "valid", stride: 
     padding_kind = _mode(draw, padding)
     if padding_kind == "flat" and nsp != 2:
         padding_kind = "pairs"
-    padding_value, pads = _draw_padding(draw, nsp, padding_kind)
+    padding_value, pads = padding_form(draw, nsp, padding_kind)
 
     spans = [(k - 1) * d + 1 for k, d in zip(kernel_taps, dilations)]
     sizes = []
@@ -179,37 +169,8 @@ def _draw_step(draw, nsp: int, mode: str, high: int = 4) -> tuple[int, ...]:
     if mode == "tuple":
         if nsp == 1:
             return (draw(st.integers(2, high)),)
-        return _draw_per_axis(draw, nsp, st.integers(1, high), distinct=True)
+        return per_axis(draw, nsp, st.integers(1, high), distinct=True)
     raise ValueError(f"unknown stride/dilation mode {mode!r}")
-
-
-def _draw_padding(draw, nsp: int, kind: str) -> tuple[Any, tuple[tuple[int, int], ...]]:
-    """(the padding argument, its (before, after) pairs; zeros for 'valid' and 'same')."""
-    none = ((0, 0),) * nsp
-    if kind == "valid":
-        return "valid", none
-    if kind == "same":
-        return "same", none
-    if kind == "zero":
-        return 0, none
-    if kind == "int":
-        p = draw(st.integers(1, 2))
-        return p, ((p, p),) * nsp
-    if kind == "per_axis":
-        values = _draw_per_axis(draw, nsp, AMOUNTS, distinct=True)
-        return values, tuple((p, p) for p in values)
-    if kind == "pairs":
-        pairs = tuple((draw(AMOUNTS), draw(AMOUNTS)) for _ in range(nsp))
-        if all(b == a for b, a in pairs):
-            b, _ = pairs[-1]
-            pairs = pairs[:-1] + ((b, draw(AMOUNTS.filter(lambda v: v != b))),)
-        return pairs, pairs
-    if kind == "flat":
-        t, b, l, r = (draw(AMOUNTS) for _ in range(4))
-        if t == b and l == r:
-            b = draw(AMOUNTS.filter(lambda v: v != t))
-        return (t, b, l, r), ((t, b), (l, r))
-    raise ValueError(f"unknown padding kind {kind!r}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,48 +14,18 @@ from typing import Any, Callable
 
 import numpy as np
 from hypothesis import assume, strategies as st
-from hypothesis.extra import numpy as hnp
 
 import reference as ref
 from grader.checking import CheckFailed, as_array, close, expect_close
 from grader.student import StudentRaised
-from grader.strategies import arrays
+from exercises.strategies import BOOLEANS, PADDING_KINDS, grid, int_grid, ints, one_of, pair_of, padding_form
+from exercises.strategies import pool_case as pool_call
 from reference.padding import output_sizes, resolve_padding, to_tuple
 from reference.pooling import pool_windows
 
-CONV_PADDINGS = ("valid", "same", "zero", "int", "per_axis", "pairs", "flat")
+CONV_PADDINGS = PADDING_KINDS
 
 
-# Strategies are built once and reused: building (and validating) a new one for every draw costs
-# more than the draw itself, and the whole NumPy set must grade in a few seconds.
-@lru_cache(maxsize=None)
-def ints(low: int, high: int) -> st.SearchStrategy[int]:
-    return st.integers(low, high)
-
-
-@lru_cache(maxsize=None)
-def one_of(options: tuple) -> st.SearchStrategy:
-    return st.sampled_from(options)
-
-
-@lru_cache(maxsize=None)
-def _distinct_pairs(low: int, high: int) -> st.SearchStrategy:
-    return st.lists(ints(low, high), min_size=2, max_size=2, unique=True)
-
-
-@lru_cache(maxsize=4096)
-def grid(shape: tuple[int, ...], integer: bool = False) -> st.SearchStrategy:
-    """grader.strategies.arrays, cached per shape."""
-    return arrays(shape, integer)
-
-
-@lru_cache(maxsize=4096)
-def int_grid(shape: tuple[int, ...], low: int, high: int) -> st.SearchStrategy:
-    return hnp.arrays(np.int64, shape, elements=ints(low, high))
-
-
-BOOLEANS = st.booleans()
-AMOUNTS = ints(0, 2)
 
 
 def describe(kwargs: dict) -> str:
@@ -91,35 +61,6 @@ class ConvCase:
         return call_text("conv2d_backward", "dout, x, kernel", self.kwargs)
 
 
-def _pair_of(draw, low: int, high: int, distinct: bool) -> tuple[int, int]:
-    if distinct:
-        return tuple(draw(_distinct_pairs(low, high)))
-    return draw(ints(low, high)), draw(ints(low, high))
-
-
-def _conv_padding(draw, kind: str):
-    """(the padding argument, its (before, after) pairs; zeros for 'valid' and 'same')."""
-    none = ((0, 0), (0, 0))
-    if kind in ("valid", "same"):
-        return kind, none
-    if kind == "zero":
-        value = draw(one_of((0, (0, 0), ((0, 0), (0, 0)), (0, 0, 0, 0))))
-        return value, none
-    if kind == "int":
-        p = draw(ints(1, 2))
-        return p, ((p, p), (p, p))
-    if kind == "per_axis":
-        ph, pw = _pair_of(draw, 0, 2, True)
-        return (ph, pw), ((ph, ph), (pw, pw))
-    t, b, l, r = (draw(AMOUNTS) for _ in range(4))
-    if t == b and l == r:  # at least one axis asymmetric, where a mix-up shows
-        b = (t + draw(ints(1, 2))) % 3
-    if kind == "pairs":
-        return ((t, b), (l, r)), ((t, b), (l, r))
-    # The flat form, with a zero on some side half of the time: x[t:-b] breaks on b = 0.
-    return (t, b, l, r), ((t, b), (l, r))
-
-
 def _step(draw, mode: str, high: int) -> tuple[tuple[int, int], Any]:
     """(per-axis values, the argument) for a stride or dilation mode: 'one', 'int' or 'tuple'."""
     if mode == "one":
@@ -127,7 +68,7 @@ def _step(draw, mode: str, high: int) -> tuple[tuple[int, int], Any]:
     if mode == "int":
         s = draw(ints(2, high))
         return (s, s), s
-    values = _pair_of(draw, 1, high, True)
+    values = pair_of(draw, 1, high, True)
     return values, values
 
 
@@ -145,8 +86,8 @@ def conv_case(draw, padding=CONV_PADDINGS, stride=("one",), dilation=("one",), b
     strides, stride_arg = _step(draw, draw(one_of(tuple(stride))), 3)
     dilation_mode = "one" if max(strides) > 1 else draw(one_of(tuple(dilation)))
     dilations, dilation_arg = _step(draw, dilation_mode, 2)
-    padding_arg, pads = _conv_padding(draw, padding_kind)
-    kh, kw = _pair_of(draw, 1, max_tap, square is False)
+    padding_arg, pads = padding_form(draw, 2, padding_kind)
+    kh, kw = pair_of(draw, 1, max_tap, square is False)
     sizes = []
     for k, d, (before, after) in zip((kh, kw), dilations, pads):
         span = (k - 1) * d + 1
@@ -283,78 +224,16 @@ class PoolCase:
         return xb, pool, strides, pads, output_sizes(xb.shape[1:3], pads, pool, strides, (1, 1))
 
 
-def _form(a: int, b: int, draw) -> Any:
-    """An int when both axes agree (sometimes written as a pair anyway), else a pair."""
-    return a if a == b and draw(BOOLEANS) else (a, b)
-
-
-def _same_total(n: int, k: int, s: int) -> int:
-    return max((-(-n // s) - 1) * s + k - n, 0)
-
-
 @st.composite
 def pool_case(draw, values="any", strides="any", padding="valid", square=None, batched=None, min_batch=1,
               pool=(1, 3), max_side=5, dout="any", channels=(1, 2)):
-    """A generated pooling backward call.
+    """A generated pooling backward call: exercises.strategies.pool_case and a dout.
 
-    values: 'any' (integers or floats), 'distinct' (no two cells equal, at least 1 apart: no ties,
-      and a move of 0.25 changes no window's maximum), 'negative' (the same, all below 0: a
-      padded cell taken for 0 would win), 'ties' (0, 1 or 2: many tied maxima).
-    strides: 'default' (not passed), 'any' (default, int or pair), 'overlap' (smaller than the pool
-      on some axis), 'per_axis' (a pair of two different values).
-    padding: 'valid', 'same' (with a padded border) or 'any'. square=False: H != W and PH != PW.
     dout: 'any', or 'powers': window number w (row-major) of every map gets 2**w, so that the
       windows that fed each cell of dx can be read back from its value (see expect_max_routing).
     """
-    mode = draw(one_of(("valid", "same"))) if padding == "any" else padding
-    low, high = pool
-    if strides == "overlap":
-        low = max(low, 2)
-    ph, pw = _pair_of(draw, low, high, square is False)
-    if strides == "default":
-        sh = sw = None
-    elif strides == "overlap":
-        axis = draw(ints(0, 1))  # this axis surely overlaps, the other may
-        sh = draw(ints(1, ph - 1 if axis == 0 else ph))
-        sw = draw(ints(1, pw - 1 if axis == 1 else pw))
-    elif strides == "per_axis":
-        sh, sw = _pair_of(draw, 1, 3, True)
-    else:
-        kind = draw(one_of(("default", "int", "pair")))
-        sh = sw = None
-        if kind == "int":
-            sh = sw = draw(ints(1, 3))
-        elif kind == "pair":
-            sh, sw = draw(ints(1, 3)), draw(ints(1, 3))
-    min_h, min_w = (1, 1) if mode == "same" else (ph, pw)
-    h = draw(ints(min_h, max(max_side, min_h)))
-    w = draw(ints(min_w, max(max_side, min_w)))
-    if square is False and w == h:
-        w += 1
-    if mode == "same":
-        eff_sh, eff_sw = sh or ph, sw or pw
-        if not (_same_total(h, ph, eff_sh) or _same_total(w, pw, eff_sw)):
-            # a padded border on some axis, where the 'same' traps are
-            w += next((e for e in range(1, eff_sw + 1) if _same_total(w + e, pw, eff_sw)), 0)
-    c = draw(ints(*channels))
-    is_batched = draw(BOOLEANS) if batched is None else batched
-    shape = (draw(ints(min_batch, 3)), h, w, c) if is_batched else (h, w, c)
-    size = int(np.prod(shape))
-    if values in ("distinct", "negative"):
-        # A shuffle drawn as one seed: drawing it swap by swap costs more than the whole check.
-        order = np.random.default_rng(draw(ints(0, 2**16))).permutation(size).astype(np.float64).reshape(shape)
-        x = (order - (size // 2 if values == "distinct" else size)) * draw(one_of((1.0, 1.5, 2.0)))
-    elif values == "ties":
-        x = draw(int_grid(shape, 0, 2)).astype(np.float64)
-    else:
-        x = draw(grid(shape, draw(BOOLEANS)))
-    kwargs: dict[str, Any] = {}
-    if (ph, pw) != (2, 2):
-        kwargs["pool_size"] = _form(ph, pw, draw)
-    if sh is not None:
-        kwargs["strides"] = _form(sh, sw, draw)
-    if mode != "valid":
-        kwargs["padding"] = mode
+    x, kwargs = draw(pool_call(values=values, strides=strides, padding=padding, square=square, batched=batched,
+                               min_batch=min_batch, pool=pool, max_side=max_side, channels=channels))
     out_shape = ref.max_pool2d(x, **kwargs).shape
     if dout == "powers":
         h2, w2 = out_shape[-3:-1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,8 +42,10 @@ def strong_edge_detect(image):
 def installed(tmp_path_factory) -> dict:
     """The pack pip-installed into a folder of its own; the environment that puts it on the path."""
     target = tmp_path_factory.mktemp("site")
+    source = tmp_path_factory.mktemp("source") / "kernels"
+    shutil.copytree(PACK, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                           "--target", str(target), str(PACK)], capture_output=True, text=True, timeout=600)
+                           "--target", str(target), str(source)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert (target / "cnngrade_kernels").is_dir() and list(target.glob("cnngrade_kernels-*.dist-info"))
     return {"PYTHONPATH": os.pathsep.join([str(target), str(ROOT)])}

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from exercises.gradients import int_grid, one_of
+from exercises.strategies import int_grid, one_of
 from grader.checking import CheckFailed, as_array
 from exercises.test_functions import TestFunction
 

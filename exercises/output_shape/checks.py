@@ -8,14 +8,10 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
+from exercises.strategies import either_form
 from grader.checking import expect_equal
 
 CHANNELS = st.integers(1, 64)
-
-
-def _form(a, b, draw):
-    """An int when both axes agree (sometimes written as a pair anyway), else a pair."""
-    return a if a == b and draw(st.booleans()) else (a, b)
 
 
 def _pads(padding):
@@ -67,14 +63,14 @@ def conv_case(draw, padding="any", strides="any", dilation=False, square=None, m
     w = draw(st.integers(low_w, max(low_w, max_side)))
     if square is False and w == h:
         w += 1
-    args = ((h, w, draw(CHANNELS)), draw(CHANNELS), _form(kh, kw, draw))
+    args = ((h, w, draw(CHANNELS)), draw(CHANNELS), either_form(kh, kw, draw))
     kwargs = {}
     if (sh, sw) != (1, 1):
-        kwargs["strides"] = _form(sh, sw, draw)
+        kwargs["strides"] = either_form(sh, sw, draw)
     if pad != "valid":
         kwargs["padding"] = pad
     if (dh, dw) != (1, 1):
-        kwargs["dilation_rate"] = _form(dh, dw, draw)
+        kwargs["dilation_rate"] = either_form(dh, dw, draw)
     return args, kwargs
 
 
@@ -89,7 +85,7 @@ def pool_case(draw):
     h, w = draw(st.integers(ph, 64)), draw(st.integers(pw, 64))
     kwargs = {}
     if (ph, pw) != (2, 2):
-        kwargs["pool_size"] = _form(ph, pw, draw)
+        kwargs["pool_size"] = either_form(ph, pw, draw)
     if strides is not None:
         kwargs["strides"] = strides
     if padding != "valid":

@@ -11,7 +11,8 @@ from hypothesis import given, strategies as st
 import reference as ref
 from exercises.course import RELU_MAP1
 from exercises.gradients import (PoolCase, call_text, directions, expect_directional, expect_max_routing,
-                                 forward_pair, grid, pool_case)
+                                 forward_pair, pool_case)
+from exercises.strategies import grid
 from grader.checking import as_array, expect_close
 
 H_MAX = 0.25  # distinct values at least 1 apart and v in {-1, 0, 1}: no window's maximum changes

@@ -5,7 +5,8 @@ from hypothesis.extra import numpy as hnp
 
 import reference as ref
 from exercises.course import MAP1
-from exercises.gradients import directions, expect_directional, forward_pair, grid, int_grid
+from exercises.gradients import directions, expect_directional, forward_pair
+from exercises.strategies import grid, int_grid
 from grader.checking import as_array, expect_close
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5)
