@@ -25,7 +25,6 @@ RECIPE = {"architecture": "conv32x3-same-relu/maxpool2/flatten/dense100-relu/den
           "optimizer": "adam", "loss": "sparse_categorical_crossentropy", "batch_size": 128,
           "epochs": 1, "seed": 1234, "version": 1}
 WEIGHT_SHAPES = [(3, 3, 1, 32), (32,), (6272, 100), (100,), (100, 10), (10,)]
-PARAMETERS = 628630
 
 
 @dataclass(frozen=True)

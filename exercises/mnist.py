@@ -292,8 +292,3 @@ class Mnist:
     @property
     def train(self) -> tuple[np.ndarray, np.ndarray]:
         return load(self.source, "train")
-
-    @property
-    def digest(self) -> str:
-        """Identifies the data set (every source is verified, so this is a constant)."""
-        return DIGEST

@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.strategies import arrays
+from grader.strategies import arrays, sides
 from reference.padding import same_padding
 
 BOOLEANS = st.booleans()
@@ -75,6 +75,24 @@ def same_total(n: int, k: int, s: int) -> int:
     """The total 'same' padding of one axis (TensorFlow's rule, from the reference)."""
     before, after = same_padding((n,), (k,), (s,), (1,))[0]
     return before + after
+
+
+# ------------------------------------------------------------------------------- 2D images
+
+@st.composite
+def image_and_kernel(draw, max_side: int = 7, integer: bool | None = False, square: bool | None = None):
+    """A 2D image (H, W) and a 2D kernel (KH, KW) no larger than it.
+
+    square=False forces H != W and KH != KW, the trap for code that mixes up the two axes.
+    """
+    if square is False:
+        h, w = draw(st.lists(sides(2, max_side), min_size=2, max_size=2, unique=True))
+        kh, kw = draw(st.lists(sides(1, min(h, w)), min_size=2, max_size=2, unique=True))
+    else:
+        h, w = draw(sides(1, max_side)), draw(sides(1, max_side))
+        kh, kw = draw(sides(1, h)), draw(sides(1, w))
+    is_int = draw(st.booleans()) if integer is None else integer
+    return draw(arrays((h, w), is_int)), draw(arrays((kh, kw), is_int))
 
 
 # ------------------------------------------------------------------------------------ padding

@@ -47,7 +47,6 @@ MARKS = {
     Status.MEMORY: ("M", "MEM", "ran out of memory"),
     Status.MISSING: ("–", "--", "not written"),
 }
-STATUSES = tuple(status.value for status in Status)
 
 
 @dataclass

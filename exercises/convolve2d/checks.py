@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 import reference as ref
 from exercises.course import FILTER1, IMAGE, MAP1
 from grader.checking import expect_close
-from grader.strategies import image_and_kernel
+from exercises.strategies import image_and_kernel
 
 
 def test_course_flipped_filter(student):

@@ -5,7 +5,8 @@ from hypothesis import given, strategies as st
 import reference as ref
 from exercises.course import FILTER1, FILTER2, IMAGE, MAP1, MAP2
 from grader.checking import as_array, expect_close
-from grader.strategies import arrays, image_and_kernel
+from exercises.strategies import image_and_kernel
+from grader.strategies import arrays
 
 
 def test_course_filter1(student):
