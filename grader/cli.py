@@ -189,23 +189,40 @@ def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, j
 @click.argument("class_dir", metavar="CLASS_DIR", type=click.Path(path_type=Path))
 @_exercise_option("Grade only this exercise (repeatable). Default: all of them.")
 @_examples_option()
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Grade N students at the same time, each in its own process.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=_cores(), show_default="the number of cores",
+              help="Students graded at the same time, each in its own grading process (or, with "
+                   "--scheduler local, the number of Dask workers).")
+@click.option("--student-timeout", type=click.FloatRange(1, None), default=None, metavar="SECONDS",
+              help="Time budget of one student; what it leaves ungraded is 'timeout', with the reason. "
+                   "Default: what the exercises' limits allow a hostile submission.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, metavar="DIR",
+              help="The results store and every output (see below). Run the same command again and only "
+                   "the students whose files, or whose grading options, changed are graded again.")
+@click.option("--regrade", is_flag=True, help="Grade every student again, whatever the store holds.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Grade on a Dask cluster: tcp://HOST:8786 (workers started with `dask worker`), or "
+                   "'local' for a LocalCluster of --jobs workers here. Needs cnngrade[dask].")
 @_pack_options
 @_reporter_options(batch=True)
-def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
+def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
+          student_timeout: float | None, out: Path, regrade: bool, scheduler: str | None, **kwargs) -> None:
     """Grade a whole class: every subfolder of CLASS_DIR is one student's submission.
 
     A subfolder's name is the student's id in every report. Each is graded as `submit` grades
     it (every check, visible and hidden). A subfolder without cnn.py gets a row with zero points
-    and that reason; one student's crash, hang or memory bomb costs that student only. A line
-    is printed, and every report asked for written again, as each student finishes.
+    and that reason; one student's crash, hang or memory bomb costs that student only. A
+    progress bar shows on a terminal (a line per student in a log), and a summary at the end.
+
+    Each result is kept in DIR/store/ as it finishes (--out DIR): after Ctrl-C, a crash or a
+    kill, the same command grades only the students still missing. The outputs are written
+    from the store at the end (and on Ctrl-C): DIR/index.html (the class page) and
+    DIR/students/<student>.html, DIR/results/<student>.json (as `submit --json` writes it),
+    DIR/grades.csv, DIR/junit.xml and DIR/gradescope/<student>/results.json.
 
     \b
-    Reports (any combination):
-      --html DIR        the class page DIR/index.html (score histogram, pass rate of
-                        each check, frequent mistakes, a sortable table) and each
-                        student's page DIR/students/<student>.html
+    More reports where you want them (any combination):
+      --html DIR        the class page DIR/index.html and DIR/students/<student>.html
       --json FILE       a JSON list, one result (schema cnngrade/result-2) per student
       --csv FILE        a gradebook: Student, ID, SIS User ID, SIS Login ID, Section,
                         Total, one column per exercise (Canvas and Moodle import it)
@@ -218,21 +235,36 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
       1  graded; some student lost points
       2  a usage mistake: no such folder, no student folder in it, unknown exercise
       3  the grader failed on some student (that row is zero, the reason on stderr)
+      130  interrupted (Ctrl-C): what was graded is kept; run the command again
 
     \b
-    Example:
-      cnngrade batch class/ --jobs 2 --html reports/ --csv grades.csv
+    Examples:
+      cnngrade batch class/ --out reports/
+      cnngrade batch class/ --scheduler tcp://10.0.0.5:8786
     """
-    from grader.batch import ClassError, grade_class_folder
+    from grader.batch import BatchInterrupted, ClassError, grade_class_folder
+    from grader.executors import ClusterError
 
     options = _pack_values(kwargs)
     selected = _exercises(exercise_ids)
+    if scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UserError("--scheduler needs Dask distributed: pip install 'cnngrade[dask]'") from None
     try:
-        summary = grade_class_folder(class_dir, selected, examples, jobs, options, click.echo,
-                                     lambda reports: write_reports(reports, kwargs, batch=True))
-    except ClassError as exc:
+        summary = grade_class_folder(class_dir, selected, examples, jobs, options, click.echo, out=out,
+                                     regrade=regrade, budget=student_timeout, scheduler=scheduler)
+    except (ClassError, ClusterError) as exc:
         raise UserError(str(exc)) from None
-    click.echo(f"{summary.count} students graded: {summary.full} with full marks.")
+    except BatchInterrupted as stopped:
+        write_reports(stopped.summary.reports, kwargs, batch=True)
+        for line in stopped.summary.lines(len(stopped.summary.reports)):
+            click.echo(line)
+        sys.exit(130)
+    write_reports(summary.reports, kwargs, batch=True)
+    for line in summary.lines(summary.count):
+        click.echo(line)
     if summary.faults:
         sys.exit(EXIT_FAULT)
     sys.exit(EXIT_FULL if summary.full == summary.count else EXIT_PARTIAL)

@@ -19,7 +19,7 @@ from grader.fixtures import Fixtures, requested
 from grader.processes import helper_pool
 from grader.reproduce import reproduction
 from grader.results import CheckResult, ExerciseResult, GradeReport, jsonable
-from grader.sandbox.client import PYTHON, Sandbox
+from grader.sandbox.client import PYTHON, Deadline, Sandbox
 from grader.student import Backend, Call, SandboxBackend, Student, StudentFault, StudentRaised, TrustedBackend, bind_arguments
 
 MODES = ("submit", "check")
@@ -46,12 +46,14 @@ SHARDS = 2  # sandboxes per group of Python exercises, whatever --jobs is, so th
 
 def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "submit",
                      examples: int | None = None, options: dict | None = None,
-                     fixtures: Fixtures | None = None, jobs: int = 1) -> GradeReport:
+                     fixtures: Fixtures | None = None, jobs: int = 1,
+                     deadline: Deadline | None = None) -> GradeReport:
     """Grade a student folder, one sandbox per shard (see `shards`).
 
     options: the values of the packs' command-line options; fixtures: the packs' fixtures, made
     at first use (pass one Fixtures to share them across submissions).
     jobs: how many shards are graded at once (jobs - 1 helper processes); the result is the same.
+    deadline: a time budget for the whole submission; what it leaves ungraded is `timeout`.
     """
     folder = Path(folder)
     fixtures = fixtures or Fixtures(options)
@@ -66,16 +68,16 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     graded: dict[int, ShardResult] = {}
     with _helpers(min(jobs - 1, len(movable))) as pool:
         futures = {i: pool.submit(_grade_shard_elsewhere, str(folder), [str(e.folder) for e in plan[i]], mode,
-                                  examples, fixtures.options) for i in movable}
+                                  examples, fixtures.options, deadline) for i in movable}
         for i in [i for i in range(len(plan)) if i not in bound and i not in futures]:
-            graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures)
+            graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline)
         for i, future in futures.items():
             try:
                 graded[i] = future.result()
             except BrokenProcessPool:  # the helper was killed (from outside, out of memory): grade it here
-                graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures)
+                graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline)
     for i in bound:
-        graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures)
+        graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline)
     by_id = {one.result.id: one for shard in graded.values() for one in shard.exercises}
     report.exercises = [by_id[e.id].result for e in exercises]
     # What cnn.py prints when imported is the same in every sandbox: shown once, then each exercise's.
@@ -116,10 +118,10 @@ class ShardResult:
 
 
 def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | None,
-                fixtures: Fixtures) -> ShardResult:
+                fixtures: Fixtures, deadline: Deadline | None = None) -> ShardResult:
     """Grade exercises of one kind and limits in one sandbox (strikes count across them)."""
     kind, limits = shard[0].kind, shard[0].limits
-    with Sandbox(folder, limits, kind=kind, options=fixtures.options) as sandbox:
+    with Sandbox(folder, limits, kind=kind, options=fixtures.options, deadline=deadline) as sandbox:
         import_error = _import_error(sandbox) if kind == PYTHON else ""
         backend = SandboxBackend(sandbox, limits.wall_seconds)
         printed = sandbox.student_output()
@@ -135,11 +137,11 @@ def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | 
 
 
 def _grade_shard_elsewhere(folder: str, exercise_folders: list[str], mode: str, examples: int | None,
-                           options: dict) -> ShardResult:
+                           options: dict, deadline: Deadline | None) -> ShardResult:
     """What a helper process runs: plain arguments in, a ShardResult (trusted data) out. The
     exercises are loaded again from their folders."""
     return grade_shard(Path(folder), [load_exercise(Path(f)) for f in exercise_folders], mode, examples,
-                       Fixtures(options))
+                       Fixtures(options), deadline)
 
 
 def _helpers(count: int) -> ContextManager[ProcessPoolExecutor | None]:

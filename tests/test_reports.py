@@ -499,30 +499,3 @@ def test_several_outputs_drawn_each_with_its_differences(tmp_path, browser):
                              ".length") == 2
     finally:
         page.close()
-
-
-def test_batch_survives_a_killed_grading_process(tmp_path):
-    """A grading process that dies (the OOM killer, a kill -9) costs no student their grade: the
-    students it left unfinished are graded again, each alone."""
-    from grader.batch import grade_class
-
-    names = ["s1", "s2", "s3"]
-    for name in names:
-        (tmp_path / name).mkdir()
-        shutil.copyfile(EXAMPLES / "good" / "cnn.py", tmp_path / name / "cnn.py")
-    seen = []
-
-    def on_result(folder, outcome):
-        seen.append((folder.name, outcome))
-        if len(seen) == 1:
-            for child in multiprocessing.active_children():  # the pool's processes
-                os.kill(child.pid, signal.SIGKILL)
-            killed.append(True)
-
-    killed: list[bool] = []
-    grade_class([tmp_path / n for n in names], ("pad2d",), 3, 2, on_result)
-    assert killed
-    assert sorted(name for name, _ in seen) == names
-    for name, outcome in seen:
-        assert outcome.report.score == outcome.report.max_score > 0, (name, outcome.faults)
-        assert outcome.faults == []

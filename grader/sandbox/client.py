@@ -39,6 +39,24 @@ class Limits:
                 "processes": self.processes}
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A wall-clock budget shared by every request of one submission (batch --student-timeout)."""
+
+    at: float  # time.monotonic() when it runs out
+    seconds: float
+
+    @classmethod
+    def after(cls, seconds: float) -> "Deadline":
+        return cls(time.monotonic() + seconds, seconds)
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def reason(self) -> str:
+        return f"was not graded: this submission's time budget of {self.seconds:g} s ran out"
+
+
 @dataclass
 class Outcome:
     """What one request to the worker came to.
@@ -189,8 +207,9 @@ class Sandbox:
     """
 
     def __init__(self, folder: Path, limits: Limits = Limits(), kind: str = PYTHON, module: str = "cnn",
-                 options: dict | None = None):
+                 options: dict | None = None, deadline: "Deadline | None" = None):
         self.folder = Path(folder)
+        self.deadline = deadline
         self.limits = limits
         self.kind = kind
         self.worker_kind = worker_kind(kind)
@@ -299,6 +318,18 @@ class Sandbox:
         return env
 
     def _request(self, header: dict, wall_seconds: float, values: dict | None = None) -> Outcome:
+        if self.deadline is not None:
+            remaining = self.deadline.remaining()
+            if remaining <= 0:
+                return Outcome("timeout", error=self.deadline.reason())
+            if remaining < wall_seconds:
+                outcome = self._send_and_wait(header, remaining, values)
+                if outcome.status == "timeout":
+                    outcome.error = self.deadline.reason()
+                return outcome
+        return self._send_and_wait(header, wall_seconds, values)
+
+    def _send_and_wait(self, header: dict, wall_seconds: float, values: dict | None) -> Outcome:
         try:
             wire.send(self.process.stdin, header, values)
         except (BrokenPipeError, OSError):

@@ -1,0 +1,223 @@
+"""Where a class's students are graded: local grading processes, or the workers of a Dask cluster.
+
+Both run the same function on each student (grader.batch.grade_student: the same sandbox as
+`cnngrade submit`) and hand back plain records (the result-2 JSON, the grader's faults, the
+seconds it took) as each student finishes, in any order; the batch puts them in order.
+
+Local: `jobs` long-lived grading processes (forkserver: they start clean), one student at a time
+each, so that a pack's data set is loaded once per process. A process that dies while grading
+(killed, out of memory) is replaced and its student graded once more in the new one; a student
+that kills two processes gets a zero row with the reason. A student still running well past
+its time budget (the sandbox stops at the budget; this is the backstop) has its process killed.
+
+Dask: each student is one task (pure=False) that carries the submission as bytes (a tar archive,
+size-capped), so workers need no shared file system; a task that kills its workers fails as
+KilledWorker after the scheduler's allowed failures and becomes a zero row.
+"""
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import tarfile
+import tempfile
+import time
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Callable, Iterable
+
+Record = dict  # {"result": result-2 JSON, "faults": [str], "seconds": float}
+Done = Callable[[str, Record], None]
+Started = Callable[[str], None]
+GRACE_SECONDS = 60  # past the budget: the sandbox stops each call at the budget, this is the backstop
+
+
+def _serve(connection: Connection, exercise_ids: tuple[str, ...], examples: int | None, options: dict) -> None:
+    """A grading process: one student per request, the packs' fixtures made once."""
+    from grader.batch import grade_student
+    from grader.fixtures import Fixtures
+
+    fixtures = Fixtures(options)
+    while True:
+        try:
+            task = connection.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        folder, budget = task
+        connection.send(grade_student(Path(folder), exercise_ids, examples, fixtures, budget).to_record())
+
+
+class _Process:
+    def __init__(self, context, exercise_ids, examples, options):
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, exercise_ids, examples, options), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: tuple[str, Path, float] | None = None  # (name, folder, started)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.connection.close()
+
+
+class LocalPool:
+    def __init__(self, jobs: int, exercise_ids: tuple[str, ...], examples: int | None, options: dict):
+        self.jobs = max(1, jobs)
+        self.arguments = (exercise_ids, examples, options)
+        methods = multiprocessing.get_all_start_methods()
+        self.context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+    def run(self, students: list[tuple[str, Path]], budget: float, started: Started, done: Done) -> None:
+        from grader.batch import crashed_record
+
+        queue = list(students)
+        attempts: dict[str, int] = {}
+        processes: list[_Process] = []
+        try:
+            while queue or any(p.task for p in processes):
+                idle = [p for p in processes if p.task is None]
+                while queue and (idle or len(processes) < self.jobs):
+                    process = idle.pop() if idle else self._start(processes)
+                    name, folder = queue.pop(0)
+                    process.task = (name, folder, time.monotonic())
+                    process.connection.send((str(folder), budget))
+                    started(name)
+                busy = [p for p in processes if p.task]
+                ready = wait([p.connection for p in busy] + [p.process.sentinel for p in busy], timeout=1.0)
+                for process in busy:
+                    name, folder, since = process.task
+                    if process.connection in ready:
+                        try:
+                            record = process.connection.recv()
+                        except (EOFError, OSError):
+                            record = None
+                        if record is not None:
+                            process.task = None
+                            done(name, record)
+                            continue
+                    dead = not process.process.is_alive() or process.connection in ready
+                    overdue = time.monotonic() - since > budget + GRACE_SECONDS
+                    if not (dead or overdue):
+                        continue
+                    process.kill()
+                    processes.remove(process)
+                    attempts[name] = attempts.get(name, 0) + 1
+                    if overdue:
+                        done(name, crashed_record(folder, self.arguments[0], f"still running {budget + GRACE_SECONDS:g}"
+                                                          " s after it started: its grading process was stopped",
+                                                  "timeout"))
+                    elif attempts[name] >= 2:
+                        done(name, crashed_record(folder, self.arguments[0], f"the grading process died twice "
+                                                  f"(exit code {process.process.exitcode})"))
+                    else:
+                        queue.insert(0, (name, folder))  # once more, in a fresh process
+        finally:
+            for process in processes:
+                try:
+                    process.connection.send(None)
+                except OSError:
+                    pass
+                process.process.join(timeout=5)
+                if process.process.is_alive():
+                    process.kill()
+
+    def _start(self, processes: list[_Process]) -> _Process:
+        process = _Process(self.context, *self.arguments)
+        processes.append(process)
+        return process
+
+
+# -- Dask ---------------------------------------------------------------------------------
+
+def archive(folder: Path, cap: int) -> bytes:
+    """The submission as a tar archive in memory (links kept as links), refused above cap bytes."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git"))
+            for name in sorted(files):
+                path = Path(root) / name
+                tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
+            if buffer.tell() > cap:
+                raise ValueError(f"the folder is larger than {cap >> 20} MiB")
+    return buffer.getvalue()
+
+
+def grade_archive(name: str, data: bytes, exercise_ids: tuple[str, ...], examples: int | None, options: dict,
+                  budget: float) -> Record:
+    """What a Dask worker runs: unpack the submission into a scratch folder named as the student,
+    grade it as a local batch does (fixtures made once per worker process), return the record."""
+    from grader.batch import grade_student, worker_fixtures
+
+    with tempfile.TemporaryDirectory(prefix="cnngrade-task-") as scratch:
+        folder = Path(scratch) / name
+        folder.mkdir()
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
+            tar.extractall(folder, filter="data")  # no absolute paths, no links out of the folder
+        return grade_student(folder, exercise_ids, examples, worker_fixtures(options), budget).to_record()
+
+
+class ClusterError(Exception):
+    """The cluster cannot be used (the user's mistake: a wrong address); one line."""
+
+
+class DaskRunner:
+    """Students as tasks on a Dask cluster: address "tcp://HOST:PORT", or "local" for a
+    LocalCluster of `jobs` worker processes on this machine."""
+
+    def __init__(self, address: str, jobs: int, exercise_ids: tuple[str, ...], examples: int | None, options: dict):
+        self.address = address
+        self.jobs = jobs
+        self.arguments = (exercise_ids, examples, options)
+
+    def run(self, students: list[tuple[str, Path]], budget: float, started: Started, done: Done) -> None:
+        from distributed import Client, LocalCluster, as_completed
+
+        from grader.batch import crashed_record
+        from grader.submission import MAX_BYTES
+
+        cluster = None
+        if self.address == "local":
+            # Not daemonic: a worker may then start the helper processes a grading can use.
+            import dask
+
+            dask.config.set({"distributed.worker.daemon": False})
+            cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+        try:
+            client = Client(cluster if cluster is not None else self.address, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ClusterError(f"cannot reach the Dask scheduler at {self.address}: {exc}".replace("\n", " ")) from None
+        try:
+            futures = {}
+            for name, folder in students:
+                try:
+                    data = archive(folder, MAX_BYTES)
+                except (OSError, ValueError) as exc:
+                    done(name, crashed_record(folder, self.arguments[0], f"cannot send the submission: {exc}"))
+                    continue
+                future = client.submit(grade_archive, name, data, *self.arguments, budget, pure=False,
+                                       key=f"cnngrade-{name}-{os.getpid()}-{time.monotonic_ns()}")
+                futures[future] = (name, folder)
+                started(name)
+            for future in as_completed(list(futures)):
+                name, folder = futures[future]
+                try:
+                    done(name, future.result())
+                except Exception as exc:  # noqa: BLE001  (KilledWorker and the like: a row, not the batch)
+                    done(name, crashed_record(folder, self.arguments[0],
+                                              f"the cluster could not grade it: {type(exc).__name__}: {exc}"))
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def runner(scheduler: str | None, jobs: int, exercise_ids: Iterable[str], examples: int | None, options: dict):
+    ids = tuple(exercise_ids)
+    if scheduler:
+        return DaskRunner(scheduler, jobs, ids, examples, options)
+    return LocalPool(jobs, ids, examples, options)
