@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.results import Review
 from grader.sandbox.wire import NUMERIC_KINDS, Unsupported
 
 RELATIVE_TOLERANCE = 1e-5
@@ -29,11 +30,17 @@ class CheckFailed(AssertionError):
 
 @dataclass(frozen=True)
 class Score:
-    """A check's result other than all-or-nothing: fraction of its points, and what to report."""
+    """A check's result other than all-or-nothing: fraction of its points, and what to report.
+
+    review: signals for a person to look at (grader.results.Review), which cost no points; the
+    engine lifts them into the report's top-level `review` list, naming the exercise when the
+    check did not. The pack decides when to raise one; the engine only carries it.
+    """
 
     fraction: float
     message: str = ""
     details: dict = field(default_factory=dict)
+    review: tuple[Review, ...] = ()
 
 
 def tolerance(expected: np.ndarray) -> float:

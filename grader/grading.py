@@ -6,7 +6,7 @@ import inspect
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterable
 
@@ -18,7 +18,7 @@ from grader.exercise import CheckSpec, Exercise, load_exercise
 from grader.fixtures import Fixtures, requested
 from grader.processes import helper_pool
 from grader.reproduce import reproduction
-from grader.results import CheckResult, ExerciseResult, GradeReport, jsonable
+from grader.results import CheckResult, ExerciseResult, GradeReport, Review, jsonable
 from grader.sandbox.client import PYTHON, Deadline, Sandbox
 from grader.student import Backend, Call, SandboxBackend, Student, StudentFault, StudentRaised, TrustedBackend, bind_arguments
 
@@ -84,6 +84,7 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     printed = [graded[0].printed_at_import] if plan else []
     report.output = "".join(printed + [by_id[e.id].output for e in exercises])[:8192]
     report.grader_faults = [fault for e in exercises for fault in by_id[e.id].faults]
+    report.review = [review for e in exercises for review in by_id[e.id].review]
     return report
 
 
@@ -109,6 +110,7 @@ class Graded:
     result: ExerciseResult
     output: str  # what the student code printed while this exercise was graded
     faults: list[str]  # faults of the grader (exit code 3)
+    review: list[Review] = field(default_factory=list)  # signals for a person (Score.review), no points
 
 
 @dataclass
@@ -128,10 +130,11 @@ def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | 
         result = ShardResult(printed, [])
         for exercise in shard:
             faults: list[str] = []
+            review: list[Review] = []
             graded = grade_exercise(exercise, backend, mode, examples, import_error,
-                                    fixtures=fixtures, sandbox=sandbox, faults=faults)
+                                    fixtures=fixtures, sandbox=sandbox, faults=faults, review=review)
             now = sandbox.student_output()
-            result.exercises.append(Graded(graded, now[len(printed):], faults))
+            result.exercises.append(Graded(graded, now[len(printed):], faults, review))
             printed = now
         return result
 
@@ -166,8 +169,10 @@ def _import_error(sandbox: Sandbox) -> str:
 
 def grade_exercise(exercise: Exercise, backend: Backend, mode: str = "submit", examples: int | None = None,
                    import_error: str = "", fixtures: Fixtures | None = None, sandbox: Sandbox | None = None,
-                   faults: list[str] | None = None, explain: bool = True) -> ExerciseResult:
-    """Run the exercise's checks; explain=False skips shrinking and diagnosis (verdicts only)."""
+                   faults: list[str] | None = None, explain: bool = True,
+                   review: list[Review] | None = None) -> ExerciseResult:
+    """Run the exercise's checks; explain=False skips shrinking and diagnosis (verdicts only).
+    review, when given, receives the checks' signals for a person (Score.review)."""
     result = ExerciseResult(exercise.id, exercise.title)
     fixtures = fixtures or Fixtures()
     count = examples_for(exercise, mode, examples)
@@ -175,7 +180,7 @@ def grade_exercise(exercise: Exercise, backend: Backend, mode: str = "submit", e
     for check in checks_for(exercise, mode):
         student = Student(backend, import_error, own=exercise.functions if check.points else None)
         checked = run_check(exercise, check, functions[check.name], student, fixtures, sandbox,
-                            faults if faults is not None else [], explain)
+                            faults if faults is not None else [], explain, review)
         if not checked.passed:
             checked.hint = exercise.hint()  # carried in the result: a report needs no pack to show it
         result.checks.append(checked)
@@ -197,7 +202,8 @@ def _call_check(function: Callable, student: Student, arguments: dict) -> Any:
 
 
 def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student: Student, fixtures: Fixtures,
-              sandbox: Sandbox | None, faults: list[str], explain: bool = True) -> CheckResult:
+              sandbox: Sandbox | None, faults: list[str], explain: bool = True,
+              review: list[Review] | None = None) -> CheckResult:
     result = CheckResult(check.name, "passed", check.points, check.points, check.visibility, message="",
                          description=check.description)
     names = requested(check.function)
@@ -236,6 +242,8 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
         result.status = "passed" if fraction >= 1.0 else "failed"
         result.message = outcome.message
         result.details = jsonable(outcome.details) if outcome.details else None
+        if review is not None:
+            review.extend(replace(r, exercise=r.exercise or exercise.id) for r in outcome.review)
     return result
 
 

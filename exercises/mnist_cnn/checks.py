@@ -2,8 +2,9 @@
 
 The model file is loaded ONLY inside the sandboxed keras worker (exercises/keras_worker.py),
 which answers with plain data: the architecture as layer names, shapes and counts, and the
-predicted probabilities as an array. The labels never leave this process: the worker sees test
-images only. Nothing here imports TensorFlow.
+predicted probabilities as an array. The labels never leave this process: the worker sees images
+only (the 10,000 test images, and 10,000 training images that the review compares with; see
+spec.toml [review]). Nothing here imports TensorFlow.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from grader.checking import CheckFailed, Score
 from exercises.mnist import scaled
+from grader.results import Review
 from grader.student import StudentFault
 
 if sys.version_info >= (3, 11):
@@ -24,6 +26,8 @@ else:  # pragma: no cover
 SPEC = tomllib.loads(Path(__file__).with_name("spec.toml").read_text())
 ARCHITECTURE = SPEC["architecture"]
 ACCURACY = SPEC["accuracy"]
+REVIEW = SPEC["review"]
+LOSS_FLOOR = 1e-7  # probabilities are clipped here before the log, as Keras' cross-entropy does
 CONV = ("Conv2D",)
 POOLING = ("MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D")
 # Statuses of the worker's answer that end a check at once, as the check result's status.
@@ -96,22 +100,65 @@ def _matrix_text(matrix: np.ndarray) -> str:
     return "\n".join([head, *rows])
 
 
+def _training_slice(mnist) -> tuple[np.ndarray, np.ndarray, str]:
+    """The fixed slice of the training set the review measures, and its name in words."""
+    first, count = int(REVIEW["training_first"]), int(REVIEW["training_count"])
+    images, labels = mnist.train
+    return images[first:first + count], labels[first:first + count], f"#{first}-#{first + count - 1}"
+
+
+def _loss(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Mean cross-entropy of the true digits (what Keras' sparse_categorical_crossentropy reports)."""
+    p_true = probabilities[np.arange(len(labels)), labels.astype(np.int64)]
+    return float(np.mean(-np.log(np.clip(p_true, LOSS_FLOOR, 1.0))))
+
+
+def _test_set_review(test_accuracy: float, training_accuracy: float, count: int, where: str) -> tuple[Review, ...]:
+    """A review flag (no points) when the model does better on the test images than on images of
+    the training set, by more than the spec's margin, or reaches the spec's ceiling."""
+    margin, ceiling = float(REVIEW["margin"]), float(REVIEW["ceiling"])
+    gap = round(test_accuracy - training_accuracy, 9)  # accuracies are counts over 10,000: no float noise
+    reasons = []
+    if gap > margin:
+        reasons.append(f"its accuracy on the 10,000 MNIST test images ({test_accuracy:.2%}) is {100 * gap:.2f} "
+                       f"points above its accuracy on {count:,} images of the training set ({where}: "
+                       f"{training_accuracy:.2%}), more than the {100 * margin:.1f} points allowed for chance; "
+                       "a model trained on the training set usually does at least as well on images it has seen")
+    if test_accuracy >= ceiling:
+        reasons.append(f"its accuracy on the test images is {test_accuracy:.2%}, at or above {ceiling:.1%}, "
+                       "more than models trained on the training set usually reach")
+    if not reasons:
+        return ()
+    text = "; and ".join(reasons)
+    message = (f"The model: {text}. This can happen when the test images were used in training. "
+               "No points were taken: a person decides (e.g. by asking how the model was trained).")
+    return (Review("test_set_training", message),)
+
+
 def test_accuracy(student, sandbox, mnist):
     images, labels = mnist.test
-    outcome = _ask(sandbox, {"action": "predict"}, {"args": [scaled(images)]})
+    train_images, train_labels, where = _training_slice(mnist)
+    # One request: the test images, then the training slice (the labels never leave this process).
+    outcome = _ask(sandbox, {"action": "predict"}, {"args": [scaled(np.concatenate([images, train_images]))]})
     probabilities = outcome.value
     classes = int(ARCHITECTURE["classes"])
-    if not isinstance(probabilities, np.ndarray) or probabilities.shape != (len(labels), classes):
+    total = len(labels) + len(train_labels)
+    if not isinstance(probabilities, np.ndarray) or probabilities.shape != (total, classes):
         shape = getattr(probabilities, "shape", None)
-        raise CheckFailed(f"the model's predictions have shape {shape}, expected {(len(labels), classes)}: "
-                          "one row of 10 probabilities per test image")
+        raise CheckFailed(f"the model's predictions have shape {shape}, expected {(total, classes)}: "
+                          "one row of 10 probabilities per image")
     probabilities = probabilities.astype(np.float64)
     if not np.all(np.isfinite(probabilities)):
-        bad = int(np.sum(~np.all(np.isfinite(probabilities), axis=1)))
-        raise CheckFailed(f"the model predicts NaN or infinite values for {bad} of the {len(labels):,} test images")
+        bad = int(np.sum(~np.all(np.isfinite(probabilities[:len(labels)]), axis=1)))
+        raise CheckFailed(f"the model predicts NaN or infinite values for {bad} of the {len(labels):,} test images"
+                          if bad else f"the model predicts NaN or infinite values for images of the training set")
+    probabilities, on_training = probabilities[:len(labels)], probabilities[len(labels):]
+    training_accuracy = float(np.mean(on_training.argmax(axis=1) == train_labels))
+    training_loss = _loss(on_training, train_labels)
     predicted = probabilities.argmax(axis=1)
     correct = int(np.sum(predicted == labels))
     accuracy = correct / len(labels)
+    test_loss = _loss(probabilities, labels)
     full, zero = float(ACCURACY["full"]), float(ACCURACY["zero"])
     fraction = float(np.clip((accuracy - zero) / (full - zero), 0.0, 1.0))
     matrix = confusion_matrix(labels, predicted, classes)
@@ -130,7 +177,12 @@ def test_accuracy(student, sandbox, mnist):
         "worst-classified test images (index: true digit -> predicted, probability given to the true digit):",
         "  " + ", ".join(f"#{r['index']}: {r['label']} -> {r['predicted']} ({r['probability_of_label']:.2g})"
                          for r in worst_records),
+        f"for comparison (no points): accuracy {training_accuracy:.4f} on {len(train_labels):,} images of the "
+        f"training set ({where}); loss {test_loss:.4f} on the test images, {training_loss:.4f} on those",
     ])
     details = {"accuracy": accuracy, "correct": correct, "total": len(labels), "full_from": full, "zero_below": zero,
-               "confusion_matrix": matrix.tolist(), "worst": worst_records}
-    return Score(fraction, message, details)
+               "confusion_matrix": matrix.tolist(), "worst": worst_records, "test_loss": round(test_loss, 6),
+               "training_slice": where, "training_accuracy": training_accuracy,
+               "training_loss": round(training_loss, 6)}
+    review = _test_set_review(accuracy, training_accuracy, len(train_labels), where)
+    return Score(fraction, message, details, review)

@@ -78,6 +78,8 @@ def render(report: GradeReport, color: bool = False) -> str:
         for check in exercise.checks:
             lines.extend(check_lines(check, color))
     lines.extend(_printed(report.output))
+    for review in report.review:  # signals for a person, no points taken
+        lines.append(f"  for review ({review.exercise or review.kind}): {review.message}")
     total = f"Total: {_points(report.score, report.max_score)} points"
     lines.append(click.style(total, bold=True) if color else total)
     return "\n".join(lines)
