@@ -203,10 +203,18 @@ def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, j
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Grade on a Dask cluster: tcp://HOST:8786 (workers started with `dask worker`), or "
                    "'local' for a LocalCluster of --jobs workers here. Needs cnngrade[dask].")
+@click.option("--similarity", is_flag=True,
+              help="After grading, compare every pair of students on the graded functions' code (starter "
+                   "code set aside) and the graded files (identical copies), for review: a CSV of every pair, "
+                   "a section of the class page and a side-by-side page per listed pair (see below).")
+@click.option("--similarity-csv", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Where --similarity writes its CSV (student_a, student_b, score, matching_functions). "
+                   "Default: DIR/similarity.csv of --out DIR.")
 @_pack_options
 @_reporter_options(batch=True)
 def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
-          student_timeout: float | None, out: Path, regrade: bool, scheduler: str | None, **kwargs) -> None:
+          student_timeout: float | None, out: Path, regrade: bool, scheduler: str | None, similarity: bool,
+          similarity_csv: Path | None, **kwargs) -> None:
     """Grade a whole class: every subfolder of CLASS_DIR is one student's submission.
 
     A subfolder's name is the student's id in every report. Each is graded as `submit` grades
@@ -230,6 +238,18 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
       --gradescope DIR  DIR/<student>/results.json, Gradescope's format
 
     \b
+    Class integrity, for review (no points change):
+      --similarity      every pair of students compared on the graded functions
+                        (starter code set aside), ranked: DIR/similarity.csv (or
+                        --similarity-csv FILE); the class page's section "similar
+                        submissions, for review" with side-by-side pages in
+                        DIR/similarity/ (and in the --html folder); identical
+                        model files
+      A result a check flags for review (e.g. a model that does better on the
+      test images than on training images) is listed on the class page and on
+      the student's page under "For review".
+
+    \b
     Exit status:
       0  every student has full marks
       1  graded; some student lost points
@@ -247,6 +267,7 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
 
     options = _pack_values(kwargs)
     selected = _exercises(exercise_ids)
+    similarity_to = _similarity_destination(similarity, similarity_csv, out)
     if scheduler:
         try:
             import distributed  # noqa: F401
@@ -265,9 +286,36 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
     write_reports(summary.reports, kwargs, batch=True)
     for line in summary.lines(summary.count):
         click.echo(line)
+    if similarity_to is not None:
+        _similarity(class_dir, summary.reports, selected, similarity_to, [out, kwargs.get("report_html")])
     if summary.faults:
         sys.exit(EXIT_FAULT)
     sys.exit(EXIT_FULL if summary.full == summary.count else EXIT_PARTIAL)
+
+
+def _similarity_destination(wanted: bool, csv_path: Path | None, out: Path) -> Path | None:
+    """Where batch --similarity writes its CSV (None: not asked); a usage mistake before grading."""
+    if not wanted:
+        if csv_path is not None:
+            raise UserError("--similarity-csv needs --similarity")
+        return None
+    from grader.integrity import csv_destination
+
+    destination = csv_destination(csv_path, out)
+    if csv_path is not None and not destination.parent.is_dir():
+        raise UserError(f"cannot write the similarity CSV to {destination}: no such folder {destination.parent}")
+    return destination
+
+
+def _similarity(class_dir: Path, reports, exercises, csv_path: Path, html_dirs: list) -> None:
+    from grader.integrity import review_class, summary_lines
+
+    try:
+        review = review_class(class_dir, exercises, reports, csv_path, [d for d in html_dirs if d is not None])
+    except OSError as exc:
+        raise UserError(f"cannot write the similarity report to {exc.filename or csv_path}: {exc.strerror}") from None
+    for line in summary_lines(review):
+        click.echo(line)
 
 
 @main.command(name="list")

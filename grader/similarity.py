@@ -18,7 +18,8 @@ Short NumPy functions look alike naturally (`np.maximum(x, 0)` is written the sa
 everyone), so pairs are ranked for a person to review, never cut at a score: every pair goes to
 the CSV; `DEFAULT_THRESHOLD` only decides which pairs the class page shows.
 
-Identical models: model.keras files whose weights member is byte for byte the same.
+Identical files: the files the exercises grade (spec `files`, e.g. a trained model) that are
+byte for byte the same, or, for a zip archive, whose largest member is (see `model_fingerprint`).
 """
 from __future__ import annotations
 
@@ -51,8 +52,7 @@ WINDOW = GUARANTEE - K + 1
 DEFAULT_THRESHOLD = 0.25
 # Two definitions are listed as a match when this share of their fingerprinted code coincides.
 MATCH_THRESHOLD = 0.3
-WEIGHTS_MEMBER = "model.weights.h5"
-MAX_WEIGHTS_BYTES = 1 << 30  # read no more than this from one archive member (a zip bomb stops here)
+MAX_WEIGHTS_BYTES = 1 << 30  # read no more than this of one file or archive member (a zip bomb stops here)
 SCORE_DIGITS = 4  # scores are rounded, so that the ranking never depends on float noise
 # Characters of one source compared at most: a real cnn.py is under 50 KB, and lexing is linear,
 # so a huge file (a folder may hold 256 MiB) costs seconds, not the batch.
@@ -152,11 +152,29 @@ class Similarity:
 
 @dataclass(frozen=True)
 class ModelPair:
-    """Two students whose model.keras files hold byte-identical weights."""
+    """Two students whose graded files of one name (e.g. a trained model) are identical (see
+    `model_fingerprint`); file is that name."""
 
     a: str
     b: str
     fingerprint: str
+    file: str = ""
+
+
+def module_source(folder: Path | str) -> str | None:
+    """A student's module source text, as compared: the folder's cnn.py, or None when there is
+    none. The one place that says where a student's code is read from (a notebook's extracted
+    module comes in here too). A symbolic link is not followed (it could name any file of the
+    grader's machine, which the pair pages would show); at most MAX_SOURCE_CHARS characters."""
+    path = Path(folder) / "cnn.py"
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(4 * MAX_SOURCE_CHARS)
+    except OSError:
+        return None
+    return data.decode("utf-8", errors="replace")[:MAX_SOURCE_CHARS]
 
 
 # ---------------------------------------------------------------- what is compared
@@ -401,38 +419,55 @@ def write_csv(pairs: Iterable[Pair], path: Path | str) -> None:
 
 # ---------------------------------------------------------------- identical models
 
-def model_fingerprint(path: Path | str) -> str | None:
-    """The SHA-256 of the bytes of the weights member (model.weights.h5) of a .keras file (a zip
-    archive), or None when it is not such an archive.
-
-    Read as bytes only: neither TensorFlow nor h5py touches the student's file in the trusted
-    process. A model saved twice with equal weights may differ in bytes (HDF5 metadata), so this
-    finds exact copies of a file's weights, not equal models saved separately.
-    """
-    digest = hashlib.sha256()
-    read = 0
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(WEIGHTS_MEMBER) as member:
-            while chunk := member.read(1 << 20):
-                read += len(chunk)
-                if read > MAX_WEIGHTS_BYTES:
-                    return None
-                digest.update(chunk)
-    except (OSError, KeyError, EOFError, RuntimeError, NotImplementedError, ValueError,
-            zipfile.BadZipFile, zlib.error):
-        # Not a zip, no weights member, encrypted, an unknown compression, a corrupt member.
-        return None
+def _digest(handle) -> str | None:
+    digest, read = hashlib.sha256(), 0
+    while chunk := handle.read(1 << 20):
+        read += len(chunk)
+        if read > MAX_WEIGHTS_BYTES:
+            return None
+        digest.update(chunk)
     return digest.hexdigest()
 
 
-def identical_models(models: Mapping[str, Path | str]) -> tuple[ModelPair, ...]:
-    """Pairs of students (student name -> path of model.keras) whose weights members are byte
-    for byte the same, in name order. Files that are missing or unreadable are left out."""
+def model_fingerprint(path: Path | str) -> str | None:
+    """The SHA-256 of a graded file, or None when it is missing, a symbolic link or unreadable.
+
+    A zip archive (the usual container of a saved model) is fingerprinted by its largest member,
+    where a saved model keeps its weights; its small members record how and when it was saved
+    (a date, versions, the layer names), so a model copied and saved again still matches. Any
+    other file, by all its bytes. Read as bytes only: no framework touches the student's file in
+    the trusted process. A model trained again, even with equal settings, differs in bytes: this
+    finds copies of a file, not equal models made separately.
+    """
+    path = Path(path)
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        if not zipfile.is_zipfile(path):
+            with path.open("rb") as handle:
+                return _digest(handle)
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if not members:
+                return None
+            largest = max(members, key=lambda m: (m.file_size, m.filename))
+            with archive.open(largest) as member:
+                return _digest(member)
+    except (OSError, KeyError, EOFError, RuntimeError, NotImplementedError, ValueError,
+            zipfile.BadZipFile, zlib.error):
+        # Unreadable, encrypted, an unknown compression, a corrupt member.
+        return None
+
+
+def identical_models(models: Mapping[str, Path | str], file: str = "") -> tuple[ModelPair, ...]:
+    """Pairs of students (student name -> path of one graded file; file: its name, for the
+    report) whose files are identical (see `model_fingerprint`), in name order. Files that are
+    missing or unreadable are left out."""
     groups: dict[str, list[str]] = {}
     for name in sorted(models):
         fingerprint = model_fingerprint(models[name])
         if fingerprint is not None:
             groups.setdefault(fingerprint, []).append(name)
-    pairs = [ModelPair(a, b, fingerprint) for fingerprint, names in groups.items()
+    pairs = [ModelPair(a, b, fingerprint, file) for fingerprint, names in groups.items()
              for a, b in itertools.combinations(names, 2)]
     return tuple(sorted(pairs, key=lambda p: (p.a, p.b)))

@@ -24,11 +24,13 @@ import pytest
 from chromium import Browser, find_chromium
 from conftest import EXAMPLES, ROOT
 from grader.exercise import all_exercises
+from grader.starter import starter_module
 from grader.reporters.similarity_html import TITLE, pair_files, render_pair, write_similarity_pages
 from grader.similarity import (CSV_HEADER, DEFAULT_THRESHOLD, code_to_compare, find_similar, identical_models,
                                model_fingerprint, write_csv)
 
-STARTER = ROOT / "grader" / "starter" / "cnn.py"
+# The starter cnn.py as `cnngrade init` writes it, from the installed packs.
+STARTER = starter_module(all_exercises())
 WORDS_NOT_USED = re.compile(r"cheat|plagiar|copied|copying|\bcopy\b|fraud|guilt", re.IGNORECASE)
 
 ALICE = {  # explicit loops
@@ -140,7 +142,7 @@ ERIN = {"numeric_gradient": """
 
 def from_starter(bodies: dict[str, str]) -> str:
     """The starter code with the given functions' `raise NotImplementedError` replaced."""
-    text = STARTER.read_text()
+    text = STARTER
     for name, body in bodies.items():
         start = text.index(f"\ndef {name}(")
         stub = text.index("    raise NotImplementedError", start)
@@ -215,7 +217,7 @@ def sources_of(class_dir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def result(class_dir, functions):
-    return find_similar(sources_of(class_dir), functions, STARTER.read_text())
+    return find_similar(sources_of(class_dir), functions, STARTER)
 
 
 def test_the_class_is_what_it_claims(class_dir, functions):
@@ -296,8 +298,8 @@ def test_submissions_sharing_only_the_starter_rank_low(result):
     assert pair.score <= 0.02 and pair.matches == () and pair.lines_a == ()
     assert ranking.index(("dana", "erin")) >= len(ranking) // 2
     # The starter itself counts for nothing: dana has nothing in common with the untouched starter.
-    starter = find_similar({"dana": from_starter(DANA), "starter": STARTER.read_text()},
-                           ["max_pool2d", "relu", "conv2d"], STARTER.read_text())
+    starter = find_similar({"dana": from_starter(DANA), "starter": STARTER},
+                           ["max_pool2d", "relu", "conv2d"], STARTER)
     assert starter.pairs[0].score == 0.0
     # Independently written solutions are below the section's threshold.
     assert all(p.score < DEFAULT_THRESHOLD for p in result.pairs[1:])
@@ -312,8 +314,8 @@ def test_a_few_functions_taken_from_another_are_listed(functions):
     dropped = set(functions) - keep
     taken.body = [n for n in taken.body if not (isinstance(n, ast.FunctionDef) and n.name in dropped)]
     # pasted below the starter's stubs, which it replaces (the last definition is the one used)
-    part = STARTER.read_text() + "\n\n" + ast.unparse(taken) + "\n"
-    result = find_similar({"good": good, "part": part}, functions, STARTER.read_text())
+    part = STARTER + "\n\n" + ast.unparse(taken) + "\n"
+    result = find_similar({"good": good, "part": part}, functions, STARTER)
     (pair,) = result.pairs
     assert pair.score >= DEFAULT_THRESHOLD and pair.share_b > 0.9
     assert {fa for fa, fb in pair.matching_functions} == keep
@@ -349,21 +351,27 @@ def test_identical_model_weights_are_listed(tmp_path):
     weights = bytes(range(256)) * 400
     models = {
         "amy": keras_file(tmp_path / "amy.keras", weights),
-        # the same weights in an archive with another config: the weights are what counts
+        # the same weights in an archive with another config: the weights (the largest member) count
         "ben": keras_file(tmp_path / "ben.keras", weights, '{"class_name": "Sequential", "name": "mine"}'),
         "cal": keras_file(tmp_path / "cal.keras", weights[:-1] + b"\x00"),
-        "dan": tmp_path / "dan.keras",  # not a zip
+        "dan": tmp_path / "dan.keras",  # not a zip: all its bytes count
         "eve": tmp_path / "eve.keras",  # a zip without weights
         "fay": tmp_path / "missing.keras",
+        "gil": tmp_path / "gil.keras",  # a symbolic link to amy's file: never read
     }
     models["dan"].write_bytes(b"\x89HDF\r\n\x1a\n" + weights)
     with zipfile.ZipFile(models["eve"], "w") as archive:
         archive.writestr("config.json", "{}")
-    pairs = identical_models(models)
-    assert [(p.a, p.b) for p in pairs] == [("amy", "ben")]
+    models["gil"].symlink_to(models["amy"])
+    pairs = identical_models(models, "model.keras")
+    assert [(p.a, p.b, p.file) for p in pairs] == [("amy", "ben", "model.keras")]
     assert pairs[0].fingerprint == model_fingerprint(models["amy"]) != model_fingerprint(models["cal"])
-    assert model_fingerprint(models["dan"]) is None and model_fingerprint(models["eve"]) is None
-    assert model_fingerprint(models["fay"]) is None
+    assert model_fingerprint(models["dan"]) not in (None, pairs[0].fingerprint)
+    assert model_fingerprint(models["eve"]) is not None  # fingerprinted, and like no other
+    assert model_fingerprint(models["fay"]) is None and model_fingerprint(models["gil"]) is None
+    # dan's bytes again, under another name: listed, by the whole file
+    (tmp_path / "hal.bin").write_bytes(models["dan"].read_bytes())
+    assert [(p.a, p.b) for p in identical_models({"dan": models["dan"], "hal": tmp_path / "hal.bin"})] == [("dan", "hal")]
 
 
 @pytest.fixture(scope="module")
@@ -455,17 +463,19 @@ def test_same_class_gives_identical_output(class_dir, functions, tmp_path):
               "sources = {p.parent.name: p.read_text() for p in sorted(d.glob('*/cnn.py'))}\n"
               "r = find_similar(sources, sys.argv[4].split(','), Path(sys.argv[3]).read_text())\n"
               "write_csv(r.pairs, out / 'pairs.csv'); write_similarity_pages(r, out, threshold=0.0, limit=5)\n")
+    starter = tmp_path / "starter.py"
+    starter.write_text(STARTER)
     outputs = []
     for seed in ("1", "2"):
         out = tmp_path / seed
         out.mkdir()
-        subprocess.run([sys.executable, "-c", script, str(class_dir), str(out), str(STARTER), ",".join(functions)],
+        subprocess.run([sys.executable, "-c", script, str(class_dir), str(out), str(starter), ",".join(functions)],
                        check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed,
                                                   "PYTHONPATH": str(ROOT)})
         outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1] and len(outputs[0]) == 1 + 1 + 5
-    first = find_similar(sources_of(class_dir), functions, STARTER.read_text())
-    again = find_similar(dict(reversed(list(sources_of(class_dir).items()))), functions, STARTER.read_text())
+    first = find_similar(sources_of(class_dir), functions, STARTER)
+    again = find_similar(dict(reversed(list(sources_of(class_dir).items()))), functions, STARTER)
     assert first.pairs == again.pairs
     write_csv(first.pairs, tmp_path / "here.csv")
     assert (tmp_path / "here.csv").read_bytes() == outputs[0]["pairs.csv"]

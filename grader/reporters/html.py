@@ -447,7 +447,9 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def class_context(reports: list[GradeReport], hrefs: list[str]) -> dict:
+def class_context(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None) -> dict:
+    """What class.html.j2 needs; similarity: the section of grader/reporters/similarity_html.py
+    (batch --similarity), or None."""
     fractions = [fraction(r.score, r.max_score) for r in reports]
     bins = [0] * 10
     for f in fractions:
@@ -502,11 +504,23 @@ def class_context(reports: list[GradeReport], hrefs: list[str]) -> dict:
         "check_rates": check_rates, "diagnoses": frequent,
         "count": len(reports), "full": sum(1 for f in fractions if f >= 1.0),
         "mean": statistics.fmean(fractions) if fractions else 0.0, "median": _median(fractions),
+        # Signals for a person (GradeReport.review), each with the student it concerns.
+        "review": [{"student": r.submission, "href": href, "kind": item.kind, "exercise": item.exercise,
+                    "message": item.message} for r, href in zip(reports, hrefs) for item in r.review],
+        "similarity": similarity,
     }
 
 
-def render_class(reports: list[GradeReport], hrefs: list[str]) -> str:
-    return environment().get_template("class.html.j2").render(class_context(reports, hrefs))
+def render_class(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None) -> str:
+    return environment().get_template("class.html.j2").render(class_context(reports, hrefs, similarity))
+
+
+def write_class_page(reports: list[GradeReport], destination: Path, similarity: dict | None = None,
+                     name: str = "index.html") -> None:
+    """DIR/index.html (or DIR/name), the class page, linking to DIR/students/<student>.html."""
+    names = file_names(reports, ".html")
+    (destination / name).write_text(render_class(reports, [f"students/{n}" for n in names], similarity),
+                                            encoding="utf-8")
 
 
 class HtmlReporter:
@@ -534,5 +548,4 @@ class HtmlReporter:
             if self._rendered.get(name) is not report:
                 (students / name).write_text(render_student(report, class_href="../index.html"), encoding="utf-8")
                 self._rendered[name] = report
-        (destination / "index.html").write_text(render_class(reports, [f"students/{n}" for n in names]),
-                                                encoding="utf-8")
+        write_class_page(reports, destination)

@@ -61,7 +61,7 @@ def section_context(result: Similarity, models: Sequence[ModelPair] = (), thresh
             for i, p in enumerate(shown)]
     return {"title": TITLE, "threshold": threshold, "pairs": rows, "compared": len(result.submissions),
             "total": len(result.pairs), "more": above - len(shown), "below": len(result.pairs) - above,
-            "models": [{"a": m.a, "b": m.b, "fingerprint": m.fingerprint[:16]} for m in models]}
+            "models": [{"a": m.a, "b": m.b, "file": m.file, "fingerprint": m.fingerprint[:16]} for m in models]}
 
 
 def _side(submission: Submission, lines: Sequence[tuple[int, int]], prefix: str) -> dict:
@@ -92,8 +92,9 @@ def pair_context(pair: Pair, result: Similarity, models: Sequence[ModelPair] = (
                 "lines_a": f"{where_a[m.a].first_line}–{where_a[m.a].last_line}",
                 "lines_b": f"{where_b[m.b].first_line}–{where_b[m.b].last_line}"}
                for m in pair.matches]
-    same_model = any({m.a, m.b} == {pair.a, pair.b} for m in models)
-    return {"title": TITLE, "pair": pair, "matches": matches, "same_model": same_model, "back_href": back_href,
+    same_files = sorted({m.file or "a graded file" for m in models if {m.a, m.b} == {pair.a, pair.b}})
+    return {"title": TITLE, "pair": pair, "matches": matches, "same_model": bool(same_files),
+            "same_files": same_files, "back_href": back_href,
             "sides": [_side(a, pair.lines_a, "a"), _side(b, pair.lines_b, "b")]}
 
 
