@@ -146,6 +146,7 @@ class Summary:
     count: int
     full: int
     faults: list[str]
+    reports: list[GradeReport] = field(default_factory=list)  # in name order
 
 
 def class_folders(class_dir: Path) -> list[Path]:
@@ -188,4 +189,4 @@ def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | Non
 
     grade_class(folders, ids, examples, jobs, on_result, options)
     results = [finished[f.name] for f in folders]
-    return Summary(len(results), sum(1 for r in results if r.score == r.max_score), faults)
+    return Summary(len(results), sum(1 for r in results if r.score == r.max_score), faults, results)

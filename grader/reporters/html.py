@@ -447,7 +447,7 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def class_context(reports: list[GradeReport], hrefs: list[str]) -> dict:
+def class_context(reports: list[GradeReport], hrefs: list[str], roster=None) -> dict:
     fractions = [fraction(r.score, r.max_score) for r in reports]
     bins = [0] * 10
     for f in fractions:
@@ -502,11 +502,21 @@ def class_context(reports: list[GradeReport], hrefs: list[str]) -> dict:
         "check_rates": check_rates, "diagnoses": frequent,
         "count": len(reports), "full": sum(1 for f in fractions if f >= 1.0),
         "mean": statistics.fmean(fractions) if fractions else 0.0, "median": _median(fractions),
+        "roster": _roster_view(reports, roster),
     }
 
 
-def render_class(reports: list[GradeReport], hrefs: list[str]) -> str:
-    return environment().get_template("class.html.j2").render(class_context(reports, hrefs))
+def _roster_view(reports: list[GradeReport], roster) -> object:
+    """With a roster (grader.roster): who has no folder and which folders are unknown."""
+    if roster is None:
+        return None
+    from grader.roster import matching
+
+    return matching(reports, roster)
+
+
+def render_class(reports: list[GradeReport], hrefs: list[str], roster=None) -> str:
+    return environment().get_template("class.html.j2").render(class_context(reports, hrefs, roster))
 
 
 class HtmlReporter:
@@ -514,6 +524,7 @@ class HtmlReporter:
     help = "Write the student's page, self-contained HTML, to DIR/index.html."
     metavar = "DIR"
     batch_help = "Write the class page DIR/index.html and each student's page DIR/students/<student>.html."
+    roster = None  # a grader.roster.Roster (batch --roster): the class page lists missing and unknown
 
     def __init__(self) -> None:
         # In a batch the pages are rewritten as each student finishes: render each page once.
@@ -534,5 +545,5 @@ class HtmlReporter:
             if self._rendered.get(name) is not report:
                 (students / name).write_text(render_student(report, class_href="../index.html"), encoding="utf-8")
                 self._rendered[name] = report
-        (destination / "index.html").write_text(render_class(reports, [f"students/{n}" for n in names]),
+        (destination / "index.html").write_text(render_class(reports, [f"students/{n}" for n in names], self.roster),
                                                 encoding="utf-8")

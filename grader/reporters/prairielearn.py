@@ -16,8 +16,8 @@ oversized folder). The reporter itself turns a report into it by this rule:
 
 That is what a syntax error in cnn.py gives (and any exception raised while the module is
 imported, e.g. a NameError at top level): not one function could be called. A cnn.py that hangs
-or runs out of memory on import, or a submission where some check (e.g. mnist_cnn on
-model.keras) still ran, stays gradable and scores what it scores.
+or runs out of memory on import, or a submission where some check (e.g. one that reads another
+file of the submission) still ran, stays gradable and scores what it scores.
 
 The file is kept under PrairieLearn's 1 MB limit (MAX_BYTES): outputs are shortened, longest
 first, with a note saying so; the JSON is always complete and valid.
@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.reporters.common import check_text, file_names, fraction, notes
+from grader.reporters.common import check_text, file_names, fraction
 from grader.results import SCHEMA, CheckResult, GradeReport
 
 MAX_BYTES = 1_000_000  # PrairieLearn: "this file should be limited to 1 MB"
@@ -50,13 +50,14 @@ def import_failure(report: GradeReport) -> str:
     return ""
 
 
-def _test(exercise_id: str, check: CheckResult, hint: str, description: str) -> dict:
-    passed = check.status == "passed" and check.score >= check.max_score
+def _test(exercise_id: str, check: CheckResult) -> dict:
+    description = check.description
+    passed = check.passed and check.score >= check.max_score
     if passed:
         message, output = check.message or description or "passed", ""
     else:
         message = check.message.splitlines()[0] if check.message else check.status
-        output = check_text(check, hint)
+        output = check_text(check)
         if check.visibility == "hidden":
             output += "\n\n(A hidden check: its inputs are not shown.)"
     return {"name": f"{exercise_id}: {check.name}", "description": description,
@@ -71,9 +72,8 @@ def results(report: GradeReport) -> dict:
         return ungradable(failure)
     tests = []
     for exercise in report.exercises:
-        info = notes(exercise.id)
         for check in exercise.checks:
-            tests.append(_test(exercise.id, check, info.hint, info.descriptions.get(check.name, "")))
+            tests.append(_test(exercise.id, check))
     lines = [f"{e.id}: {e.score:g}/{e.max_score:g}  {e.title}" for e in report.exercises]
     lines.append(f"Total: {report.score:g}/{report.max_score:g}")
     if report.output:
