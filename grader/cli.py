@@ -335,6 +335,8 @@ def init(directory: Path, force: bool, ci: str | None, install: str | None, exer
     """
     from grader.starter import starter_module
 
+    if install and not ci:
+        raise UserError("--install goes with --ci (the pip requirement the CI runner installs)")
     if ci:
         from grader.autograder.cli import init_ci
 

@@ -339,3 +339,12 @@ def test_ci_default_install_and_selection():
     assert "--exercise conv2d" in gitlab_ci(exercises=("conv2d",))
     with pytest.raises(ValueError):
         write_ci("jenkins", Path("."))
+
+
+def test_init_install_needs_ci(tmp_path):
+    run = run_cnngrade("init", tmp_path / "repo", "--install", "cnngrade==0.1.0")
+    assert run.code == 2 and run.stderr.strip() == ("cnngrade: error: --install goes with --ci "
+                                                    "(the pip requirement the CI runner installs)")
+    assert not (tmp_path / "repo").exists()
+    page = run_cnngrade("init", "--help")
+    assert "--ci [github|gitlab]" in page.stdout and "--install SPEC" in page.stdout
