@@ -183,10 +183,11 @@ def _line(name: str, outcome: Outcome) -> str:
 
 def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | None, jobs: int, options: dict,
                        echo: Callable[..., None], out: Path | None = None, regrade: bool = False,
-                       budget: float | None = None, scheduler: str | None = None) -> Summary:
+                       budget: float | None = None, scheduler: str | None = None, roster=None) -> Summary:
     """Grade a class folder; results into out/store as each finishes; outputs rendered into out.
 
-    Ctrl-C stops the grading processes, renders what is done, and re-raises KeyboardInterrupt.
+    Ctrl-C stops the grading processes, renders what is done, and raises BatchInterrupted.
+    roster (grader.roster): the gradebook and the class page are named by it.
     """
     from grader.executors import runner
     from grader.progress import Progress
@@ -234,7 +235,7 @@ def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | Non
                       [fault for f in folders if f.name in outcomes for fault in outcomes[f.name].faults],
                       [f.name for f in folders if f.name in outcomes and problem(f)], reused, interrupted)
     if out is not None:
-        render_outputs(summary.reports, out)
+        render_outputs(summary.reports, out, roster)
     if interrupted:
         raise BatchInterrupted(summary)
     return summary
@@ -253,7 +254,7 @@ class BatchInterrupted(KeyboardInterrupt):
 OUTPUTS = {"html": "", "csv": "grades.csv", "junit": "junit.xml", "gradescope": "gradescope"}
 
 
-def render_outputs(reports: list[GradeReport], out: Path) -> None:
+def render_outputs(reports: list[GradeReport], out: Path, roster=None) -> None:
     """out/results/<student>.json (what `submit --json` writes for that folder), the class page
     out/index.html with out/students/<student>.html, out/grades.csv, out/junit.xml and
     out/gradescope/<student>/results.json. Rendered into a staging folder first, then each file
@@ -261,11 +262,12 @@ def render_outputs(reports: list[GradeReport], out: Path) -> None:
     from grader.reporters import all_reporters, batch_writer
     from grader.reporters.common import file_names
     from grader.reporters.json_report import dumps
+    from grader.roster import with_roster
 
     out.mkdir(parents=True, exist_ok=True)
     staging = out / f".staging-{time.monotonic_ns()}"
     try:
-        reporters = all_reporters()
+        reporters = with_roster(all_reporters(), roster)
         for name, target in OUTPUTS.items():
             if name in reporters:
                 batch_writer(reporters[name])(reports, staging / target if target else staging)

@@ -99,11 +99,13 @@ def _exercises(ids: tuple[str, ...]):
         raise GraderFault(str(exc)) from None
 
 
-def write_reports(reports, destinations: dict, batch: bool = False) -> None:
-    """Write every report asked for (destinations: report_NAME -> path or None)."""
+def write_reports(reports, destinations: dict, batch: bool = False, roster=None) -> None:
+    """Write every report asked for (destinations: report_NAME -> path or None); a roster
+    (grader.roster) goes to the reporters that take one."""
     from grader.reporters import all_reporters, batch_writer
+    from grader.roster import with_roster
 
-    for name, reporter in all_reporters().items():
+    for name, reporter in with_roster(all_reporters(), roster).items():
         destination = destinations.get(f"report_{name}")
         if destination is not None:
             try:
@@ -210,11 +212,18 @@ def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, j
 @click.option("--similarity-csv", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Where --similarity writes its CSV (student_a, student_b, score, matching_functions). "
                    "Default: DIR/similarity.csv of --out DIR.")
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=Path), metavar="FILE",
+              help="The class list as the LMS exports it (Canvas: Student, ID, SIS User ID, SIS Login ID, "
+                   "Section; Moodle: First name, Last name, ID number, ...): the gradebook then has its "
+                   "identity columns and a row per roster student, and the summary and the class page list "
+                   "who is missing and which folders are unknown.")
+@click.option("--roster-key", metavar="COLUMN", default="SIS Login ID", show_default=True,
+              help="The roster column the folder names are (e.g. \"Email address\" or \"Username\" for Moodle).")
 @_pack_options
 @_reporter_options(batch=True)
 def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
           student_timeout: float | None, out: Path, regrade: bool, scheduler: str | None, similarity: bool,
-          similarity_csv: Path | None, **kwargs) -> None:
+          similarity_csv: Path | None, roster: Path | None, roster_key: str, **kwargs) -> None:
     """Grade a whole class: every subfolder of CLASS_DIR is one student's submission.
 
     A subfolder's name is the student's id in every report. Each is graded as `submit` grades
@@ -233,7 +242,10 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
       --html DIR        the class page DIR/index.html and DIR/students/<student>.html
       --json FILE       a JSON list, one result (schema cnngrade/result-2) per student
       --csv FILE        a gradebook: Student, ID, SIS User ID, SIS Login ID, Section,
-                        Total, one column per exercise (Canvas and Moodle import it)
+                        Total, one column per exercise (Canvas and Moodle import it);
+                        with --roster, the roster's columns, a row per roster student
+                        ("no submission" without a folder), unknown folders in
+                        FILE's sibling <name>.unknown.csv
       --junit FILE      JUnit XML: a testsuite per student and exercise
       --gradescope DIR  DIR/<student>/results.json, Gradescope's format
 
@@ -252,7 +264,7 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
     \b
     Exit status:
       0  every student has full marks
-      1  graded; some student lost points
+      1  graded; some student lost points (or, with --roster, has no folder)
       2  a usage mistake: no such folder, no student folder in it, unknown exercise
       3  the grader failed on some student (that row is zero, the reason on stderr)
       130  interrupted (Ctrl-C): what was graded is kept; run the command again
@@ -260,10 +272,12 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
     \b
     Examples:
       cnngrade batch class/ --out reports/
+      cnngrade batch class/ --roster canvas-export.csv
       cnngrade batch class/ --scheduler tcp://10.0.0.5:8786
     """
     from grader.batch import BatchInterrupted, ClassError, grade_class_folder
     from grader.executors import ClusterError
+    from grader.roster import RosterError, matching, read_roster
 
     options = _pack_values(kwargs)
     selected = _exercises(exercise_ids)
@@ -274,23 +288,29 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
         except ImportError:
             raise UserError("--scheduler needs Dask distributed: pip install 'cnngrade[dask]'") from None
     try:
+        students = read_roster(roster, roster_key) if roster else None
         summary = grade_class_folder(class_dir, selected, examples, jobs, options, click.echo, out=out,
-                                     regrade=regrade, budget=student_timeout, scheduler=scheduler)
-    except (ClassError, ClusterError) as exc:
+                                     regrade=regrade, budget=student_timeout, scheduler=scheduler,
+                                     roster=students)
+    except (ClassError, ClusterError, RosterError) as exc:
         raise UserError(str(exc)) from None
     except BatchInterrupted as stopped:
-        write_reports(stopped.summary.reports, kwargs, batch=True)
+        write_reports(stopped.summary.reports, kwargs, batch=True, roster=students)
         for line in stopped.summary.lines(len(stopped.summary.reports)):
             click.echo(line)
         sys.exit(130)
-    write_reports(summary.reports, kwargs, batch=True)
+    write_reports(summary.reports, kwargs, batch=True, roster=students)
     for line in summary.lines(summary.count):
         click.echo(line)
+    matched = matching(summary.reports, students) if students else None
+    if matched and matched.summary():
+        click.echo(f"  {matched.summary()}.")
     if similarity_to is not None:
         _similarity(class_dir, summary.reports, selected, similarity_to, [out, kwargs.get("report_html")])
     if summary.faults:
         sys.exit(EXIT_FAULT)
-    sys.exit(EXIT_FULL if summary.full == summary.count else EXIT_PARTIAL)
+    complete = summary.full == summary.count and not (matched and matched.missing)
+    sys.exit(EXIT_FULL if complete else EXIT_PARTIAL)
 
 
 def _similarity_destination(wanted: bool, csv_path: Path | None, out: Path) -> Path | None:
@@ -373,21 +393,48 @@ def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **k
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True, help="Overwrite an existing cnn.py.")
-def init(directory: Path, force: bool) -> None:
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--ci", type=click.Choice(["github", "gitlab"]), default=None,
+              help="Write the CI workflow instead of cnn.py: .github/workflows/cnngrade.yml (GitHub "
+                   "Actions, GitHub Classroom) or .gitlab-ci.yml. Every push runs `cnngrade check`, "
+                   "keeps the JUnit XML and the HTML page, and fails when points are lost.")
+@click.option("--install", metavar="SPEC", default=None,
+              help="With --ci: the pip requirement that installs cnngrade in the runner, e.g. "
+                   "\"cnngrade @ git+https://github.com/COURSE/cnngrade@v1\". Default: this version from PyPI.")
+@_exercise_option("Only this exercise (repeatable): the stubs written, or the exercises the workflow checks.")
+def init(directory: Path, force: bool, ci: str | None, install: str | None, exercise_ids: tuple[str, ...]) -> None:
     """Write a starter cnn.py into DIRECTORY: every function of the installed packs as a
-    documented stub, in course order.
+    documented stub, in course order. With --ci, write the CI workflow of a student
+    repository instead.
 
     `cnngrade check DIRECTORY` then runs at once and reports every exercise as missing.
+
+    \b
+    Examples:
+      cnngrade init hw3/
+      cnngrade init --ci github hw3/     # then commit .github/workflows/cnngrade.yml
     """
     from grader.starter import starter_module
 
+    if install and not ci:
+        raise UserError("--install goes with --ci (the pip requirement the CI runner installs)")
+    if ci:
+        from grader.autograder.cli import init_ci
+
+        init_ci(ci, directory, install, tuple(e.id for e in _exercises(exercise_ids)) if exercise_ids else (), force)
+        return
     target = directory / "cnn.py"
     if target.exists() and not force:
         raise UserError(f"{target} exists already (use --force to overwrite it)")
     directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(starter_module(_exercises(())))
+    target.write_text(starter_module(_exercises(exercise_ids)))
     click.echo(f"wrote {target}; now run: cnngrade check {directory}")
+
+
+# -- packaging for LMSs and CI (grader/autograder) -------------------------------------------
+from grader.autograder.cli import autograder  # noqa: E402
+
+main.add_command(autograder)
 
 
 if __name__ == "__main__":

@@ -133,3 +133,47 @@ def identity_rows(reports: list["GradeReport"], roster: Roster) -> Gradebook:
     for i, student in enumerate(roster.students):
         book.rows.append(([student.get(c, "") for c in roster.columns], matched.get(i)))
     return book
+
+
+def display_name(student: dict[str, str], roster: Roster) -> str:
+    """How a roster student is named in a summary: the export's name columns, and the key value."""
+    names = [student.get(c, "") for c in ("Student", "First name", "Last name", "Surname") if student.get(c)]
+    key = student.get(roster.key, "")
+    name = " ".join(names)
+    return f"{name} ({key})" if name and key and key != name else name or key
+
+
+@dataclass(frozen=True)
+class Matching:
+    """A batch against its roster: who has no folder, which folders match no one."""
+
+    missing: list[str]   # roster students without a submission folder (display names)
+    unknown: list[str]   # folder names that match no roster student
+    key: str
+
+    def summary(self) -> str:
+        """The batch summary line's addition ('' when every roster student and folder matched)."""
+        parts = []
+        if self.missing:
+            parts.append(f"{len(self.missing)} roster student{'s' if len(self.missing) != 1 else ''} "
+                         f"without a submission ({', '.join(self.missing)})")
+        if self.unknown:
+            parts.append(f"{len(self.unknown)} folder{'s' if len(self.unknown) != 1 else ''} not in the roster, "
+                         f"unknown ({', '.join(self.unknown)})")
+        return "; ".join(parts)
+
+
+def matching(reports: list["GradeReport"], roster: Roster) -> Matching:
+    """Match a batch's reports to the roster (as the gradebook CSV does)."""
+    book = identity_rows(reports, roster)
+    missing = [display_name(roster.students[i], roster) for i, (_, report) in enumerate(book.rows) if report is None]
+    return Matching(missing, [r.submission for r in book.unknown], roster.key)
+
+
+def with_roster(reporters: dict, roster: Roster | None) -> dict:
+    """Give the roster to every reporter that takes one (a `roster` attribute: csv, html)."""
+    if roster is not None:
+        for reporter in reporters.values():
+            if hasattr(reporter, "roster"):
+                reporter.roster = roster
+    return reporters

@@ -2,7 +2,9 @@
 
 Gradescope: the zip is unpacked into a temporary root laid out as Gradescope's harness lays out
 /autograder (source/, submission/, results/, run_autograder copied to the root); setup.sh runs
-OFFLINE (PIP_NO_INDEX=1) into a fresh virtual environment; run_autograder then grades a good
+OFFLINE (PIP_NO_INDEX=1) into a fresh virtual environment, with its warm-up (`cnngrade selftest`
+on the zip's exercises, with the bundled MNIST passed as --mnist); the wheel-installed cnngrade
+lists every exercise of the course; run_autograder then grades a good
 folder, a mistake, a syntax error, a folder without cnn.py, a cnn.py that kills its process, and
 two faults of the grader itself. Every results.json must be valid against Gradescope's
 documented fields (tests/schemas/gradescope-results.schema.json).
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -35,7 +38,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import EXAMPLES, MNIST, ROOT
+from conftest import EXAMPLES, MNIST, ROOT, example_folder, run_cnngrade
 from grader.autograder.bundle import BundleError, pinned_requirements, python_version
 from grader.autograder.gradescope import build_zip
 from grader.autograder.prairielearn import write_image
@@ -66,7 +69,7 @@ def unpack(archive: Path, destination: Path) -> None:
 
 def submission(source: str | None = None, example: str | None = None) -> dict[str, str]:
     if example is not None:
-        return {"cnn.py": (EXAMPLES / example / "cnn.py").read_text()}
+        return {"cnn.py": (example_folder(example) / "cnn.py").read_text()}
     return {"cnn.py": source} if source is not None else {"README.txt": "I forgot my file\n"}
 
 
@@ -96,15 +99,18 @@ def gradescope_root(tmp_path_factory):
     """/autograder as Gradescope builds it: the zip in source/, setup.sh run into a fresh venv."""
     base = tmp_path_factory.mktemp("gradescope")
     archive = base / "autograder.zip"
-    names = build_zip(archive, EXERCISES, data=MNIST)
+    names = build_zip(archive, EXERCISES, data=(f"mnist={MNIST}",))
     assert {"setup.sh", "run_autograder", "cnngrade_harness.py", "requirements.txt"} <= set(names)
     assert any(n.startswith("wheels/cnngrade-") and n.endswith(".whl") for n in names)
     assert sorted(n for n in names if n.startswith("data/mnist/")) == sorted(
-        f"data/mnist/{p.name}" for p in MNIST.glob("*-ubyte.gz"))
+        f"data/mnist/{p.name}" for p in MNIST.iterdir() if not p.name.startswith("."))
+    config = json.loads(zipfile.ZipFile(archive).read("config.json"))
+    assert config == {"exercises": list(EXERCISES), "options": {"--mnist": "data/mnist"}, "warm_up": True}
     root = base / "autograder"
     unpack(archive, root / "source")
     requirements = (root / "source" / "requirements.txt").read_text()
     assert "numpy==" in requirements and "hypothesis==" in requirements and not any(line.lower().startswith("cnngrade") for line in requirements.splitlines())
+    assert "pyyaml==" in requirements.lower()  # declared in pyproject.toml: read from the wheel, not the old install
     assert all("==" in line for line in requirements.splitlines() if not line.startswith("#"))
 
     venv = base / "fresh-venv"
@@ -119,9 +125,20 @@ def gradescope_root(tmp_path_factory):
                            env=clean_env(CNNGRADE_AUTOGRADER_ROOT=str(root), PYTHON=str(python), PIP_NO_INDEX="1"))
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert time.monotonic() - start < 300
-    where = subprocess.run([python, "-c", "import grader; print(grader.__file__)"], capture_output=True, text=True,
-                           env=clean_env(), check=True, cwd=base).stdout
-    assert where.startswith(purelib), where  # the zip's cnngrade, not this checkout
+    # The warm-up ran cnngrade selftest on the zip's exercises with the bundled data, and proved them.
+    assert "warm-up: $" in setup.stdout and "--mnist" in setup.stdout, setup.stdout
+    for exercise in EXERCISES:
+        assert re.search(rf"^{exercise} +reference (\d+)/\1 +mutants killed (\d+)/\2 ", setup.stdout, re.M), setup.stdout
+    assert "selftest exit code 0" in setup.stdout
+    where = subprocess.run([python, "-c", "import grader, exercises; print(grader.__file__, exercises.__file__)"],
+                           capture_output=True, text=True, env=clean_env(), check=True, cwd=base).stdout.split()
+    assert all(w.startswith(purelib) for w in where), where  # the zip's cnngrade, not this checkout
+    # The wheel holds the exercise folders' files: the installed cnngrade lists the whole course.
+    listed = subprocess.run([venv / "bin" / "cnngrade", "list"], capture_output=True, text=True, env=clean_env(),
+                            cwd=base, timeout=120)
+    here = run_cnngrade("list")
+    assert listed.returncode == 0 and here.code == 0, listed.stderr
+    assert listed.stdout == here.stdout and len(listed.stdout.splitlines()) >= 16
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")  # as Gradescope does
     return root
 
@@ -202,8 +219,15 @@ def test_gradescope_grader_faults_fail_closed(gradescope_root):
 def test_gradescope_zip_refuses_bad_input(tmp_path):
     with pytest.raises(BundleError, match="unknown exercise id 'nope'"):
         build_zip(tmp_path / "a.zip", ("nope",))
-    with pytest.raises(BundleError, match="--data"):
-        build_zip(tmp_path / "a.zip", EXERCISES, data=tmp_path)
+    with pytest.raises(BundleError, match="no installed pack has an option --nope .*mnist"):
+        build_zip(tmp_path / "a.zip", EXERCISES, data=(f"nope={MNIST}",))
+    with pytest.raises(BundleError, match="give NAME=PATH"):
+        build_zip(tmp_path / "a.zip", EXERCISES, data=(str(MNIST),))
+    with pytest.raises(BundleError, match="no such file or folder"):
+        build_zip(tmp_path / "a.zip", EXERCISES, data=(f"mnist={tmp_path / 'absent'}",))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BundleError, match="is empty"):
+        build_zip(tmp_path / "a.zip", EXERCISES, data=(f"mnist={tmp_path / 'empty'}",))
     assert not (tmp_path / "a.zip").exists()
 
 
@@ -221,14 +245,18 @@ def test_setup_refuses_another_python(gradescope_root, tmp_path):
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
     directory = tmp_path_factory.mktemp("pl-image") / "image"
-    write_image(directory, EXERCISES, data=MNIST)
+    write_image(directory, EXERCISES, data=(f"mnist={MNIST}",))
     dockerfile = (directory / "Dockerfile").read_text()
+    assert "RUN python /cnngrade/cnngrade_harness.py warm-up" in dockerfile
+    assert sorted(p.name for p in (directory / "data" / "mnist").iterdir()) == sorted(p.name for p in MNIST.iterdir())
     assert dockerfile.startswith("#") and f"FROM python:{python_version()}-slim" in dockerfile
     assert "pip install -r /cnngrade/requirements.txt" in dockerfile and "--no-deps /cnngrade/wheels/" in dockerfile
     assert 'ENTRYPOINT ["/cnngrade/run"]' in dockerfile
     assert len(list((directory / "wheels").glob("cnngrade-*.whl"))) == 1
-    assert (directory / "requirements.txt").read_text().splitlines()[2:] == pinned_requirements()
-    assert json.loads((directory / "config.json").read_text())["exercises"] == list(EXERCISES)
+    wheel = next((directory / "wheels").glob("cnngrade-*.whl"))
+    assert (directory / "requirements.txt").read_text().splitlines()[2:] == pinned_requirements(wheel)
+    config = json.loads((directory / "config.json").read_text())
+    assert config["exercises"] == list(EXERCISES) and config["options"] == {"--mnist": "data/mnist"}
     assert os.stat(directory / "run").st_mode & stat.S_IXUSR
     return directory
 
@@ -272,31 +300,53 @@ def test_prairielearn_grader_fault_is_not_gradable(image, tmp_path):
     assert data["gradable"] is False and "not a fault of your code" in data["format_errors"][0]
 
 
-# ------------------------------------------------------------------ the click group
+def test_prairielearn_warm_up_runs_selftest(image, tmp_path):
+    """The Dockerfile's warm-up line, run here: selftest on the image's exercises, into its cache."""
+    cache = tmp_path / "cache"
+    done = subprocess.run([sys.executable, image / "cnngrade_harness.py", "warm-up"], capture_output=True, text=True,
+                          timeout=600, env=clean_env(PYTHONPATH=str(ROOT), CNNGRADE_CACHE=str(cache)))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"--mnist {image / 'data' / 'mnist'}" in done.stdout
+    assert [line.split()[0] for line in done.stdout.splitlines() if "mutants killed" in line] == list(EXERCISES)
+
+
+def test_no_warm_up(tmp_path):
+    directory = tmp_path / "image"
+    write_image(directory, ("pad2d",), warm_up=False)
+    assert "warm-up" not in (directory / "Dockerfile").read_text()
+    config = json.loads((directory / "config.json").read_text())
+    assert config == {"exercises": ["pad2d"], "options": {}, "warm_up": False}
+    done = subprocess.run([sys.executable, directory / "cnngrade_harness.py", "warm-up"], capture_output=True,
+                          text=True, timeout=60, env=clean_env())
+    assert done.returncode == 0 and "skipped" in done.stdout
+
+
+# ------------------------------------------------------------------ the commands
 
 def test_autograder_commands(tmp_path):
-    from click import ClickException
-    from click.testing import CliRunner
-
-    from grader.autograder.cli import autograder, init_ci
-
-    runner = CliRunner()
+    """`cnngrade autograder ...` as a user runs it: its manual pages, a bad option, a zip."""
     for command in ("gradescope", "prairielearn"):
-        page = runner.invoke(autograder, [command, "--help"])
-        assert page.exit_code == 0 and "--exercise ID" in page.output and "--data DIR" in page.output
-    bad = runner.invoke(autograder, ["prairielearn", str(tmp_path / "img"), "-e", "nope"])
-    assert bad.exit_code == 2 and "unknown exercise id 'nope'" in bad.output
-    built = runner.invoke(autograder, ["gradescope", str(tmp_path / "hw.zip"), "-e", "pad2d"])
-    assert built.exit_code == 0, built.output
+        page = run_cnngrade("autograder", command, "--help")
+        assert page.code == 0 and "--exercise ID" in page.stdout and "--data NAME=PATH" in page.stdout
+        assert "--warm-up / --no-warm-up" in page.stdout
+    bad = run_cnngrade("autograder", "prairielearn", tmp_path / "img", "-e", "nope")
+    assert bad.code == 2 and bad.stderr.strip() == "cnngrade: error: unknown exercise id 'nope' (see `cnngrade list`)"
+    unknown = run_cnngrade("autograder", "gradescope", tmp_path / "x.zip", "--data", f"dataset={MNIST}")
+    assert unknown.code == 2 and len(unknown.stderr.strip().splitlines()) == 1, unknown.stderr
+    assert "no installed pack has an option --dataset" in unknown.stderr and "mnist" in unknown.stderr
+    assert not (tmp_path / "x.zip").exists()
+    built = run_cnngrade("autograder", "gradescope", tmp_path / "hw.zip", "-e", "pad2d", "--no-warm-up")
+    assert built.code == 0, built.stderr
     with zipfile.ZipFile(tmp_path / "hw.zip") as archive:
-        assert json.loads(archive.read("config.json"))["exercises"] == ["pad2d"]
+        assert json.loads(archive.read("config.json")) == {"exercises": ["pad2d"], "options": {}, "warm_up": False}
         assert (archive.getinfo("run_autograder").external_attr >> 16) & 0o111
         assert not any(n.startswith("data/") for n in archive.namelist())
     module = subprocess.run([sys.executable, "-m", "grader.autograder.cli", "--help"], capture_output=True,
                             text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
     assert module.returncode == 0 and "gradescope" in module.stdout and "prairielearn" in module.stdout
-    target = init_ci("gitlab", tmp_path / "repo")
-    assert target == tmp_path / "repo" / ".gitlab-ci.yml" and target.exists()
-    with pytest.raises(ClickException) as refused:
-        init_ci("gitlab", tmp_path / "repo")
-    assert refused.value.exit_code == 2 and "exists already" in refused.value.message
+
+
+def test_reporter_option_prairielearn_everywhere():
+    for command in ("submit", "check", "batch"):
+        page = run_cnngrade(command, "--help")
+        assert page.code == 0 and "--prairielearn" in page.stdout, page.stdout

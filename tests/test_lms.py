@@ -4,8 +4,12 @@
   against tests/schemas/prairielearn-results.schema.json; the 1 MB cap on a report built to exceed it.
 - grader.roster: a Canvas export (with its "Points Possible" row) and a Moodle export, applied to
   a real batch grading through the CSV reporter; without a roster the CSV is unchanged.
-- grader.autograder.ci: the GitHub and GitLab workflows parsed with PyYAML, and their run steps
-  executed in order, as the runner would, in a copy of a student repository.
+  `cnngrade batch --roster` itself, with one roster student missing and one folder not in the
+  roster: the gradebook's identity columns, the "no submission" row, the unknown folder in the
+  summary line and on the class page (opened in headless Chromium, no console errors).
+- grader.autograder.ci: the GitHub and GitLab workflows (written by `cnngrade init --ci`) parsed
+  with PyYAML, and their run steps executed in order, as the runner would, in a copy of a student
+  repository.
 """
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ import pytest
 import yaml
 from junitparser import JUnitXml
 
-from conftest import EXAMPLES, ROOT, run_cnngrade
+from chromium import Browser, find_chromium
+from conftest import ROOT, example_folder, run_cnngrade
 from grader.autograder.ci import HTML, JUNIT, github_workflow, gitlab_ci, write_ci
 from grader.reporters.csv_report import CsvReporter, dumps, unknown_path
 from grader.reporters.prairielearn import MAX_BYTES, TRUNCATED, capped, results, ungradable
@@ -54,7 +59,7 @@ def folder_with(tmp_path: Path, name: str, source: str | None) -> Path:
 def test_prairielearn_good_and_mistake(tmp_path):
     for name, expected, points in (("good", 1.0, 18), ("correlate2d_flipped_kernel", 13 / 18, 13)):
         out = tmp_path / f"{name}.json"
-        run = run_cnngrade("submit", EXAMPLES / name, *QUICK, "--prairielearn", out, json_path=tmp_path / f"{name}.r.json")
+        run = run_cnngrade("submit", example_folder(name), *QUICK, "--prairielearn", out, json_path=tmp_path / f"{name}.r.json")
         assert run.code == (0 if points == 18 else 1), run.stderr
         data = json.loads(out.read_text())
         assert_prairielearn(data)
@@ -140,16 +145,69 @@ Charles,Babbage,S002,Uni,CS,charles@uni.example,-,1700000000
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    """A real batch: ada and charles (one good, one mistake) and mallory, who is in no roster."""
+def roster_batch(tmp_path_factory):
+    """A real `cnngrade batch --roster`: ada and charles (one good, one mistake) are in the Canvas
+    roster, grace is in it without a folder, mallory has a folder and is in no roster."""
     root = tmp_path_factory.mktemp("class")
     klass = root / "class"
     for name, example in (("ada", "good"), ("charles", "correlate2d_flipped_kernel"), ("mallory", "good")):
         (klass / name).mkdir(parents=True)
-        shutil.copy(EXAMPLES / example / "cnn.py", klass / name / "cnn.py")
-    run = run_cnngrade("batch", klass, *QUICK, json_path=root / "all.json")
+        shutil.copy(example_folder(example) / "cnn.py", klass / name / "cnn.py")
+    (root / "canvas.csv").write_text(CANVAS_ROSTER)
+    run = run_cnngrade("batch", klass, *QUICK, "--roster", root / "canvas.csv", "--csv", root / "grades.csv",
+                       "--html", root / "html", json_path=root / "all.json")
     assert run.code == 1, run.stderr
-    return [GradeReport.from_json(r) for r in run.result]
+    return root, run
+
+
+@pytest.fixture(scope="module")
+def graded_class(roster_batch):
+    return [GradeReport.from_json(r) for r in roster_batch[1].result]
+
+
+def test_batch_with_roster(roster_batch):
+    root, run = roster_batch
+    summary = run.stdout.strip().splitlines()[-1]
+    assert summary == ("3 students graded: 2 with full marks. 1 roster student without a submission "
+                       "(Hopper, Grace (grace)); 1 folder not in the roster, unknown (mallory)."), summary
+    header, rows = read_csv(root / "grades.csv")
+    assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert [(r["Student"], r["ID"], r["SIS User ID"], r["Total"]) for r in rows] == [
+        ("Lovelace, Ada", "101", "S001", "18"), ("Babbage, Charles", "102", "S002", "13"),
+        ("Hopper, Grace", "103", "S003", NO_SUBMISSION)]
+    _, unknown = read_csv(unknown_path(root / "grades.csv"))
+    assert [u["Folder"] for u in unknown] == ["mallory"]
+
+
+def test_class_page_lists_unknown_folders(roster_batch):
+    root, _ = roster_batch
+    assert find_chromium(), "Chromium is needed for the HTML tests (Debian: apt-get install chromium)"
+    with Browser() as browser:
+        page = browser.page((root / "html" / "index.html").resolve().as_uri())
+        try:
+            assert page.errors() == [], page.errors()
+            assert all(url.startswith(("file:", "data:")) for url in page.requests), page.requests
+            unknown = page.evaluate("Array.from(document.querySelectorAll('#unknown-folders li'))"
+                                    ".map(li => li.dataset.folder)")
+            missing = page.evaluate("Array.from(document.querySelectorAll('#no-submission li'))"
+                                    ".map(li => li.textContent.trim())")
+            heading = page.evaluate("document.querySelector('#roster h2').textContent")
+        finally:
+            page.close()
+    assert (unknown, missing, heading) == (["mallory"], ["Hopper, Grace (grace)"], "Roster")
+
+
+def test_batch_roster_mistakes_are_one_line(tmp_path):
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    (tmp_path / "roster.csv").write_text(CANVAS_ROSTER)
+    wrong_key = run_cnngrade("batch", tmp_path / "class", *QUICK, "--roster", tmp_path / "roster.csv",
+                             "--roster-key", "Email address")
+    assert wrong_key.code == 2 and wrong_key.stderr.count("\n") == 1, wrong_key.stderr
+    assert "has no column 'Email address'" in wrong_key.stderr
+    absent = run_cnngrade("batch", tmp_path / "class", "--roster", tmp_path / "nope.csv")
+    assert absent.code == 2 and "does not exist" in absent.stderr
+    page = run_cnngrade("batch", "--help")
+    assert "--roster FILE" in page.stdout and "--roster-key COLUMN" in page.stdout
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict]]:
@@ -240,9 +298,14 @@ def test_ci_workflow_passes_good_and_fails_mistake(provider, tmp_path):
     for example, should_pass in (("good", True), ("correlate2d_flipped_kernel", False)):
         repo = tmp_path / f"{provider}-{example}"
         repo.mkdir()
-        shutil.copy(EXAMPLES / example / "cnn.py", repo / "cnn.py")
-        target = write_ci(provider, repo, install="cnngrade @ git+https://example.invalid/cnngrade", exercises=("correlate2d", "pad2d"))
+        shutil.copy(example_folder(example) / "cnn.py", repo / "cnn.py")
+        written = run_cnngrade("init", "--ci", provider, repo, "--install", "cnngrade @ git+https://example.invalid/cnngrade",
+                               *QUICK)
+        assert written.code == 0, written.stderr
+        target = repo / (".github/workflows/cnngrade.yml" if provider == "github" else ".gitlab-ci.yml")
+        assert f"wrote {target}" in written.stdout
         text = target.read_text()
+        assert "keras" not in text.lower()
         assert "cnngrade @ git+https://example.invalid/cnngrade" in text
         codes = []
         for command in run_steps(provider, text):
@@ -260,12 +323,28 @@ def test_ci_workflow_passes_good_and_fails_mistake(provider, tmp_path):
         assert (repo / HTML / "index.html").read_text().startswith("<!")
     with pytest.raises(FileExistsError):
         write_ci(provider, repo)
+    again = run_cnngrade("init", "--ci", provider, repo)
+    assert again.code == 2 and again.stderr.strip().endswith("exists already (use --force to overwrite it)")
+    assert run_cnngrade("init", "--ci", provider, repo, "--force").code == 0
 
 
 def test_ci_default_install_and_selection():
     for text in (github_workflow(), gitlab_ci()):
         assert "python -m pip install cnngrade==" in text
         assert "cnngrade check . --junit" in text and "--exercise" not in text
+    steps = yaml.safe_load(github_workflow())["jobs"]["cnngrade"]["steps"]
+    (cache,) = [s for s in steps if s.get("uses", "").startswith("actions/cache")]
+    assert cache["with"]["path"] == "~/.cache/cnngrade"
+    assert yaml.safe_load(gitlab_ci())["cnngrade"]["variables"]["CNNGRADE_CACHE"] == "$CI_PROJECT_DIR/.cache/cnngrade"
     assert "--exercise conv2d" in gitlab_ci(exercises=("conv2d",))
     with pytest.raises(ValueError):
         write_ci("jenkins", Path("."))
+
+
+def test_init_install_needs_ci(tmp_path):
+    run = run_cnngrade("init", tmp_path / "repo", "--install", "cnngrade==0.1.0")
+    assert run.code == 2 and run.stderr.strip() == ("cnngrade: error: --install goes with --ci "
+                                                    "(the pip requirement the CI runner installs)")
+    assert not (tmp_path / "repo").exists()
+    page = run_cnngrade("init", "--help")
+    assert "--ci [github|gitlab]" in page.stdout and "--install SPEC" in page.stdout

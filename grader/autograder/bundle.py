@@ -1,9 +1,10 @@
 """What every grader image needs: cnngrade as a wheel, its dependencies pinned, the harness,
-the exercise selection and, optionally, the course's MNIST files.
+the exercise selection and, optionally, the data the packs' options name (`--data NAME=PATH`).
 
 The wheel is built from the source checkout the running cnngrade was imported from (the folder
-above the `grader` package that holds pyproject.toml), copied first to a temporary folder so
-that the build leaves nothing behind in the checkout. The pins are the exact versions installed
+above the `grader` package that holds pyproject.toml): pyproject.toml, README.md and every
+top-level package (a folder with __init__.py; pyproject.toml chooses among them) are copied
+first to a temporary folder, so that the build leaves nothing behind in the checkout. The pins are the exact versions installed
 here, for the whole dependency tree of cnngrade: the versions this grader was tested with. They
 hold for this platform and this Python's major.minor version, which is recorded alongside.
 """
@@ -17,13 +18,10 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
-
 import grader
 
 DISTRIBUTION = "cnngrade"
-SOURCES = ("pyproject.toml", "README.md", "grader", "exercises", "reference")
+FILES = ("pyproject.toml", "README.md", "LICENSE")
 HARNESS = Path(__file__).with_name("harness.py")
 
 
@@ -47,13 +45,12 @@ def build_wheel(destination: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="cnngrade-wheel-") as scratch:
         source = Path(scratch) / "src"
         source.mkdir()
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "model.keras")
-        for name in SOURCES:
-            path = root / name
-            if path.is_dir():
-                shutil.copytree(path, source / name, ignore=ignore)
-            elif path.is_file():
-                shutil.copy2(path, source / name)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+        for path in sorted(root.iterdir()):
+            if path.is_dir() and (path / "__init__.py").is_file():
+                shutil.copytree(path, source / path.name, ignore=ignore)
+            elif path.name in FILES and path.is_file():
+                shutil.copy2(path, source / path.name)
         out = Path(scratch) / "out"
         # No build isolation: the build backend (setuptools) installed here is used, so that
         # building needs no network.
@@ -68,52 +65,131 @@ def build_wheel(destination: Path) -> Path:
     return target
 
 
-def _closure(name: str, extras: frozenset[str], seen: dict[str, str]) -> None:
+def _packaging():
+    """packaging's Requirement and canonicalize_name (only building an image needs them; pip
+    vendors a copy when the package itself is not installed)."""
     try:
-        dist = metadata.distribution(name)
-    except metadata.PackageNotFoundError:
-        raise BundleError(f"{name} is required by cnngrade but not installed here") from None
-    key = canonicalize_name(dist.metadata["Name"])
-    if key in seen and not extras:
-        return
-    seen[key] = f"{dist.metadata['Name']}=={dist.version}"
-    for line in dist.requires or []:
+        from packaging.requirements import Requirement
+        from packaging.utils import canonicalize_name
+    except ImportError:
+        from pip._vendor.packaging.requirements import Requirement
+        from pip._vendor.packaging.utils import canonicalize_name
+    return Requirement, canonicalize_name
+
+
+def _closure(requires: list[str], extras: frozenset[str], seen: dict[str, str]) -> None:
+    """Pin every requirement in `requires` that applies here, and theirs, into `seen`."""
+    Requirement, canonicalize_name = _packaging()
+    for line in requires:
         requirement = Requirement(line)
         marker = requirement.marker
-        wanted = marker is None or any(marker.evaluate({"extra": e}) for e in extras | {""})
-        if wanted:
-            _closure(requirement.name, frozenset(requirement.extras), seen)
+        if marker is not None and not any(marker.evaluate({"extra": e}) for e in extras | {""}):
+            continue
+        try:
+            dist = metadata.distribution(requirement.name)
+        except metadata.PackageNotFoundError:
+            raise BundleError(f"{requirement.name} is required by cnngrade but not installed here") from None
+        key = canonicalize_name(dist.metadata["Name"])
+        if key in seen and not requirement.extras:
+            continue
+        seen[key] = f"{dist.metadata['Name']}=={dist.version}"
+        _closure(dist.requires or [], frozenset(requirement.extras), seen)
 
 
-def pinned_requirements() -> list[str]:
-    """`name==version` for every distribution cnngrade needs here, cnngrade itself excluded."""
+def wheel_requires(wheel: Path) -> list[str]:
+    """The Requires-Dist lines of a wheel's METADATA (what pyproject.toml declares now)."""
+    import zipfile
+    from email.parser import Parser
+
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return Parser().parsestr(archive.read(name).decode("utf-8")).get_all("Requires-Dist") or []
+
+
+def pinned_requirements(wheel: Path | None = None) -> list[str]:
+    """`name==version` for every distribution cnngrade needs here, cnngrade itself excluded: the
+    dependencies the wheel declares (else the installed cnngrade's), each at its installed version."""
+    _, canonicalize_name = _packaging()
+    if wheel is not None:
+        requires = wheel_requires(wheel)
+    else:
+        try:
+            requires = metadata.distribution(DISTRIBUTION).requires or []
+        except metadata.PackageNotFoundError:
+            raise BundleError("cnngrade is not installed here (pip install -e .)") from None
     seen: dict[str, str] = {}
-    _closure(DISTRIBUTION, frozenset(), seen)
+    _closure(requires, frozenset(), seen)
     seen.pop(canonicalize_name(DISTRIBUTION), None)
     return sorted(seen.values(), key=str.lower)
+
+
+def requirements_text(wheel: Path | None = None) -> str:
+    lines = [f"# cnngrade's dependencies, pinned to the versions it was built and tested with",
+             f"# (Python {python_version()}, {sys.platform}). Written by `cnngrade autograder`."]
+    return "\n".join(lines + pinned_requirements(wheel)) + "\n"
 
 
 def python_version() -> str:
     return "%d.%d" % sys.version_info[:2]
 
 
-def requirements_text() -> str:
-    lines = [f"# cnngrade's dependencies, pinned to the versions it was built and tested with",
-             f"# (Python {python_version()}, {sys.platform}). Written by `cnngrade autograder`."]
-    return "\n".join(lines + pinned_requirements()) + "\n"
+def data_options() -> dict[str, object]:
+    """The packs' options that take a path, by the name --data uses (the flag without its dashes)."""
+    import click
+
+    from grader import plugins
+
+    found = {}
+    for option in plugins.options():
+        if isinstance(option.type, click.Path):
+            for flag in option.opts:
+                if flag.startswith("--"):
+                    found[flag[2:]] = option
+    return found
 
 
-def check_data(directory: Path) -> list[Path]:
-    """The MNIST files of `directory` (the four *-ubyte.gz, or mnist.npz), checked as cnngrade checks them."""
-    from grader.mnist import Mnist
+def check_data(pairs: tuple[str, ...]) -> dict[str, Path]:
+    """`--data NAME=PATH` values, checked: NAME a pack option that takes a path, PATH a folder (or
+    file) that exists and is not empty. Returns NAME -> PATH; BundleError (one line) otherwise."""
+    options = data_options()
+    known = ", ".join(sorted(options)) or "none (no installed pack takes a path)"
+    data: dict[str, Path] = {}
+    for pair in pairs:
+        name, equals, where = pair.partition("=")
+        name = name.strip().lstrip("-")
+        if not equals or not name or not where:
+            raise BundleError(f"--data {pair}: give NAME=PATH, NAME one of the packs' options: {known}")
+        if name not in options:
+            raise BundleError(f"--data {pair}: no installed pack has an option --{name} "
+                              f"(the options that take a path: {known})")
+        path = Path(where).expanduser()
+        if not path.exists():
+            raise BundleError(f"--data {pair}: no such file or folder: {path}")
+        if path.is_dir() and not any(path.iterdir()):
+            raise BundleError(f"--data {pair}: the folder {path} is empty")
+        if name in data:
+            raise BundleError(f"--data {pair}: --data {name}=... given twice")
+        data[name] = path
+    return data
 
-    problem = Mnist(directory).prepare()
-    if problem:
-        raise BundleError(f"--data {directory}: {problem}")
-    files = sorted(directory.glob("*-ubyte.gz")) or sorted(directory.glob("mnist.npz"))
-    if not files:
-        raise BundleError(f"--data {directory}: no MNIST files (*-ubyte.gz or mnist.npz) in it")
+
+def data_files(data: dict[str, Path]) -> list[tuple[Path, str]]:
+    """(file, its name in the image) for every bundled file: a folder's files under data/NAME/
+    (sub-folders kept), a single file as data/NAME/<its name>."""
+    files = []
+    for name, path in data.items():
+        if path.is_file():
+            files.append((path, f"data/{name}/{path.name}"))
+            continue
+        for item in sorted(path.rglob("*")):
+            if item.is_file() and not item.name.startswith("."):
+                files.append((item, f"data/{name}/{item.relative_to(path).as_posix()}"))
     return files
+
+
+def data_arguments(data: dict[str, Path]) -> dict[str, str]:
+    """What the harness passes to cnngrade: "--NAME" -> the path relative to the harness' folder."""
+    return {f"--{name}": f"data/{name}" + ("" if path.is_dir() else f"/{path.name}") for name, path in data.items()}
 
 
 def check_exercises(ids: tuple[str, ...]) -> list[str]:
@@ -126,17 +202,11 @@ def check_exercises(ids: tuple[str, ...]) -> list[str]:
         raise BundleError(f"unknown exercise id {exc.args[0]!r} (see `cnngrade list`)") from None
 
 
-def needs_reference_model(ids: list[str]) -> bool:
-    """cnn_forward's reference model is trained once, at image build time, when it is graded."""
-    return not ids or "cnn_forward" in ids
-
-
-def config_text(exercises: list[str], timeout: int | None = None) -> str:
-    data: dict = {"exercises": exercises}
+def config_text(exercises: list[str], data: dict[str, Path] | None = None, timeout: int | None = None,
+                warm_up: bool = True) -> str:
+    """config.json, which the harness reads: the exercises, the data options, the timeout, and
+    whether the image's build runs the warm-up (`cnngrade selftest` on the same selection)."""
+    config: dict = {"exercises": exercises, "options": data_arguments(data or {}), "warm_up": warm_up}
     if timeout:
-        data["timeout_seconds"] = timeout
-    return json.dumps(data, indent=2) + "\n"
-
-
-WARM_UP = ("from grader.mnist import Mnist; from grader.course_model import reference_model; "
-           "reference_model(Mnist())")
+        config["timeout_seconds"] = timeout
+    return json.dumps(config, indent=2) + "\n"

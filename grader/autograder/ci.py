@@ -9,8 +9,10 @@ the page is in the run's artifacts.
 `install` is the pip requirement that installs cnngrade in the runner: by default the version
 running now from PyPI ("cnngrade==X.Y.Z"); give a Git URL
 ("cnngrade @ git+https://github.com/COURSE/cnngrade@v0.1.0") or a wheel's URL for a course's
-own copy. MNIST (mnist_cnn, cnn_forward) comes from Keras' download in the runner, cached
-between runs with the grader's reference model.
+own copy. A pack's data is found in the runner as the pack finds it by default (an environment
+variable, a download); the grader's cache (~/.cache/cnngrade: what the packs' fixtures derive,
+e.g. a trained reference model) is kept between runs. GitLab caches only paths inside the
+project, so there CNNGRADE_CACHE points into it.
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def github_workflow(install: str | None = None, exercises: tuple[str, ...] = ())
                 {"uses": "actions/checkout@v4"},
                 {"uses": "actions/setup-python@v5", "with": {"python-version": PYTHON}},
                 {"uses": "actions/cache@v4", "with": {
-                    "path": "~/.cache/cnngrade\n~/.keras/datasets\n",
+                    "path": "~/.cache/cnngrade",
                     "key": "cnngrade-${{ runner.os }}-" + __version__}},
                 {"name": "Install cnngrade", "run": install_command(install or default_install())},
                 {"name": "Check", "run": check_command(exercises)},
@@ -70,8 +72,8 @@ def gitlab_ci(install: str | None = None, exercises: tuple[str, ...] = ()) -> st
     config = {
         "cnngrade": {
             "image": f"python:{PYTHON}",
-            "variables": {"PIP_CACHE_DIR": "$CI_PROJECT_DIR/.cache/pip", "CNNGRADE_CACHE": "$CI_PROJECT_DIR/.cache/cnngrade",
-                          "KERAS_HOME": "$CI_PROJECT_DIR/.cache/keras"},
+            "variables": {"PIP_CACHE_DIR": "$CI_PROJECT_DIR/.cache/pip",
+                          "CNNGRADE_CACHE": "$CI_PROJECT_DIR/.cache/cnngrade"},
             "cache": {"key": f"cnngrade-{__version__}", "paths": [".cache/"]},
             "before_script": [install_command(install or default_install())],
             "script": [check_command(exercises)],

@@ -1,7 +1,7 @@
 """`cnngrade autograder ...`: package the grader for Gradescope and PrairieLearn; and `init_ci`,
 the body of `cnngrade init --ci github|gitlab DIR`.
 
-Register with `main.add_command(autograder)` in grader/cli.py. Also runs on its own:
+grader/cli.py registers the group (`cnngrade autograder`); it also runs on its own:
 `python -m grader.autograder.cli gradescope OUT.zip`.
 """
 from __future__ import annotations
@@ -13,8 +13,12 @@ import click
 from grader.autograder.bundle import BundleError
 
 EXERCISE_HELP = "Grade only this exercise (repeatable). Default: every exercise."
-DATA_HELP = ("Bundle the course's MNIST from DIR (the four *-ubyte.gz files or mnist.npz), for mnist_cnn "
-             "and cnn_forward. Without it, those checks download MNIST at every run.")
+DATA_HELP = ("Bundle PATH (a folder, or a file) as data/NAME/ and grade with --NAME data/NAME, where --NAME "
+             "is an installed pack's option that takes a path (see `cnngrade submit --help`). Repeatable. "
+             "Without it, a pack finds its data as it does by default (at every grading).")
+WARM_UP_HELP = ("Run `cnngrade selftest` on the graded exercises when the image is built: the packs' "
+                "fixtures are made once (not per student) and the checks proven there; it fails the build "
+                "if they cannot be. Default: on.")
 TIMEOUT_HELP = "Seconds the harness allows one grading before it writes a fail-closed result."
 
 
@@ -40,32 +44,36 @@ def autograder() -> None:
 @autograder.command()
 @click.argument("output", metavar="OUT.zip", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--exercise", "-e", "exercises", multiple=True, metavar="ID", help=EXERCISE_HELP)
-@click.option("--data", metavar="DIR", type=click.Path(file_okay=False, exists=True, path_type=Path), help=DATA_HELP)
+@click.option("--data", "data", multiple=True, metavar="NAME=PATH", help=DATA_HELP)
+@click.option("--warm-up/--no-warm-up", default=True, help=WARM_UP_HELP)
 @click.option("--timeout", type=click.IntRange(30, 2400), default=None, metavar="SECONDS",
               help=TIMEOUT_HELP + " Default 540 (Gradescope's limit is 10 minutes unless raised).")
-def gradescope(output: Path, exercises: tuple[str, ...], data: Path | None, timeout: int | None) -> None:
+def gradescope(output: Path, exercises: tuple[str, ...], data: tuple[str, ...], warm_up: bool,
+               timeout: int | None) -> None:
     """Write a Gradescope autograder zip to OUT.zip.
 
     \b
     Upload it as the assignment's autograder ("Zip file upload"). It holds:
       setup.sh            makes /autograder/venv, installs the pinned requirements
-                          (from PyPI) and the bundled cnngrade wheel
+                          (from PyPI) and the bundled cnngrade wheel, runs the
+                          warm-up (cnngrade selftest, unless --no-warm-up)
       run_autograder      grades /autograder/submission into
                           /autograder/results/results.json, always
       cnngrade_harness.py, config.json, requirements.txt, python-version,
-      wheels/, data/mnist/ (with --data)
+      wheels/, data/NAME/ (with --data NAME=PATH)
 
     Students see each check's verdict (hidden checks after grades are published);
     what cnngrade and the student's code print is visible to staff only.
 
     \b
     Example:
-      cnngrade autograder gradescope hw3.zip -e conv2d -e pooling --data mnist/
+      cnngrade autograder gradescope hw3.zip -e conv2d -e pooling
+      cnngrade autograder gradescope hw4.zip --data NAME=course-data/
     """
     from grader.autograder.gradescope import build_zip
 
     try:
-        names = build_zip(output, exercises, data, timeout)
+        names = build_zip(output, exercises, data, timeout, warm_up)
     except BundleError as exc:
         raise _Failed(str(exc)) from None
     click.echo(f"wrote {output} ({len(names)} files); upload it as the Gradescope autograder")
@@ -74,17 +82,20 @@ def gradescope(output: Path, exercises: tuple[str, ...], data: Path | None, time
 @autograder.command()
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--exercise", "-e", "exercises", multiple=True, metavar="ID", help=EXERCISE_HELP)
-@click.option("--data", metavar="DIR", type=click.Path(file_okay=False, exists=True, path_type=Path), help=DATA_HELP)
+@click.option("--data", "data", multiple=True, metavar="NAME=PATH", help=DATA_HELP)
+@click.option("--warm-up/--no-warm-up", default=True, help=WARM_UP_HELP)
 @click.option("--timeout", type=click.IntRange(10, 600), default=None, metavar="SECONDS",
               help=TIMEOUT_HELP + " Default 570 (PrairieLearn allows at most 600).")
-def prairielearn(directory: Path, exercises: tuple[str, ...], data: Path | None, timeout: int | None) -> None:
+def prairielearn(directory: Path, exercises: tuple[str, ...], data: tuple[str, ...], warm_up: bool,
+                 timeout: int | None) -> None:
     """Write a PrairieLearn grader image recipe (a Docker build context) into DIR.
 
     \b
     DIR holds a Dockerfile, the entrypoint `run` (grades /grade/student into
     /grade/results/results.json), the harness, config.json, the pinned requirements,
-    the cnngrade wheel, data/mnist/ (with --data) and a README with the info.json
-    lines to use. Build it with `docker build -t YOUR_ORG/cnngrade-grader DIR`.
+    the cnngrade wheel, data/NAME/ (with --data NAME=PATH) and a README with the info.json
+    lines to use. Build it with `docker build -t YOUR_ORG/cnngrade-grader DIR`
+    (the build runs the warm-up, cnngrade selftest, unless --no-warm-up).
 
     A submission without cnn.py, or whose cnn.py does not import, is "not gradable"
     (the student keeps the attempt), with the reason.
@@ -92,7 +103,7 @@ def prairielearn(directory: Path, exercises: tuple[str, ...], data: Path | None,
     from grader.autograder.prairielearn import write_image
 
     try:
-        written = write_image(directory, exercises, data, timeout)
+        written = write_image(directory, exercises, data, timeout, warm_up)
     except BundleError as exc:
         raise _Failed(str(exc)) from None
     click.echo(f"wrote {len(written)} files into {directory}; build it with: docker build -t YOUR_ORG/cnngrade-grader {directory}")

@@ -9,20 +9,23 @@ The zip's root holds:
     requirements.txt      every dependency pinned to the version installed where the zip was built
     python-version        that Python's major.minor (setup.sh refuses another one)
     wheels/cnngrade-*.whl cnngrade itself, built from the source checkout
-    data/mnist/           the course's MNIST files, when built with --data
+    data/NAME/            with --data NAME=PATH: the data a pack's --NAME option names, passed
+                          to every grading as --NAME data/NAME
 
 setup.sh makes a virtual environment at $ROOT/venv (ROOT is /autograder) with the recorded
-Python, installs the pinned requirements and then the wheel (--no-deps), and, when cnn_forward
-is graded and the data is bundled, trains the grader's reference model once into source/cache.
+Python, installs the pinned requirements and then the wheel (--no-deps), and runs the warm-up
+(unless built with --no-warm-up): `cnngrade selftest` on the graded exercises with the bundled
+data, so that the packs' fixtures (e.g. a reference model to train) are made once, into
+source/cache, and the checks are proven in this very image; a failing warm-up fails the build.
 It honours pip's own environment variables (PIP_NO_INDEX, PIP_FIND_LINKS, PIP_INDEX_URL). Two
 variables exist for tests and local trials, never needed on Gradescope:
 
     CNNGRADE_AUTOGRADER_ROOT   the harness root instead of /autograder (source/, submission/, results/)
     PYTHON                     install into this interpreter's environment instead of making $ROOT/venv
 
-Without --data, the mnist_cnn and cnn_forward checks look for MNIST as cnngrade always does
-($CNNGRADE_MNIST, Keras' cache, then Keras' download at every run: slow, and it needs the network
-Gradescope gives by default); bundling the four files (12 MB) is the reliable way.
+Without --data, a pack finds its data as it always does (its option's default: an environment
+variable, a cache, a download with the network Gradescope gives by default); bundling the
+data is the reliable way.
 """
 from __future__ import annotations
 
@@ -61,11 +64,9 @@ fi
 "$PYTHON" -m pip install --disable-pip-version-check -r "$HERE/requirements.txt"
 "$PYTHON" -m pip install --disable-pip-version-check --no-deps "$HERE"/wheels/cnngrade-*.whl
 "$PYTHON" -c 'import sys; print(sys.executable)' > "$HERE/python-path"
-if [ -f "$HERE/warm-up" ] && [ -d "$HERE/data/mnist" ]; then
-    # cnn_forward's reference model: trained once here, not at every submission
-    CNNGRADE_MNIST="$HERE/data/mnist" CNNGRADE_OFFLINE=1 CNNGRADE_CACHE="$HERE/cache" \
-        "$PYTHON" -c "$(cat "$HERE/warm-up")"
-fi
+# The warm-up: `cnngrade selftest` on the graded exercises, with the bundled data. The packs'
+# fixtures are made once, here, into $HERE/cache (not at every submission) and the checks proven.
+PATH="$(dirname "$PYTHON"):$PATH" "$PYTHON" "$HERE/cnngrade_harness.py" warm-up
 echo "setup.sh: cnngrade installed for $("$PYTHON" -c 'import sys; print(sys.executable)')"
 """
 
@@ -96,15 +97,17 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes | str, executable: boo
     archive.writestr(info, data.encode() if isinstance(data, str) else data)
 
 
-def build_zip(output: Path, exercises: tuple[str, ...] = (), data: Path | None = None,
-              timeout: int | None = None) -> list[str]:
+def build_zip(output: Path, exercises: tuple[str, ...] = (), data: tuple[str, ...] = (),
+              timeout: int | None = None, warm_up: bool = True) -> list[str]:
     """Write the autograder zip to `output`; return the names it holds.
 
-    exercises: ids to grade (empty: every exercise); data: a folder with the MNIST files to
-    bundle; timeout: seconds the harness allows cnngrade (default 540, under Gradescope's 10 min).
+    exercises: ids to grade (empty: every exercise); data: `NAME=PATH` pairs, each a pack option
+    that takes a path and the folder (or file) to bundle for it; timeout: seconds the harness
+    allows cnngrade (default 540, under Gradescope's 10 min); warm_up: setup.sh runs
+    `cnngrade selftest` on the selection (the packs' fixtures made once, the checks proven).
     """
     ids = bundle.check_exercises(exercises)
-    files = bundle.check_data(data) if data is not None else []
+    options = bundle.check_data(data)
     with tempfile.TemporaryDirectory(prefix="cnngrade-zip-") as scratch:
         wheel = bundle.build_wheel(Path(scratch))
         buffer = io.BytesIO()
@@ -112,14 +115,12 @@ def build_zip(output: Path, exercises: tuple[str, ...] = (), data: Path | None =
             _add(archive, "setup.sh", SETUP_SH, executable=True)
             _add(archive, "run_autograder", RUN_AUTOGRADER, executable=True)
             _add(archive, "cnngrade_harness.py", bundle.HARNESS.read_bytes())
-            _add(archive, "config.json", bundle.config_text(ids, timeout))
-            _add(archive, "requirements.txt", bundle.requirements_text())
+            _add(archive, "config.json", bundle.config_text(ids, options, timeout, warm_up))
+            _add(archive, "requirements.txt", bundle.requirements_text(wheel))
             _add(archive, "python-version", bundle.python_version() + "\n")
             _add(archive, f"wheels/{wheel.name}", wheel.read_bytes())
-            for path in files:
-                _add(archive, f"data/mnist/{path.name}", path.read_bytes())
-            if files and bundle.needs_reference_model(ids):
-                _add(archive, "warm-up", bundle.WARM_UP + "\n")
+            for path, name in bundle.data_files(options):
+                _add(archive, name, path.read_bytes())
             names = archive.namelist()
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(buffer.getvalue())

@@ -6,6 +6,7 @@ submission with `cnngrade submit`, then makes sure a results.json exists and is 
 
     python3 cnngrade_harness.py gradescope ROOT     # ROOT/submission -> ROOT/results/results.json
     python3 cnngrade_harness.py prairielearn ROOT   # ROOT/student    -> ROOT/results/results.json
+    python3 cnngrade_harness.py warm-up             # once, when the image is built (see below)
 
 Whatever happens, it writes a results.json:
 
@@ -18,10 +19,16 @@ Whatever happens, it writes a results.json:
   score 0 (Gradescope) or not gradable (PrairieLearn), with a message saying that the grader,
   not the student's code, failed; the details go to stdout for staff.
 
-config.json beside this file may give "exercises" (ids to grade, default all) and
-"timeout_seconds" (default 540 for Gradescope, whose default limit is 10 minutes; 570 for
-PrairieLearn, whose limit is at most 600; the environment variable CNNGRADE_TIMEOUT overrides).
-A data/mnist folder beside it is used as the course's MNIST, offline.
+config.json beside this file may give "exercises" (ids to grade, default all), "options" (the
+packs' options and the bundled data they name, e.g. {"--NAME": "data/NAME"}, relative to this
+file's folder), "timeout_seconds" (default 540 for Gradescope, whose default limit is 10 minutes;
+570 for PrairieLearn, whose limit is at most 600; the environment variable CNNGRADE_TIMEOUT
+overrides) and "warm_up" (default true).
+
+The warm-up runs `cnngrade selftest` on the same exercises with the same options: the packs make
+their fixtures once (a reference model trained, a data set verified) into the cache beside this
+file, where every grading finds them, and the checks are proven on this image (the reference gets
+full marks, every mutant loses points). A failing warm-up fails the image's build, not a student.
 """
 from __future__ import annotations
 
@@ -55,6 +62,41 @@ def submission_folder(folder: Path) -> Path:
         return folder
     found = [p.parent for p in folder.rglob("cnn.py") if not IGNORED & set(p.parts)]
     return found[0] if len(found) == 1 else folder
+
+
+def option_arguments(settings: dict) -> list[str]:
+    """The packs' options from config.json, their paths made absolute (beside this file)."""
+    arguments: list[str] = []
+    for flag, relative in sorted((settings.get("options") or {}).items()):
+        arguments += [flag, str(HERE / relative)]
+    return arguments
+
+
+def selection_arguments(settings: dict) -> list[str]:
+    return [argument for exercise in settings.get("exercises") or [] for argument in ("--exercise", exercise)]
+
+
+def environment() -> dict:
+    env = dict(os.environ)
+    env.setdefault("CNNGRADE_CACHE", str(HERE / "cache"))
+    return env
+
+
+def warm_up() -> int:
+    """Run `cnngrade selftest` once on the selection (at the image's build); its exit code."""
+    settings = config()
+    if not settings.get("warm_up", True):
+        print("warm-up: skipped (built with --no-warm-up)")
+        return 0
+    command = cnngrade_command() + ["selftest", *(settings.get("exercises") or []), *option_arguments(settings)]
+    print("warm-up: $", " ".join(command), flush=True)
+    start = time.monotonic()
+    code = subprocess.run(command, env=environment(), cwd=HERE).returncode
+    print(f"warm-up: cnngrade selftest exit code {code} after {time.monotonic() - start:.0f} s", flush=True)
+    if code:
+        print("warm-up: the checks could not be proven on this image (see above); fix that before grading",
+              file=sys.stderr)
+    return code
 
 
 def cnngrade_command() -> list[str]:
@@ -98,20 +140,15 @@ def grade(platform: str, root: Path) -> dict:
     settings = config()
     results = root / "results" / "results.json"
     folder = submission_folder(root / SUBMISSION[platform])
-    command = cnngrade_command() + ["submit", str(folder), f"--{platform}", str(results)]
-    for exercise in settings.get("exercises") or []:
-        command += ["--exercise", exercise]
-    env = dict(os.environ)
-    if (HERE / "data" / "mnist").is_dir():
-        env.setdefault("CNNGRADE_MNIST", str(HERE / "data" / "mnist"))
-        env.setdefault("CNNGRADE_OFFLINE", "1")
-    env.setdefault("CNNGRADE_CACHE", str(HERE / "cache"))
+    command = (cnngrade_command() + ["submit", str(folder), f"--{platform}", str(results)]
+               + selection_arguments(settings) + option_arguments(settings))
+    env = environment()
     timeout = float(os.environ.get("CNNGRADE_TIMEOUT") or settings.get("timeout_seconds") or TIMEOUT[platform])
     if results.exists():
         results.unlink()
     if not (folder / "cnn.py").is_file():
-        reason = ("there is no cnn.py in the submission: upload cnn.py itself (and model.keras), "
-                  "not only a folder or an archive that holds them")
+        reason = ("there is no cnn.py in the submission: upload cnn.py itself (and the files it comes "
+                  "with), not only a folder or an archive that holds them")
         if platform == "gradescope":
             return gradescope_failure(f"Your submission could not be graded: {reason}", "submission", 0.0)
         return prairielearn_ungradable(reason)
@@ -149,8 +186,11 @@ def grade(platform: str, root: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    if argv[1:] == ["warm-up"]:
+        return warm_up()
     if len(argv) != 3 or argv[1] not in SUBMISSION:
-        print("usage: cnngrade_harness.py gradescope|prairielearn ROOT", file=sys.stderr)
+        print("usage: cnngrade_harness.py gradescope|prairielearn ROOT  or  cnngrade_harness.py warm-up",
+              file=sys.stderr)
         return 2
     platform, root = argv[1], Path(argv[2])
     results = root / "results" / "results.json"

@@ -8,7 +8,7 @@
     DIR/config.json           the exercises to grade (none listed: all)
     DIR/requirements.txt      every dependency pinned to the version installed here
     DIR/wheels/cnngrade-*.whl
-    DIR/data/mnist/           with --data: the course's MNIST, baked into the image
+    DIR/data/NAME/            with --data NAME=PATH: the data a pack's --NAME option names
     DIR/README.md             how to build, push and reference the image from a question
 
 In the container the files live in /cnngrade. The run script reads the job from $CNNGRADE_GRADE_ROOT
@@ -50,12 +50,16 @@ RUN pip install -r /cnngrade/requirements.txt
 COPY wheels/ /cnngrade/wheels/
 RUN pip install --no-deps /cnngrade/wheels/*.whl
 COPY . /cnngrade/
-RUN chmod 755 /cnngrade/run{warm_up}
-ENTRYPOINT ["/cnngrade/run"]
+RUN chmod 755 /cnngrade/run
+{warm_up}ENTRYPOINT ["/cnngrade/run"]
 """
 
-WARM_UP = (" \\\n    && CNNGRADE_MNIST=/cnngrade/data/mnist CNNGRADE_OFFLINE=1 "
-           "python -c '{code}'")
+WARM_UP = """\
+# The warm-up (`cnngrade selftest` on the graded exercises, with the bundled data): the packs'
+# fixtures made once into /cnngrade/cache, the checks proven in this image. It fails the build
+# if they cannot be. Left out with --no-warm-up.
+RUN python /cnngrade/cnngrade_harness.py warm-up
+"""
 
 README = """\
 # cnngrade grader image for PrairieLearn
@@ -74,7 +78,8 @@ Then, in each question's info.json:
         "timeout": 600
     }}
 
-with a <pl-file-upload file-names="cnn.py, model.keras"> (or <pl-file-editor> for cnn.py) in
+with a <pl-file-upload file-names="cnn.py"> (add the other files the exercises grade) or a
+<pl-file-editor> for cnn.py in
 question.html and <pl-external-grader-results> to show the tests. Exercises graded: {exercises}.
 The job's timeout must exceed the harness' own (config.json timeout_seconds, default 570 s) so
 that a slow submission still gets a result; grading only the exercises a question is about
@@ -82,30 +87,32 @@ that a slow submission still gets a result; grading only the exercises a questio
 """
 
 
-def write_image(directory: Path, exercises: tuple[str, ...] = (), data: Path | None = None,
-                timeout: int | None = None) -> list[Path]:
-    """Write the Docker build context into `directory` (created; existing files overwritten)."""
+def write_image(directory: Path, exercises: tuple[str, ...] = (), data: tuple[str, ...] = (),
+                timeout: int | None = None, warm_up: bool = True) -> list[Path]:
+    """Write the Docker build context into `directory` (created; existing files overwritten).
+
+    The arguments are build_zip's (grader.autograder.gradescope): exercise ids, `NAME=PATH`
+    data pairs, the harness' timeout and whether the build runs the warm-up.
+    """
     ids = bundle.check_exercises(exercises)
-    files = bundle.check_data(data) if data is not None else []
+    options = bundle.check_data(data)
     directory.mkdir(parents=True, exist_ok=True)
-    wheels = directory / "wheels"
-    if wheels.exists():
-        shutil.rmtree(wheels)
-    written = [bundle.build_wheel(wheels)]
-    warm = ""
-    if files:
-        (directory / "data" / "mnist").mkdir(parents=True, exist_ok=True)
-        for path in files:
-            shutil.copy2(path, directory / "data" / "mnist" / path.name)
-            written.append(directory / "data" / "mnist" / path.name)
-        if bundle.needs_reference_model(ids):
-            warm = WARM_UP.format(code=bundle.WARM_UP)
+    for stale in (directory / "wheels", directory / "data"):
+        if stale.exists():
+            shutil.rmtree(stale)
+    wheel = bundle.build_wheel(directory / "wheels")
+    written = [wheel]
+    for path, name in bundle.data_files(options):
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, directory / name)
+        written.append(directory / name)
+    dockerfile = DOCKERFILE.format(python=bundle.python_version(), warm_up=WARM_UP if warm_up else "")
     contents = {
-        "Dockerfile": DOCKERFILE.format(python=bundle.python_version(), warm_up=warm),
+        "Dockerfile": dockerfile,
         "run": RUN,
         "cnngrade_harness.py": bundle.HARNESS.read_text(encoding="utf-8"),
-        "config.json": bundle.config_text(ids, timeout),
-        "requirements.txt": bundle.requirements_text(),
+        "config.json": bundle.config_text(ids, options, timeout, warm_up),
+        "requirements.txt": bundle.requirements_text(wheel),
         "README.md": README.format(where=directory, exercises=", ".join(ids) or "all"),
         ".dockerignore": "cache/\n",
     }

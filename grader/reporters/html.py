@@ -447,9 +447,10 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def class_context(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None) -> dict:
+def class_context(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None,
+                  roster=None) -> dict:
     """What class.html.j2 needs; similarity: the section of grader/reporters/similarity_html.py
-    (batch --similarity), or None."""
+    (batch --similarity), or None; roster (grader.roster, batch --roster), or None."""
     fractions = [fraction(r.score, r.max_score) for r in reports]
     bins = [0] * 10
     for f in fractions:
@@ -508,19 +509,29 @@ def class_context(reports: list[GradeReport], hrefs: list[str], similarity: dict
         "review": [{"student": r.submission, "href": href, "kind": item.kind, "exercise": item.exercise,
                     "message": item.message} for r, href in zip(reports, hrefs) for item in r.review],
         "similarity": similarity,
+        "roster": _roster_view(reports, roster),
     }
 
 
-def render_class(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None) -> str:
-    return environment().get_template("class.html.j2").render(class_context(reports, hrefs, similarity))
+def _roster_view(reports: list[GradeReport], roster) -> object:
+    """With a roster (grader.roster): who has no folder and which folders are unknown."""
+    if roster is None:
+        return None
+    from grader.roster import matching
+
+    return matching(reports, roster)
+
+
+def render_class(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None, roster=None) -> str:
+    return environment().get_template("class.html.j2").render(class_context(reports, hrefs, similarity, roster))
 
 
 def write_class_page(reports: list[GradeReport], destination: Path, similarity: dict | None = None,
-                     name: str = "index.html") -> None:
+                     name: str = "index.html", roster=None) -> None:
     """DIR/index.html (or DIR/name), the class page, linking to DIR/students/<student>.html."""
     names = file_names(reports, ".html")
-    (destination / name).write_text(render_class(reports, [f"students/{n}" for n in names], similarity),
-                                            encoding="utf-8")
+    (destination / name).write_text(render_class(reports, [f"students/{n}" for n in names], similarity, roster),
+                                    encoding="utf-8")
 
 
 class HtmlReporter:
@@ -528,6 +539,7 @@ class HtmlReporter:
     help = "Write the student's page, self-contained HTML, to DIR/index.html."
     metavar = "DIR"
     batch_help = "Write the class page DIR/index.html and each student's page DIR/students/<student>.html."
+    roster = None  # a grader.roster.Roster (batch --roster): the class page lists missing and unknown
 
     def __init__(self) -> None:
         # In a batch the pages are rewritten as each student finishes: render each page once.
@@ -548,4 +560,4 @@ class HtmlReporter:
             if self._rendered.get(name) is not report:
                 (students / name).write_text(render_student(report, class_href="../index.html"), encoding="utf-8")
                 self._rendered[name] = report
-        write_class_page(reports, destination)
+        write_class_page(reports, destination, roster=self.roster)

@@ -16,8 +16,8 @@ oversized folder). The reporter itself turns a report into it by this rule:
 
 That is what a syntax error in cnn.py gives (and any exception raised while the module is
 imported, e.g. a NameError at top level): not one function could be called. A cnn.py that hangs
-or runs out of memory on import, or a submission where some check (e.g. mnist_cnn on
-model.keras) still ran, stays gradable and scores what it scores.
+or runs out of memory on import, or a submission where some check (e.g. one that reads another
+file of the submission) still ran, stays gradable and scores what it scores.
 
 The file is kept under PrairieLearn's 1 MB limit (MAX_BYTES): outputs are shortened, longest
 first, with a note saying so; the JSON is always complete and valid.
