@@ -155,7 +155,7 @@ def roster_batch(tmp_path_factory):
         shutil.copy(example_folder(example) / "cnn.py", klass / name / "cnn.py")
     (root / "canvas.csv").write_text(CANVAS_ROSTER)
     run = run_cnngrade("batch", klass, *QUICK, "--roster", root / "canvas.csv", "--csv", root / "grades.csv",
-                       "--html", root / "html", json_path=root / "all.json")
+                       "--html", root / "html", "--out", root / "out", json_path=root / "all.json")
     assert run.code == 1, run.stderr
     return root, run
 
@@ -167,9 +167,10 @@ def graded_class(roster_batch):
 
 def test_batch_with_roster(roster_batch):
     root, run = roster_batch
-    summary = run.stdout.strip().splitlines()[-1]
-    assert summary == ("3 students graded: 2 with full marks. 1 roster student without a submission "
-                       "(Hopper, Grace (grace)); 1 folder not in the roster, unknown (mallory)."), summary
+    lines = run.stdout.strip().splitlines()
+    assert "3 of 3 students graded: 2 with full marks." in lines, run.stdout
+    assert lines[-1] == ("  1 roster student without a submission (Hopper, Grace (grace)); "
+                         "1 folder not in the roster, unknown (mallory)."), run.stdout
     header, rows = read_csv(root / "grades.csv")
     assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert [(r["Student"], r["ID"], r["SIS User ID"], r["Total"]) for r in rows] == [
@@ -201,7 +202,7 @@ def test_batch_roster_mistakes_are_one_line(tmp_path):
     (tmp_path / "class" / "ada").mkdir(parents=True)
     (tmp_path / "roster.csv").write_text(CANVAS_ROSTER)
     wrong_key = run_cnngrade("batch", tmp_path / "class", *QUICK, "--roster", tmp_path / "roster.csv",
-                             "--roster-key", "Email address")
+                             "--roster-key", "Email address", "--out", tmp_path / "out")
     assert wrong_key.code == 2 and wrong_key.stderr.count("\n") == 1, wrong_key.stderr
     assert "has no column 'Email address'" in wrong_key.stderr
     absent = run_cnngrade("batch", tmp_path / "class", "--roster", tmp_path / "nope.csv")

@@ -310,7 +310,7 @@ def grade_the_examples(root: Path):
     # failures and diagnoses to show; the time grows by a couple of seconds per folder, whatever
     # the number of exercises. (tests/test_examples.py grades every folder on every exercise.)
     out = root / "out"
-    run = run_cnngrade("batch", klass, *BATCH_EXERCISES, "--jobs", "2", "--examples", "3",
+    run = run_cnngrade("batch", klass, *BATCH_EXERCISES, "--jobs", "2", "--examples", "3", "--out", out / "store",
                        "--html", out / "html", "--gradescope", out / "gradescope", "--junit", out / "junit.xml",
                        "--csv", out / "grades.csv", json_path=out / "results.json")
     names = sorted(examples + ["no_code", "crash_on_import"])
@@ -419,7 +419,8 @@ def test_batch_full_marks_exit_zero(tmp_path):
     for name in ("ann", "ben"):
         (klass / name).mkdir(parents=True)
         shutil.copyfile(EXAMPLES / "good" / "cnn.py", klass / name / "cnn.py")
-    run = run_cnngrade("batch", klass, "-e", "pad2d", "--csv", tmp_path / "g.csv", "--junit", tmp_path / "j.xml",
+    run = run_cnngrade("batch", klass, "-e", "pad2d", "--out", tmp_path / "out", "--csv", tmp_path / "g.csv",
+                       "--junit", tmp_path / "j.xml",
                        json_path=tmp_path / "all.json")
     assert run.code == 0, run.stdout + run.stderr
     assert [r["submission"] for r in run.result] == ["ann", "ben"]
