@@ -1,4 +1,5 @@
-"""The course pack's "keras" worker kind: load a student's model.keras and answer with plain data.
+"""The course pack's "keras" worker kind: load a student's model file (model.keras, or the file
+the request names) and answer with plain data.
 
 Loaded by the engine's sandboxed worker (grader/sandbox/worker.py) by file path at startup, before the grader's folders are hidden, so this
 module imports only the standard library and NumPy at module level; Keras (TensorFlow) is
@@ -8,11 +9,20 @@ model that names a Lambda layer, a serialized Python function or any object from
 refused; then keras.saving.load_model runs with safe_mode=True. (Keras model files have had
 code-execution flaws even so: the sandbox around this process is what holds.)
 
-Requests (sandbox.ask): {"action": ACTION, ...}
+Requests (sandbox.ask): {"action": ACTION, "file": NAME, ...}
+  file     the model file to load: a plain file name in the submission folder (no path
+           separators); default model.keras. Each file is loaded once per worker.
   describe -> {"status": "ok", "input_shape", "output_shape", "params", "layers", "output_activation",
                "seconds": {...}}
   predict  -> {"status": "ok", "seconds": {...}}, value: (N, K) float32 probabilities of
               args[0] (N, 28, 28, 1) float32 images
+  layers   -> {"status": "ok", "layers": [{"name", "class", "trainable", "frozen", "activation", "params",
+               "weights": [{"shape", "sha256"}, ...]}, ...], "arrays": bool, "seconds": {...}},
+              value: every layer's weights in that order, one flat list of float32 arrays (when
+              "arrays" is true: at most MAX_ARRAYS arrays and MAX_ARRAY_VALUES numbers; else only
+              the digests). "trainable" is the layer's own flag; "frozen" is true when the layer or
+              a model it is nested in has trainable = False. sha256 is the digest of the weight's
+              float32 C-order bytes.
 A model that cannot be used: {"status": "missing" | "raised", "error": one clear sentence}.
 """
 from __future__ import annotations
@@ -29,6 +39,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 MODEL_FILE = "model.keras"
+MAX_ARRAYS = 512
+MAX_ARRAY_VALUES = 8 << 20
 MAX_CONFIG_BYTES = 16 << 20
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 PREDICT_BATCH = 500
@@ -49,15 +61,21 @@ _state: dict = {}
 def handle(folder: str, request: dict):
     action = request.get("action")
     try:
-        model = _model(folder)
+        name = model_file(request.get("file", MODEL_FILE))
+        model = _model(folder, name)
         if action == "describe":
-            return {"status": "ok", **describe(model), "seconds": dict(_state["seconds"])}, {}
+            return {"status": "ok", **describe(model), "seconds": dict(_state["seconds"][name])}, {}
         if action == "predict":
             images = (request.get("args") or [None])[0]
             start = time.perf_counter()
             value = predict(model, images)
-            seconds = {**_state["seconds"], "predict": time.perf_counter() - start}
+            seconds = {**_state["seconds"][name], "predict": time.perf_counter() - start}
             return {"status": "ok", "seconds": seconds}, {"value": value}
+        if action == "layers":
+            layers, arrays = layer_weights(model)
+            info = {"status": "ok", "layers": layers, "arrays": arrays is not None,
+                    "seconds": dict(_state["seconds"][name])}
+            return info, ({"value": arrays} if arrays is not None else {})
         return {"status": "crashed", "error": f"unknown model action {action!r}"}, {}
     except ModelProblem as problem:
         return {"status": problem.status, "error": problem.message}, {}
@@ -68,51 +86,61 @@ def handle(folder: str, request: dict):
         return {"status": "raised", "error": f"the model could not be used: {type(exc).__name__}: {text}"}, {}
 
 
-def _model(folder: str):
-    """The loaded model (loaded once per worker); a ModelProblem (also remembered) if unusable."""
-    if "problem" in _state:
-        raise _state["problem"]
-    if "model" not in _state:
+def model_file(name) -> str:
+    """The requested file name, if it is a plain name of a file in the submission folder."""
+    if (not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name
+            or "\0" in name or (os.altsep and os.altsep in name) or len(name) > 255):
+        raise ModelProblem("crashed", f"the grader asked for the model file {name!r}: only a plain file name "
+                                      f"in the submission folder is allowed")
+    return name
+
+
+def _model(folder: str, name: str = MODEL_FILE):
+    """The loaded model (each file loaded once per worker); a ModelProblem (also remembered) if unusable."""
+    models = _state.setdefault("models", {})
+    if name not in models:
         try:
-            _state["model"] = load(os.path.join(folder, MODEL_FILE))
+            models[name] = load(os.path.join(folder, name))
         except ModelProblem as problem:
-            _state["problem"] = problem
-            raise
-    return _state["model"]
+            models[name] = problem
+    if isinstance(models[name], ModelProblem):
+        raise models[name]
+    return models[name]
 
 
 # -- checking the file as data, before Keras reads it ----------------------------------------
 
 def screen(path: str) -> None:
     """Refuse what is not a Keras 3 model of built-in objects; reads the file as data only."""
+    name = os.path.basename(path)  # the file's name, in every message below
     if not os.path.isfile(path):
-        raise ModelProblem("missing", f"there is no {MODEL_FILE} in the folder: train the model and save it "
-                                      f"with model.save('{MODEL_FILE}')")
+        raise ModelProblem("missing", f"there is no {name} in the folder: train the model and save it "
+                                      f"with model.save('{name}')")
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head == HDF5_SIGNATURE:
-        raise ModelProblem("raised", f"{MODEL_FILE} is a legacy HDF5 (.h5) file, not the Keras 3 format: "
-                                     f"save it with model.save('{MODEL_FILE}')")
+        raise ModelProblem("raised", f"{name} is a legacy HDF5 (.h5) file, not the Keras 3 format: "
+                                     f"save it with model.save('{name}')")
     if not zipfile.is_zipfile(path):
-        raise ModelProblem("raised", f"{MODEL_FILE} is not a Keras model file (not a .keras zip archive); "
+        raise ModelProblem("raised", f"{name} is not a Keras model file (not a .keras zip archive); "
                                      f"it may be damaged or something else renamed")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "config.json" not in names or "model.weights.h5" not in names:
-                raise ModelProblem("raised", f"{MODEL_FILE} is a zip archive but not a Keras model "
+                raise ModelProblem("raised", f"{name} is a zip archive but not a Keras model "
                                              f"(it lacks config.json or model.weights.h5)")
             if archive.getinfo("config.json").file_size > MAX_CONFIG_BYTES:
-                raise ModelProblem("raised", f"{MODEL_FILE}: its config.json is implausibly large")
+                raise ModelProblem("raised", f"{name}: its config.json is implausibly large")
             config = json.loads(archive.read("config.json"))
     except ModelProblem:
         raise
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, OSError, KeyError,
             RuntimeError, EOFError, NotImplementedError, ValueError) as exc:
-        raise ModelProblem("raised", f"{MODEL_FILE} is damaged ({type(exc).__name__}: {exc})") from None
+        raise ModelProblem("raised", f"{name} is damaged ({type(exc).__name__}: {exc})") from None
     unsafe = _unsafe(config)
     if unsafe:
-        raise ModelProblem("raised", f"{MODEL_FILE} was refused: {unsafe}")
+        raise ModelProblem("raised", f"{name} was refused: {unsafe}")
 
 
 def _unsafe(tree, depth: int = 0) -> str:
@@ -150,6 +178,7 @@ def _unsafe(tree, depth: int = 0) -> str:
 # -- Keras ----------------------------------------------------------------------------------
 
 def load(path: str):
+    name = os.path.basename(path)  # the file's name, in every message below
     screen(path)
     start = time.perf_counter()
     import keras  # noqa: PLC0415  (the worker imports TensorFlow only when there is a model to load)
@@ -162,23 +191,51 @@ def load(path: str):
     except BaseException as exc:  # noqa: BLE001  (whatever Keras raised on this file is the file's fault)
         text = " ".join(str(exc).split())
         text = text[:400] + ("..." if len(text) > 400 else "")
-        raise ModelProblem("raised", f"Keras could not load {MODEL_FILE} (safe mode): {type(exc).__name__}: {text}") \
+        raise ModelProblem("raised", f"Keras could not load {name} (safe mode): {type(exc).__name__}: {text}") \
             from None
     if not isinstance(model, keras.Model):
-        raise ModelProblem("raised", f"{MODEL_FILE} holds a {type(model).__name__}, not a Keras model")
-    _state["seconds"] = {"import": imported - start, "load": time.perf_counter() - imported}
+        raise ModelProblem("raised", f"{name} holds a {type(model).__name__}, not a Keras model")
+    _state.setdefault("seconds", {})[name] = {"import": imported - start, "load": time.perf_counter() - imported}
     return model
 
 
 def _layers(model) -> list:
     """Every layer, nested models' layers included, in order."""
+    return [layer for layer, _ in _layers_frozen(model)]
+
+
+def _layers_frozen(model, frozen: bool = False) -> list:
+    """(layer, frozen) for every layer, nested models' layers included, in order; frozen is true
+    when the layer or a model it is nested in has trainable = False."""
     found = []
+    frozen = frozen or not bool(getattr(model, "trainable", True))
     for layer in getattr(model, "layers", []):
         if getattr(layer, "layers", None):
-            found.extend(_layers(layer))
+            found.extend(_layers_frozen(layer, frozen))
         else:
-            found.append(layer)
+            found.append((layer, frozen or not bool(layer.trainable)))
     return found
+
+
+def layer_weights(model) -> tuple[list, list | None]:
+    """Each layer's name, class, flags and weights (shapes and digests); the weights themselves as
+    one flat list of float32 arrays, or None when there are too many to send."""
+    import hashlib
+
+    layers, arrays = [], []
+    for layer, frozen in _layers_frozen(model):
+        weights = []
+        for weight in layer.get_weights():
+            array = np.ascontiguousarray(np.asarray(weight, dtype=np.float32))
+            weights.append({"shape": [int(d) for d in array.shape],
+                            "sha256": hashlib.sha256(array.tobytes()).hexdigest()})
+            arrays.append(array)
+        layers.append({"name": str(layer.name), "class": type(layer).__name__, "trainable": bool(layer.trainable),
+                       "frozen": bool(frozen), "activation": _activation(layer),
+                       "params": int(layer.count_params()), "weights": weights})
+    if len(arrays) > MAX_ARRAYS or sum(a.size for a in arrays) > MAX_ARRAY_VALUES:
+        return layers, None
+    return layers, arrays
 
 
 def _shape(shape) -> list | None:

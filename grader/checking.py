@@ -4,6 +4,9 @@ A check is a pytest-style test function `test_NAME(student, ...)` in an exercise
 usually with Hypothesis' @given. `student.FUNCTION(...)` calls the submission in the sandbox.
 A check passes when it returns None, fails with CheckFailed (plain `assert` works too), and may
 return Score(fraction, message, details) for partial credit or for details worth reporting.
+A check that recognises the student's mistake itself (a check of a model file, where there are
+no function calls for the mutants to replay) names it as `diagnosis` of CheckFailed or Score:
+it becomes the result's diagnosis, the "likely cause" of the reports.
 """
 from __future__ import annotations
 
@@ -21,11 +24,14 @@ RELATIVE_TOLERANCE = 1e-5
 class CheckFailed(AssertionError):
     """A check's verdict that the student's answer is wrong, with what was expected and got."""
 
-    def __init__(self, message: str, expected: Any = None, got: Any = None):
+    def __init__(self, message: str, expected: Any = None, got: Any = None, diagnosis: str | None = None,
+                 details: dict | None = None):
         super().__init__(message)
         self.message = message
         self.expected = expected
         self.got = got
+        self.diagnosis = diagnosis  # the known mistake, when the check recognises it
+        self.details = details  # what to report (e.g. per-layer rows), as a Score's details
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class Score:
     message: str = ""
     details: dict = field(default_factory=dict)
     review: tuple[Review, ...] = ()
+    diagnosis: str | None = None  # the known mistake, when the check recognises it
 
 
 def tolerance(expected: np.ndarray) -> float:

@@ -385,7 +385,7 @@ def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **k
             click.echo(f"    mutant survives: {name}")
         for fault in result.faults:
             click.echo(f"    grader fault: {fault}")
-        if not result.exercise.mutants:
+        if not result.exercise.has_mutants:
             click.echo("    no mutants: the checks are unproven")
         failed = failed or not result.ok
     sys.exit(EXIT_PARTIAL if failed else EXIT_FULL)
@@ -393,7 +393,7 @@ def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **k
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file (cnn.py, starter files, the workflow).")
 @click.option("--ci", type=click.Choice(["github", "gitlab"]), default=None,
               help="Write the CI workflow instead of cnn.py: .github/workflows/cnngrade.yml (GitHub "
                    "Actions, GitHub Classroom) or .gitlab-ci.yml. Every push runs `cnngrade check`, "
@@ -404,8 +404,9 @@ def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **k
 @_exercise_option("Only this exercise (repeatable): the stubs written, or the exercises the workflow checks.")
 def init(directory: Path, force: bool, ci: str | None, install: str | None, exercise_ids: tuple[str, ...]) -> None:
     """Write a starter cnn.py into DIRECTORY: every function of the installed packs as a
-    documented stub, in course order. With --ci, write the CI workflow of a student
-    repository instead.
+    documented stub, in course order, and the files exercises give to start from (e.g. a
+    trained model to build on) unless DIRECTORY has them already. With --ci, write the CI
+    workflow of a student repository instead.
 
     `cnngrade check DIRECTORY` then runs at once and reports every exercise as missing.
 
@@ -414,7 +415,7 @@ def init(directory: Path, force: bool, ci: str | None, install: str | None, exer
       cnngrade init hw3/
       cnngrade init --ci github hw3/     # then commit .github/workflows/cnngrade.yml
     """
-    from grader.starter import starter_module
+    from grader.starter import copy_starter_files, starter_module
 
     if install and not ci:
         raise UserError("--install goes with --ci (the pip requirement the CI runner installs)")
@@ -428,6 +429,8 @@ def init(directory: Path, force: bool, ci: str | None, install: str | None, exer
         raise UserError(f"{target} exists already (use --force to overwrite it)")
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(starter_module(_exercises(exercise_ids)))
+    for copied in copy_starter_files(_exercises(exercise_ids), directory, force):  # e.g. a model to build on
+        click.echo(f"wrote {copied}")
     click.echo(f"wrote {target}; now run: cnngrade check {directory}")
 
 

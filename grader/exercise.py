@@ -12,7 +12,7 @@ from typing import Callable
 
 from grader import plugins
 from grader.determinism import profile
-from grader.sandbox.client import Limits
+from grader.sandbox.client import PYTHON, Limits
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -45,6 +45,20 @@ class Mutant:
 
 
 @dataclass(frozen=True)
+class FileMutant:
+    """A named submission of an exercise graded from files (a pack's worker kind): make(folder, ...)
+    writes its files into an empty folder, taking the packs' fixtures it names by parameter
+    name, as checks do (e.g. make(folder, dataset)). selftest grades that folder as a student's.
+
+    mutants.py of such an exercise lists its mistakes as FileMutants in MUTANTS and names its
+    correct submission REFERENCE, a FileMutant too (it must get full marks)."""
+
+    name: str
+    description: str
+    make: Callable[..., None]
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
@@ -60,6 +74,18 @@ class Exercise:
     mutants: tuple[Mutant, ...] = field(default=())
     files: tuple[str, ...] = ()  # the files it grades, when not functions (e.g. a trained model)
     starter: str = ""  # starter.py: the stubs `cnngrade init` writes into cnn.py
+    file_mutants: tuple[FileMutant, ...] = ()  # an exercise graded from files: its mistakes, as files
+    reference_files: FileMutant | None = None  # ... and its correct submission, as files
+    starter_files: tuple[str, ...] = ()  # files of the exercise folder that `cnngrade init` copies
+
+    @property
+    def provable(self) -> bool:
+        """Whether selftest can prove the checks: reference functions, or a reference submission."""
+        return self.kind == PYTHON or self.reference_files is not None
+
+    @property
+    def has_mutants(self) -> bool:
+        return bool(self.mutants or self.file_mutants)
 
     @property
     def max_score(self) -> float:
@@ -137,16 +163,38 @@ def load_exercise(folder: Path) -> Exercise:
                     memory_bytes=_size(limits_spec.get("memory", defaults.memory_bytes)),
                     processes=int(limits_spec.get("processes", defaults.processes)))
     mutants: tuple[Mutant, ...] = ()
+    file_mutants: tuple[FileMutant, ...] = ()
+    reference_files = None
     if (folder / "mutants.py").exists():
         mutants_module = _import_path(f"cnngrade_mutants.{exercise_id}", folder / "mutants.py")
-        mutants = tuple(getattr(mutants_module, "MUTANTS", ()))
+        declared = tuple(getattr(mutants_module, "MUTANTS", ()))
+        mutants = tuple(m for m in declared if isinstance(m, Mutant))
+        file_mutants = tuple(m for m in declared if isinstance(m, FileMutant))
+        reference_files = getattr(mutants_module, "REFERENCE", None)
+        if reference_files is not None and not isinstance(reference_files, FileMutant):
+            raise SpecError(f"{exercise_id}: mutants.py's REFERENCE must be a FileMutant")
+    starter_files = _plain_names(exercise_id, "starter_files", spec.get("starter_files", ()))
+    for name in starter_files:
+        if not (folder / name).is_file():
+            raise SpecError(f"{exercise_id}: the starter file {name!r} is not in {folder.name}/")
     return Exercise(id=exercise_id, title=spec.get("title", exercise_id), folder=folder,
                     order=int(spec.get("order", 1000)), functions=tuple(spec.get("functions", ())),
                     checks=tuple(checks), statement=(folder / "statement.md").read_text(),
                     limits=limits, kind=spec.get("kind", "python"),
                     examples=int(spec.get("examples", 50)), reference=spec.get("reference", "reference"),
                     mutants=mutants, files=tuple(spec.get("files", ())),
-                    starter=(folder / "starter.py").read_text() if (folder / "starter.py").is_file() else "")
+                    starter=(folder / "starter.py").read_text() if (folder / "starter.py").is_file() else "",
+                    file_mutants=file_mutants, reference_files=reference_files, starter_files=starter_files)
+
+
+def _plain_names(exercise_id: str, key: str, names) -> tuple[str, ...]:
+    """A spec's list of file names, each a plain name (no folder, no path separator)."""
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise SpecError(f"{exercise_id}: {key} must be a list of file names")
+    for name in names:
+        if not name or name in (".", "..") or "/" in name or "\\" in name:
+            raise SpecError(f"{exercise_id}: {key} holds {name!r}; only plain file names are allowed")
+    return tuple(names)
 
 
 @lru_cache(maxsize=1)

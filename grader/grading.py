@@ -232,6 +232,10 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
         _zero(result, "failed", message)
         if explain:
             _explain(result, exercise, student.calls, failure)
+        if isinstance(failure, CheckFailed):
+            # A check that names the mistake itself (a model-file check: no calls to replay) is believed.
+            result.diagnosis = result.diagnosis or failure.diagnosis
+            result.details = jsonable(failure.details) if failure.details else None
         return result
     except Exception as exc:  # noqa: BLE001  (anything else is a bug in the check, not the student's)
         faults.append(f"{exercise.id}.{check.name}: {type(exc).__name__}: {exc}")
@@ -242,6 +246,7 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
         result.status = "passed" if fraction >= 1.0 else "failed"
         result.message = outcome.message
         result.details = jsonable(outcome.details) if outcome.details else None
+        result.diagnosis = outcome.diagnosis if fraction < 1.0 else None
         if review is not None:
             review.extend(replace(r, exercise=r.exercise or exercise.id) for r in outcome.review)
     return result

@@ -1,7 +1,10 @@
 """The starter cnn.py that `cnngrade init` writes, built from the installed packs: each pack's
-header, then each exercise's starter.py (its stubs), in course order."""
+header, then each exercise's starter.py (its stubs), in course order; and the files an exercise
+gives the student to start from (its spec's starter_files, e.g. a model to build on)."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Iterable
 
 from grader import plugins
@@ -16,3 +19,17 @@ def starter_module(exercises: Iterable[Exercise]) -> str:
         if exercise.starter.strip():
             parts.append(f"{RULE}\n# {exercise.title} ({exercise.id})\n{RULE}\n\n{exercise.starter.strip()}\n")
     return "\n\n".join(parts)
+
+
+def copy_starter_files(exercises: Iterable[Exercise], directory: Path, force: bool = False) -> list[Path]:
+    """Copy each exercise's starter_files from its folder into the student's directory; a file
+    already there is kept unless force (it may be the student's own work). Returns those written."""
+    written = []
+    for exercise in exercises:
+        for name in exercise.starter_files:
+            target = Path(directory) / name
+            if target.exists() and not force:
+                continue
+            shutil.copyfile(exercise.folder / name, target)
+            written.append(target)
+    return written

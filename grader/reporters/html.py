@@ -356,11 +356,25 @@ def detail_blocks(details: dict) -> list[dict]:
             columns = list(dict.fromkeys(k for v in value for k in v))
             blocks.append({"kind": "table", "label": label, "columns": [_label(c) for c in columns],
                            "rows": [[_detail_cell(v.get(c)) for c in columns] for v in value]})
+        elif _is_rates(key, value):
+            # e.g. an accuracy per class: one bar per key
+            blocks.append({"kind": "bars", "label": label,
+                           "bars": [{"label": str(k), "fraction": float(v), "text": f"{100 * v:.2f}%"}
+                                    for k, v in value.items()]})
         elif isinstance(value, dict):
             blocks.append({"kind": "nested", "label": label, "blocks": detail_blocks(value)})
         else:
             blocks.append({"kind": "scalar", "label": label, "text": _python(value)})
     return blocks
+
+
+RATE_KEYS = ("accuracy", "rate", "fraction")
+
+
+def _is_rates(key: str, value: Any) -> bool:
+    """A dict of fractions in [0, 1] named as such (e.g. an accuracy per class): drawn as bars."""
+    return (isinstance(value, dict) and bool(value) and any(k in key.lower() for k in RATE_KEYS)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in value.values()))
 
 
 def _detail_cell(value: Any) -> str:
