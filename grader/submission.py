@@ -158,7 +158,12 @@ def read_submission(folder: Path, functions: Iterable[str], notebook: Path | Non
     kept = len({place[0] for place in extracted.line_map if place})
     submission.notices.append(f"graded the notebook {Path(notebook).name} without running it: the code of {kept} "
                               f"cell(s) that the graded functions need, magics and shell escapes left out")
-    submission.notices += [f"left out: {reason}" for reason in extracted.reasons(MAX_LEFT_OUT)]
+    # The cells left out for what they do (training, magics, a syntax error) first, then the ones
+    # only no graded function needs (another exercise's, when some are graded); capped.
+    left_out = sorted(extracted.left_out, key=lambda item: (item.reason.startswith("not used") and ";" not in item.reason, item.cell))
+    submission.notices += [f"left out: {item}" for item in left_out[:MAX_LEFT_OUT]]
+    if len(left_out) > MAX_LEFT_OUT:
+        submission.notices.append(f"left out: ... and {len(left_out) - MAX_LEFT_OUT} more cell(s)")
     return submission
 
 
