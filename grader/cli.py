@@ -166,7 +166,7 @@ def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: i
 @_pack_options
 @_reporter_options(batch=False)
 def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
-    """Grade DIRECTORY (a folder with cnn.py) on every check, visible and hidden.
+    """Grade DIRECTORY (a folder with cnn.py, or a notebook cnn.ipynb) on every check, visible and hidden.
 
     Prints a summary and writes any report asked for, e.g. --json result.json.
     """
