@@ -2,19 +2,23 @@
 the request names) and answer with plain data.
 
 Loaded by the engine's sandboxed worker (grader/sandbox/worker.py) by file path at startup, before the grader's folders are hidden, so this
-module imports only the standard library and NumPy at module level; Keras (TensorFlow) is
-imported inside the functions, at the first request that needs it. It never imports student
-Python. The model file is untrusted: before Keras sees it, its config.json is read as data and a
-model that names a Lambda layer, a serialized Python function or any object from outside Keras is
-refused; then keras.saving.load_model runs with safe_mode=True. (Keras model files have had
-code-execution flaws even so: the sandbox around this process is what holds.)
+module imports only the standard library and NumPy at module level; Keras (TensorFlow) and h5py are
+imported inside the functions, at the first request that needs them. It never imports student
+Python. The model file is untrusted: before Keras sees it, its config is read as data (config.json
+of a .keras archive; the model_config and training_config attributes of a legacy HDF5 .h5 file,
+read with h5py) and a model that holds stored code (a Lambda layer, a serialized Python function's
+bytecode) or any object from outside Keras is refused, naming the offending part; then
+keras.saving.load_model runs with safe_mode=True. Keras' own losses, metrics and optimizers named
+in a compile config (`loss=keras.losses.categorical_crossentropy` is saved as a function NAME)
+are not code and are accepted. (Keras model files have had code-execution flaws even so: the
+sandbox around this process is what holds.)
 
 Requests (sandbox.ask): {"action": ACTION, "file": NAME, ...}
   file     the model file to load: a plain file name in the submission folder (no path
            separators); default model.keras. Each file is loaded once per worker.
   describe -> {"status": "ok", "input_shape", "output_shape", "params", "layers", "output_activation",
                "seconds": {...}}
-  predict  -> {"status": "ok", "seconds": {...}}, value: (N, K) float32 probabilities of
+  predict  -> {"status": "ok", "seconds": {...}}, value: (N, K) float32 outputs of
               args[0] (N, 28, 28, 1) float32 images
   layers   -> {"status": "ok", "layers": [{"name", "class", "trainable", "frozen", "activation", "params",
                "weights": [{"shape", "sha256"}, ...]}, ...], "arrays": bool, "seconds": {...}},
@@ -41,6 +45,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 MODEL_FILE = "model.keras"
 MAX_ARRAYS = 512
 MAX_ARRAY_VALUES = 8 << 20
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")  # what a saved Keras model is called
 MAX_CONFIG_BYTES = 16 << 20
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 PREDICT_BATCH = 500
@@ -95,6 +100,25 @@ def model_file(name) -> str:
     return name
 
 
+def choose(names, expected: str = MODEL_FILE) -> tuple[str | None, str]:
+    """Which of a folder's file names is the model to grade: (name, notice) or (None, why not).
+
+    `expected` when it is there (notice ''); else the only file that looks like a saved Keras model
+    (.keras, .h5, .hdf5), with a notice saying it was used; with none or several, None and a
+    sentence that says which file is expected."""
+    names = sorted(names)
+    if expected in names:
+        return expected, ""
+    models = [n for n in names if n.lower().endswith(MODEL_SUFFIXES) and not n.startswith(".")]
+    if len(models) == 1:
+        return models[0], f"graded the model {models[0]} (there is no {expected}, and it is the only model file)"
+    if models:
+        return None, (f"the folder holds several model files ({', '.join(models)}) and no {expected}: "
+                      f"keep only the model to grade, or save it as {expected}")
+    return None, (f"there is no {expected} in the folder: train the model and save it with "
+                  f"model.save('{expected}')")
+
+
 def _model(folder: str, name: str = MODEL_FILE):
     """The loaded model (each file loaded once per worker); a ModelProblem (also remembered) if unusable."""
     models = _state.setdefault("models", {})
@@ -111,19 +135,27 @@ def _model(folder: str, name: str = MODEL_FILE):
 # -- checking the file as data, before Keras reads it ----------------------------------------
 
 def screen(path: str) -> None:
-    """Refuse what is not a Keras 3 model of built-in objects; reads the file as data only."""
-    name = os.path.basename(path)  # the file's name, in every message below
+    """Refuse what is not a Keras model of built-in objects; reads the file as data only."""
+    name = os.path.basename(path)
     if not os.path.isfile(path):
         raise ModelProblem("missing", f"there is no {name} in the folder: train the model and save it "
                                       f"with model.save('{name}')")
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head == HDF5_SIGNATURE:
-        raise ModelProblem("raised", f"{name} is a legacy HDF5 (.h5) file, not the Keras 3 format: "
-                                     f"save it with model.save('{name}')")
-    if not zipfile.is_zipfile(path):
-        raise ModelProblem("raised", f"{name} is not a Keras model file (not a .keras zip archive); "
-                                     f"it may be damaged or something else renamed")
+        configs = _hdf5_configs(path, name)
+    elif zipfile.is_zipfile(path):
+        configs = {"config.json": _keras_config(path, name)}
+    else:
+        raise ModelProblem("raised", f"{name} is not a Keras model file (neither a .keras zip archive nor a "
+                                     f"legacy HDF5 .h5 file); it may be damaged or something else renamed")
+    for where, config in configs.items():
+        unsafe = _unsafe(config, where)
+        if unsafe:
+            raise ModelProblem("raised", f"{name} was refused: {unsafe}")
+
+
+def _keras_config(path: str, name: str):
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -132,44 +164,81 @@ def screen(path: str) -> None:
                                              f"(it lacks config.json or model.weights.h5)")
             if archive.getinfo("config.json").file_size > MAX_CONFIG_BYTES:
                 raise ModelProblem("raised", f"{name}: its config.json is implausibly large")
-            config = json.loads(archive.read("config.json"))
+            return json.loads(archive.read("config.json"))
     except ModelProblem:
         raise
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, OSError, KeyError,
             RuntimeError, EOFError, NotImplementedError, ValueError) as exc:
         raise ModelProblem("raised", f"{name} is damaged ({type(exc).__name__}: {exc})") from None
-    unsafe = _unsafe(config)
-    if unsafe:
-        raise ModelProblem("raised", f"{name} was refused: {unsafe}")
 
 
-def _unsafe(tree, depth: int = 0) -> str:
-    """Why a model config is unsafe to load ('' if it is not)."""
+def _hdf5_configs(path: str, name: str) -> dict:
+    """The model_config (and training_config, when saved) of a legacy HDF5 model, parsed as JSON
+    with h5py: attributes are read as data; nothing in the file is deserialized by Keras yet."""
+    import h5py  # noqa: PLC0415  (only for .h5 files; it comes with TensorFlow)
+
+    configs = {}
+    try:
+        with h5py.File(path, "r") as handle:
+            for key in ("model_config", "training_config"):
+                if key not in handle.attrs:
+                    continue
+                raw = handle.attrs[key]
+                raw = raw.item() if hasattr(raw, "item") and getattr(raw, "shape", None) == () else raw
+                text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                if not isinstance(text, str) or len(text) > MAX_CONFIG_BYTES:
+                    raise ModelProblem("raised", f"{name}: its {key} attribute is not a plausible model config")
+                configs[key] = json.loads(text)
+    except ModelProblem:
+        raise
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError, UnicodeDecodeError) as exc:
+        raise ModelProblem("raised", f"{name} is a damaged HDF5 file ({type(exc).__name__}: "
+                                     f"{' '.join(str(exc).split())[:200]})") from None
+    if "model_config" not in configs:
+        raise ModelProblem("raised", f"{name} is an HDF5 file without a model in it (only weights, saved "
+                                     f"with save_weights?): save the whole model with model.save('{MODEL_FILE}')")
+    return configs
+
+
+def _unsafe(tree, where: str = "config", depth: int = 0) -> str:
+    """Why a model config is unsafe to load ('' if it is not), naming the offending part by its
+    place in the config (e.g. model_config.config.layers[1]). Stored code is refused: a Lambda
+    layer, a `__lambda__` (a function's bytecode), a function that is not a plain name, objects
+    from modules outside Keras, custom registered objects. A function saved by NAME (Keras saves a
+    built-in loss such as categorical_crossentropy so: module 'builtins', class 'function') holds
+    no code and is accepted."""
     if depth > 200:
         return "its config is nested implausibly deep"
     if isinstance(tree, list):
-        for item in tree:
-            reason = _unsafe(item, depth + 1)
+        for index, item in enumerate(tree):
+            reason = _unsafe(item, f"{where}[{index}]", depth + 1)
             if reason:
                 return reason
         return ""
     if not isinstance(tree, dict):
         return ""
     class_name = tree.get("class_name")
+    config = tree.get("config")
     if class_name == "Lambda":
-        name = (tree.get("config") or {}).get("name", "?") if isinstance(tree.get("config"), dict) else "?"
-        return (f"it contains a Lambda layer ({name!r}); a Lambda layer holds Python code, which the grader "
-                f"never runs: build the model from Keras' built-in layers only")
-    if class_name in ("__lambda__", "function", "TFSMLayer"):
-        return f"it contains a serialized Python function or external graph ({class_name}); use built-in layers only"
+        name = config.get("name", "?") if isinstance(config, dict) else "?"
+        return (f"it contains a Lambda layer ({name!r}, at {where}); a Lambda layer holds Python code, which "
+                f"the grader never runs: build the model from Keras' built-in layers only")
+    if class_name in ("__lambda__", "TFSMLayer"):
+        return (f"it contains a serialized Python function or external graph ({class_name}, at {where}); "
+                f"use built-in layers only")
     module = tree.get("module")
+    if class_name == "function":
+        if isinstance(config, str) and config.isidentifier() and module in (None, "builtins") \
+                or isinstance(module, str) and (module == "keras" or module.startswith("keras.")):
+            return ""  # a function saved by its name (e.g. a built-in loss): no code in the file
+        return f"it contains a serialized Python function (at {where}): use Keras' built-in functions by name"
     if module is not None and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
-        return f"it uses {class_name!r} from the module {module!r}: only Keras' own layers are accepted"
+        return f"it uses {class_name!r} from the module {module!r} (at {where}): only Keras' own objects are accepted"
     registered = tree.get("registered_name")
     if isinstance(registered, str) and ">" in registered:
-        return f"it uses the custom object {registered!r}: only Keras' own layers are accepted"
-    for value in tree.values():
-        reason = _unsafe(value, depth + 1)
+        return f"it uses the custom object {registered!r} (at {where}): only Keras' own objects are accepted"
+    for key, value in tree.items():
+        reason = _unsafe(value, f"{where}.{key}", depth + 1)
         if reason:
             return reason
     return ""

@@ -13,7 +13,7 @@ from grader.exercise import Exercise, select
 from grader.fixtures import Fixtures
 from grader.grading import MODES, grade_submission
 from grader.results import GradeReport
-from grader.submission import problem
+from grader.submission import Unreadable, notebook_of, problem
 
 
 class SubmissionError(Exception):
@@ -39,9 +39,15 @@ def submission_folder(path: str | Path) -> Path:
     if not folder.exists():
         raise SubmissionError(f"no such folder: {path}")
     if not folder.is_dir():
-        raise SubmissionError(f"not a folder: {path} (give the folder that holds cnn.py)")
-    if not (folder / "cnn.py").exists():
-        raise SubmissionError(f"{path} has no cnn.py (run `cnngrade init {path}` to start one)")
+        raise SubmissionError(f"not a folder: {path} (give the folder that holds cnn.py or cnn.ipynb)")
+    if not (folder / "cnn.py").exists() and not (folder / "cnn.py").is_symlink():
+        try:
+            notebook = notebook_of(folder)
+        except Unreadable as exc:
+            raise SubmissionError(f"cannot grade {path}: {exc}") from None
+        if notebook is None:
+            raise SubmissionError(f"{path} has no cnn.py and no notebook cnn.ipynb (run `cnngrade init {path}`, "
+                                  f"or `cnngrade init --notebook {path}`, to start one)")
     reason = problem(folder)
     if reason:
         raise SubmissionError(f"cannot grade {path}: {reason}")
@@ -50,8 +56,9 @@ def submission_folder(path: str | Path) -> Path:
 
 def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (), mode: str = "submit",
           examples: int | None = None, options: dict | None = None, jobs: int = 1,
-          fixtures: Fixtures | None = None) -> GradeReport:
-    """Grade one submission folder.
+          fixtures: Fixtures | None = None, notebook: str | Path | None = None) -> GradeReport:
+    """Grade one submission folder: its cnn.py or, without one, its notebook (cnn.ipynb or the only
+    .ipynb; `notebook` names one to grade even beside a cnn.py).
 
     exercises_: ids or Exercise objects (default: every installed exercise); mode "submit" (every
     check) or "check" (the visible ones, fewer examples); examples: Hypothesis examples per
@@ -63,5 +70,9 @@ def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     chosen = list(exercises_)
     selected = chosen if chosen and all(isinstance(e, Exercise) for e in chosen) else exercises(chosen)
-    return grade_submission(submission_folder(folder), selected, mode=mode, examples=examples,
-                            options=options, fixtures=fixtures, jobs=jobs)
+    try:
+        return grade_submission(submission_folder(folder), selected, mode=mode, examples=examples,
+                                options=options, fixtures=fixtures, jobs=jobs,
+                                notebook=Path(notebook) if notebook is not None else None)
+    except Unreadable as exc:
+        raise SubmissionError(f"cannot grade {folder}: {exc}") from None

@@ -23,7 +23,7 @@ from grader.fixtures import Fixtures
 from grader.results import CheckResult, ExerciseResult, GradeReport
 from grader.sandbox.client import Deadline
 from grader.store import ResultStore, grading_context
-from grader.submission import problem
+from grader.submission import Unreadable, problem
 
 SKIPPED_NAMES = {"__pycache__", "__MACOSX"}
 STARTUP_SECONDS = 120  # a sandbox worker's own start-up allowance
@@ -90,6 +90,8 @@ def grade_student(folder: Path, exercise_ids: tuple[str, ...], examples: int | N
         # jobs=1: the batch keeps the cores busy with one student per process.
         report = grade_submission(folder, exercises, mode="submit", examples=examples, fixtures=fixtures,
                                   jobs=1, deadline=deadline)
+    except Unreadable as exc:  # a notebook that cannot be read: the student's, one row
+        return Outcome(zero_report(folder, exercises, f"nothing graded: {exc}"), [], time.monotonic() - start)
     except Exception as exc:  # noqa: BLE001  (a grader bug must cost one row, not the batch)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return Outcome(zero_report(folder, exercises, f"grading failed (a fault of the grader): {detail}", "error"),

@@ -141,6 +141,8 @@ def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: i
     selected = _exercises(exercise_ids)
     try:
         report = grade(folder, selected, mode=mode, examples=examples, fixtures=fixtures, jobs=jobs)
+    except SubmissionError as exc:  # e.g. a notebook that cannot be read
+        raise UserError(str(exc)) from None
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # noqa: BLE001  (a bug of ours: one line and exit 3, not a traceback)
@@ -164,7 +166,7 @@ def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: i
 @_pack_options
 @_reporter_options(batch=False)
 def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
-    """Grade DIRECTORY (a folder with cnn.py) on every check, visible and hidden.
+    """Grade DIRECTORY (a folder with cnn.py, or a notebook cnn.ipynb) on every check, visible and hidden.
 
     Prints a summary and writes any report asked for, e.g. --json result.json.
     """
@@ -401,18 +403,25 @@ def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **k
 @click.option("--install", metavar="SPEC", default=None,
               help="With --ci: the pip requirement that installs cnngrade in the runner, e.g. "
                    "\"cnngrade @ git+https://github.com/COURSE/cnngrade@v1\". Default: this version from PyPI.")
+@click.option("--notebook", is_flag=True,
+              help="Write a Jupyter notebook cnn.ipynb instead: per exercise its statement and its stub, "
+                   "and a last cell that runs the self-check (needs the notebook extra: "
+                   "pip install 'cnngrade[notebook]').")
 @_exercise_option("Only this exercise (repeatable): the stubs written, or the exercises the workflow checks.")
-def init(directory: Path, force: bool, ci: str | None, install: str | None, exercise_ids: tuple[str, ...]) -> None:
+def init(directory: Path, force: bool, ci: str | None, install: str | None, notebook: bool,
+         exercise_ids: tuple[str, ...]) -> None:
     """Write a starter cnn.py into DIRECTORY: every function of the installed packs as a
     documented stub, in course order, and the files exercises give to start from (e.g. a
     trained model to build on) unless DIRECTORY has them already. With --ci, write the CI
     workflow of a student repository instead.
 
-    `cnngrade check DIRECTORY` then runs at once and reports every exercise as missing.
+    `cnngrade check DIRECTORY` then runs at once and reports every exercise as missing. With
+    --notebook, cnn.ipynb: graded like cnn.py, without running its other cells (training, plots).
 
     \b
     Examples:
       cnngrade init hw3/
+      cnngrade init --notebook hw3/      # cnn.ipynb, its last cell the self-check
       cnngrade init --ci github hw3/     # then commit .github/workflows/cnngrade.yml
     """
     from grader.starter import copy_starter_files, starter_module
@@ -424,9 +433,20 @@ def init(directory: Path, force: bool, ci: str | None, install: str | None, exer
 
         init_ci(ci, directory, install, tuple(e.id for e in _exercises(exercise_ids)) if exercise_ids else (), force)
         return
-    target = directory / "cnn.py"
+    target = directory / ("cnn.ipynb" if notebook else "cnn.py")
     if target.exists() and not force:
         raise UserError(f"{target} exists already (use --force to overwrite it)")
+    if notebook:
+        try:
+            import nbformat  # noqa: F401
+        except ImportError:
+            raise UserError("writing a notebook needs nbformat: pip install 'cnngrade[notebook]'") from None
+        from grader.starter import starter_notebook
+
+        directory.mkdir(parents=True, exist_ok=True)
+        starter_notebook(_exercises(exercise_ids), target)
+        click.echo(f"wrote {target}; open it in Jupyter: its last cell grades it")
+        return
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(starter_module(_exercises(exercise_ids)))
     for copied in copy_starter_files(_exercises(exercise_ids), directory, force):  # e.g. a model to build on

@@ -21,6 +21,7 @@ from grader.reproduce import reproduction
 from grader.results import CheckResult, ExerciseResult, GradeReport, Review, jsonable
 from grader.sandbox.client import PYTHON, Deadline, Sandbox
 from grader.student import Backend, Call, SandboxBackend, Student, StudentFault, StudentRaised, TrustedBackend, bind_arguments
+from grader.submission import Submission, read_submission
 
 MODES = ("submit", "check")
 
@@ -47,9 +48,11 @@ SHARDS = 2  # sandboxes per group of Python exercises, whatever --jobs is, so th
 def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "submit",
                      examples: int | None = None, options: dict | None = None,
                      fixtures: Fixtures | None = None, jobs: int = 1,
-                     deadline: Deadline | None = None) -> GradeReport:
+                     deadline: Deadline | None = None, notebook: Path | None = None) -> GradeReport:
     """Grade a student folder, one sandbox per shard (see `shards`).
 
+    The folder's cnn.py, or its notebook (`notebook`, or the one grader.submission finds when
+    there is no cnn.py): grader.submission.Unreadable when that notebook cannot be read.
     options: the values of the packs' command-line options; fixtures: the packs' fixtures, made
     at first use (pass one Fixtures to share them across submissions).
     jobs: how many shards are graded at once (jobs - 1 helper processes); the result is the same.
@@ -59,6 +62,7 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     fixtures = fixtures or Fixtures(options)
     report = GradeReport(submission=folder.resolve().name, mode=mode)
     exercises = list(exercises)
+    submission = read_submission(folder, [f for e in exercises for f in e.functions], notebook)
     plan = shards(exercises)
     # Shards whose checks use a pack's fixtures stay here (a data set is loaded once), after the
     # helpers are done, so that a heavy worker never runs beside another sandbox; any other
@@ -68,16 +72,16 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     graded: dict[int, ShardResult] = {}
     with _helpers(min(jobs - 1, len(movable))) as pool:
         futures = {i: pool.submit(_grade_shard_elsewhere, str(folder), [str(e.folder) for e in plan[i]], mode,
-                                  examples, fixtures.options, deadline) for i in movable}
+                                  examples, fixtures.options, deadline, submission) for i in movable}
         for i in [i for i in range(len(plan)) if i not in bound and i not in futures]:
-            graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline)
+            graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline, submission)
         for i, future in futures.items():
             try:
                 graded[i] = future.result()
             except BrokenProcessPool:  # the helper was killed (from outside, out of memory): grade it here
-                graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline)
+                graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline, submission)
     for i in bound:
-        graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline)
+        graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline, submission)
     by_id = {one.result.id: one for shard in graded.values() for one in shard.exercises}
     report.exercises = [by_id[e.id].result for e in exercises]
     # What cnn.py prints when imported is the same in every sandbox: shown once, then each exercise's.
@@ -85,6 +89,8 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     report.output = "".join(printed + [by_id[e.id].output for e in exercises])[:8192]
     report.grader_faults = [fault for e in exercises for fault in by_id[e.id].faults]
     report.review = [review for e in exercises for review in by_id[e.id].review]
+    # How the folder was read (a notebook, its left-out cells; a model file under another name).
+    report.notices = list(dict.fromkeys(submission.notices + [n for i in sorted(graded) for n in graded[i].notices]))
     return report
 
 
@@ -117,14 +123,19 @@ class Graded:
 class ShardResult:
     printed_at_import: str
     exercises: list[Graded]
+    notices: list[str] = field(default_factory=list)  # what the checks said through sandbox.notice
 
 
 def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | None,
-                fixtures: Fixtures, deadline: Deadline | None = None) -> ShardResult:
+                fixtures: Fixtures, deadline: Deadline | None = None,
+                submission: Submission | None = None) -> ShardResult:
     """Grade exercises of one kind and limits in one sandbox (strikes count across them)."""
     kind, limits = shard[0].kind, shard[0].limits
-    with Sandbox(folder, limits, kind=kind, options=fixtures.options, deadline=deadline) as sandbox:
-        import_error = _import_error(sandbox) if kind == PYTHON else ""
+    submission = submission or Submission(folder)
+    generated = submission.generated if kind == PYTHON else {}
+    with Sandbox(folder, limits, kind=kind, options=fixtures.options, deadline=deadline,
+                 generated=generated) as sandbox:
+        import_error = _import_error(sandbox, submission) if kind == PYTHON else ""
         backend = SandboxBackend(sandbox, limits.wall_seconds)
         printed = sandbox.student_output()
         result = ShardResult(printed, [])
@@ -132,30 +143,36 @@ def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | 
             faults: list[str] = []
             review: list[Review] = []
             graded = grade_exercise(exercise, backend, mode, examples, import_error,
-                                    fixtures=fixtures, sandbox=sandbox, faults=faults, review=review)
+                                    fixtures=fixtures, sandbox=sandbox, faults=faults, review=review,
+                                    submission=submission)
             now = sandbox.student_output()
             result.exercises.append(Graded(graded, now[len(printed):], faults, review))
             printed = now
+        result.notices = list(sandbox.notices)
         return result
 
 
 def _grade_shard_elsewhere(folder: str, exercise_folders: list[str], mode: str, examples: int | None,
-                           options: dict, deadline: Deadline | None) -> ShardResult:
+                           options: dict, deadline: Deadline | None,
+                           submission: Submission | None = None) -> ShardResult:
     """What a helper process runs: plain arguments in, a ShardResult (trusted data) out. The
-    exercises are loaded again from their folders."""
+    exercises are loaded again from their folders; the submission is trusted data (text)."""
     return grade_shard(Path(folder), [load_exercise(Path(f)) for f in exercise_folders], mode, examples,
-                       Fixtures(options), deadline)
+                       Fixtures(options), deadline, submission)
 
 
 def _helpers(count: int) -> ContextManager[ProcessPoolExecutor | None]:
     return helper_pool(count) if count >= 1 else nullcontext()
 
 
-def _import_error(sandbox: Sandbox) -> str:
-    """'' when the student's module imports, else a one-line message naming file, line and error."""
+def _import_error(sandbox: Sandbox, submission: Submission | None = None) -> str:
+    """'' when the student's module imports, else a one-line message naming file, line and error
+    (a notebook's cell and line)."""
     outcome = sandbox.import_module()
     if outcome.status == "ok":
         return ""
+    if outcome.status == "raised" and submission is not None and submission.extracted is not None:
+        return submission.import_error(outcome.where, outcome.error)
     if outcome.status == "raised":
         where = outcome.where or {}
         place = f"{where.get('file') or 'cnn.py'}, line {where['line']}: " if where.get("line") else "cnn.py: "
@@ -170,17 +187,21 @@ def _import_error(sandbox: Sandbox) -> str:
 def grade_exercise(exercise: Exercise, backend: Backend, mode: str = "submit", examples: int | None = None,
                    import_error: str = "", fixtures: Fixtures | None = None, sandbox: Sandbox | None = None,
                    faults: list[str] | None = None, explain: bool = True,
-                   review: list[Review] | None = None) -> ExerciseResult:
+                   review: list[Review] | None = None, submission: Submission | None = None) -> ExerciseResult:
     """Run the exercise's checks; explain=False skips shrinking and diagnosis (verdicts only).
-    review, when given, receives the checks' signals for a person (Score.review)."""
+    review, when given, receives the checks' signals for a person (Score.review).
+    submission: a notebook's, to locate messages by cell (None: a cnn.py)."""
     result = ExerciseResult(exercise.id, exercise.title)
     fixtures = fixtures or Fixtures()
     count = examples_for(exercise, mode, examples)
     functions = exercise.check_functions(count, shrink=explain)
+    broken = submission.broken(exercise.functions) if submission else {}
     for check in checks_for(exercise, mode):
-        student = Student(backend, import_error, own=exercise.functions if check.points else None)
+        student = Student(backend, import_error, own=exercise.functions if check.points else None, broken=broken)
         checked = run_check(exercise, check, functions[check.name], student, fixtures, sandbox,
                             faults if faults is not None else [], explain, review)
+        if submission is not None:
+            submission.relocate(checked.counterexample)
         if not checked.passed:
             checked.hint = exercise.hint()  # carried in the result: a report needs no pack to show it
         result.checks.append(checked)

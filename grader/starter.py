@@ -1,6 +1,8 @@
 """The starter cnn.py that `cnngrade init` writes, built from the installed packs: each pack's
-header, then each exercise's starter.py (its stubs), in course order; and the files an exercise
-gives the student to start from (its spec's starter_files, e.g. a model to build on)."""
+header, then each exercise's starter.py (its stubs), in course order; or, with --notebook, the
+same as a notebook: the headers' code first, then per exercise its statement and its stubs, and a
+last cell that runs the self-check. And the files an exercise gives the student to start from
+(its spec's starter_files, e.g. a model to build on)."""
 from __future__ import annotations
 
 import shutil
@@ -33,3 +35,23 @@ def copy_starter_files(exercises: Iterable[Exercise], directory: Path, force: bo
             shutil.copyfile(exercise.folder / name, target)
             written.append(target)
     return written
+
+
+CHECK_CELL = "# Save the notebook (Ctrl+S), then run this cell: it grades the saved file.\n" \
+             "from cnngrade.notebook import check\ncheck()"
+
+
+def starter_notebook(exercises: Iterable[Exercise], path: Path) -> None:
+    """Write the starter notebook to `path` (grader.notebook.starter_notebook lays it out)."""
+    from grader.notebook import starter_notebook as write
+
+    headers = "\n\n".join(header.rstrip() for header in plugins.starter_headers())
+    parts = [("Run this cell first: the imports and conventions every exercise uses.", headers + "\n")] \
+        if headers.strip() else []
+    for exercise in exercises:
+        stub = exercise.starter.strip()
+        if not stub and not exercise.files:
+            continue
+        parts.append((exercise.statement.strip(), stub + "\n" if stub else
+                      f"# {exercise.title}: graded from the file(s) {', '.join(exercise.files)} beside this notebook\n"))
+    write(parts, CHECK_CELL, path)

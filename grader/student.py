@@ -124,10 +124,12 @@ class Student:
     exercises gives no points, or calls the reference for the other part).
     """
 
-    def __init__(self, backend: Backend, import_error: str = "", own: tuple[str, ...] | None = None):
+    def __init__(self, backend: Backend, import_error: str = "", own: tuple[str, ...] | None = None,
+                 broken: dict[str, str] | None = None):
         self._backend = backend
         self._import_error = import_error
         self._own = own
+        self._broken = broken or {}  # functions that cannot be there, and why (a notebook cell's syntax error)
         self.calls: list[Call] = []
 
     def __getattr__(self, function: str) -> Callable:
@@ -142,6 +144,8 @@ class Student:
                               f"or call the reference for that part")
         if self._import_error:
             raise StudentFault("error", self._import_error)
+        if function in self._broken:
+            raise StudentFault("error", self._broken[function])
         call = Call(function, args, kwargs)
         self.calls.append(call)
         outcome = self._backend.call(function, args, kwargs)

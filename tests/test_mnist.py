@@ -225,12 +225,12 @@ def _bad_file(kind: str, models: Path, tmp_path: Path):
 
 REASONS = {
     "lambda": ("error", "contains a Lambda layer"),
-    "custom_module": ("error", "from the module 'os': only Keras' own layers are accepted"),
+    "custom_module": ("error", "from the module 'os' (at config.json.config.layers["),
     "registered_custom": ("error", "the custom object 'Custom>Dense'"),
-    "truncated": ("error", "not a Keras model file (not a .keras zip archive)"),
+    "truncated": ("error", "not a Keras model file (neither a .keras zip archive nor a legacy HDF5 .h5 file)"),
     "garbage": ("error", "not a Keras model file"),
     "empty": ("error", "not a Keras model file"),
-    "legacy_h5": ("error", "legacy HDF5 (.h5) file"),
+    "legacy_h5": ("error", "model.keras is an HDF5 file without a model in it (only weights"),
     "other_zip": ("error", "is a zip archive but not a Keras model"),
     "bad_weights": ("error", "Keras could not load model.keras (safe mode)"),
     "missing": ("missing", "there is no model.keras in the folder"),

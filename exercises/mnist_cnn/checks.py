@@ -1,4 +1,7 @@
-"""Checks for mnist_cnn: the student's model.keras, graded by its architecture and its accuracy.
+"""Checks for mnist_cnn: the student's model file, graded by its architecture and its accuracy.
+
+The file is spec.toml's `files` (model.keras) or, when the folder has none, its only other saved
+Keras model (.keras, .h5, .hdf5, e.g. a tutorial's mnist_cnn.h5): graded, with a notice naming it.
 
 The model file is loaded ONLY inside the sandboxed keras worker (exercises/keras_worker.py),
 which answers with plain data: the architecture as layer names, shapes and counts, and the
@@ -14,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.checking import CheckFailed, Score
+from exercises.keras_worker import choose
 from exercises.mnist import scaled
 from grader.results import Review
 from grader.student import StudentFault
@@ -32,10 +36,28 @@ CONV = ("Conv2D",)
 POOLING = ("MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D")
 # Statuses of the worker's answer that end a check at once, as the check result's status.
 FAULTS = {"missing": "missing", "raised": "error", "timeout": "timeout", "memory": "memory", "crashed": "error"}
+MODEL_FILE = SPEC["files"][0]
+# A model that gives (nearly) every test image the same digit is told what usually causes it.
+ONE_CLASS_SHARE = 0.9
+RAW_PROBE_IMAGES = 1000  # test images sent again at 0-255 to confirm a raw-pixel model
+SOFTMAX_FIX = ("add activation='softmax' to the last Dense layer (or a keras.layers.Softmax() layer after it); "
+               "a loss with from_logits=True then becomes from_logits=False")
+
+
+def _model_file(sandbox) -> str:
+    """The model file to grade (only names are read here; the file is opened in the worker)."""
+    folder = Path(sandbox.folder)
+    names = [p.name for p in folder.iterdir() if p.is_file() or p.is_symlink()] if folder.is_dir() else []
+    chosen, notice = choose(names, MODEL_FILE)
+    if chosen is None:
+        raise StudentFault("missing", notice)
+    if notice:
+        sandbox.notice(notice)
+    return chosen
 
 
 def _ask(sandbox, request: dict, values: dict | None = None):
-    outcome = sandbox.ask(request, values)
+    outcome = sandbox.ask({**request, "file": _model_file(sandbox)}, values)
     if outcome.status == "ok":
         return outcome
     if outcome.status in ("timeout", "crashed", "memory"):
@@ -57,8 +79,12 @@ def test_architecture(student, sandbox):
     classes = [layer["class"] for layer in layers]
     problems = []
     expected_input = list(ARCHITECTURE["input_shape"])
+    reshaped = ""
     if info.get("inputs") != 1:
         problems.append(f"the model has {info.get('inputs')} inputs; it must have one")
+    elif info.get("input_shape") in _image_shapes(expected_input):
+        reshaped = (f"; its input is {_shape(info.get('input_shape'))}, the image in another shape: accepted "
+                    f"(the {tuple(expected_input)} images are reshaped to it)")
     elif info.get("input_shape") != expected_input:
         problems.append(f"its input is {_shape(info.get('input_shape'))} per image; the course model takes "
                         f"{tuple(expected_input)} (e.g. keras.Input(shape={tuple(expected_input)}))")
@@ -66,7 +92,8 @@ def test_architecture(student, sandbox):
         problems.append(f"its output is {_shape(info.get('output_shape'))}; it must be "
                         f"({ARCHITECTURE['classes']},), one probability per digit")
     if info.get("output_activation") != "softmax":
-        problems.append(f"its last layer's activation is {info.get('output_activation')!r}, not 'softmax'")
+        fix = f" (it outputs logits): {SOFTMAX_FIX}" if info.get("output_activation") in (None, "linear") else ""
+        problems.append(f"its last layer's activation is {info.get('output_activation')!r}, not 'softmax'{fix}")
     convs = sum(c in CONV for c in classes)
     pools = sum(c in POOLING for c in classes)
     if not convs:
@@ -83,7 +110,16 @@ def test_architecture(student, sandbox):
                           f".\nIts layers: {', '.join(classes) or 'none'}")
     return Score(1.0, f"input {tuple(expected_input)}, {ARCHITECTURE['classes']} softmax outputs, "
                       f"{convs} Conv2D and {pools} pooling layer(s), {params:,} parameters "
-                      f"(budget {budget:,})", details)
+                      f"(budget {budget:,}){reshaped}", details)
+
+
+def _image_shapes(shape: list[int]) -> list[list[int]]:
+    """The other shapes of the same image a model may really take: without its channel axis
+    ((28, 28) for (28, 28, 1)) and flat ((784,)). The keras worker reshapes the images to them."""
+    shapes = [[int(np.prod(shape))]]
+    if len(shape) == 3 and shape[-1] == 1:
+        shapes.append(shape[:2])
+    return [s for s in shapes if s != shape]
 
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
@@ -153,6 +189,11 @@ def test_accuracy(student, sandbox, mnist):
         raise CheckFailed(f"the model predicts NaN or infinite values for {bad} of the {len(labels):,} test images"
                           if bad else f"the model predicts NaN or infinite values for images of the training set")
     probabilities, on_training = probabilities[:len(labels)], probabilities[len(labels):]
+    notes = []
+    if not _are_probabilities(probabilities):
+        # Logits: the ranking of the worst-classified images (and the losses) use their softmax.
+        probabilities, on_training = _softmax(probabilities), _softmax(on_training)
+        notes.append(f"its outputs are not probabilities (logits?): ranked by their softmax; {SOFTMAX_FIX}")
     training_accuracy = float(np.mean(on_training.argmax(axis=1) == train_labels))
     training_loss = _loss(on_training, train_labels)
     predicted = probabilities.argmax(axis=1)
@@ -169,6 +210,9 @@ def test_accuracy(student, sandbox, mnist):
                       "probability_of_predicted": round(float(probabilities[i, predicted[i]]), 6)} for i in worst]
     verdict = ("full marks" if fraction >= 1.0 else "no points" if fraction <= 0.0
                else f"{fraction:.0%} of the points")
+    share = np.bincount(predicted, minlength=classes).max() / len(labels)
+    if share >= ONE_CLASS_SHARE and fraction < 1.0:
+        notes.append(_one_class_note(sandbox, images, labels, predicted, share))
     message = "\n".join([
         f"accuracy {accuracy:.4f} on the {len(labels):,} MNIST test images ({correct:,} right): {verdict} "
         f"(full from {full:g}, none below {zero:g})",
@@ -179,10 +223,38 @@ def test_accuracy(student, sandbox, mnist):
                          for r in worst_records),
         f"for comparison (no points): accuracy {training_accuracy:.4f} on {len(train_labels):,} images of the "
         f"training set ({where}); loss {test_loss:.4f} on the test images, {training_loss:.4f} on those",
-    ])
+    ] + [f"note: {note}" for note in notes])
     details = {"accuracy": accuracy, "correct": correct, "total": len(labels), "full_from": full, "zero_below": zero,
                "confusion_matrix": matrix.tolist(), "worst": worst_records, "test_loss": round(test_loss, 6),
                "training_slice": where, "training_accuracy": training_accuracy,
                "training_loss": round(training_loss, 6)}
     review = _test_set_review(accuracy, training_accuracy, len(train_labels), where)
     return Score(fraction, message, details, review)
+
+
+def _are_probabilities(outputs: np.ndarray) -> bool:
+    return bool(np.all(outputs >= -1e-6) and np.all(outputs <= 1 + 1e-6)
+                and np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3))
+
+
+def _softmax(outputs: np.ndarray) -> np.ndarray:
+    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _one_class_note(sandbox, images: np.ndarray, labels: np.ndarray, predicted: np.ndarray, share: float) -> str:
+    """What is likely wrong when (nearly) every prediction is one digit: the input scale. The first
+    test images are sent once more at 0-255, to say whether the model was trained on raw pixels."""
+    digit = int(np.bincount(predicted).argmax())
+    note = (f"{share:.0%} of the test images are predicted as {digit}: that is most often an input-scale "
+            f"problem. The grader gives the model images scaled to [0, 1] (pixels / 255)")
+    count = min(RAW_PROBE_IMAGES, len(labels))
+    raw = sandbox.ask({"action": "predict", "file": _model_file(sandbox)},
+                      {"args": [scaled(images[:count]) * np.float32(255.0)]})
+    if raw.status == "ok" and isinstance(raw.value, np.ndarray) and raw.value.shape[0] == count:
+        raw_accuracy = float(np.mean(np.asarray(raw.value).argmax(axis=1) == labels[:count]))
+        if raw_accuracy > float(np.mean(predicted[:count] == labels[:count])) + 0.2:
+            return (note + f"; on raw 0-255 pixels it gets {raw_accuracy:.2f} on the first {count:,} test images, "
+                    "so it was trained on raw pixels: divide the training images by 255 (x_train / 255.0) "
+                    "and train again")
+    return note + "; was it trained on raw 0-255 pixels? Divide the training images by 255 and train again"

@@ -77,12 +77,18 @@ def render(report: GradeReport, color: bool = False) -> str:
         lines.append(click.style(title, bold=True, fg=None if full else "red") if color else title)
         for check in exercise.checks:
             lines.extend(check_lines(check, color))
+    lines.extend(_notices(report.notices))
     lines.extend(_printed(report.output))
     for review in report.review:  # signals for a person, no points taken
         lines.append(f"  for review ({review.exercise or review.kind}): {review.message}")
     total = f"Total: {_points(report.score, report.max_score)} points"
     lines.append(click.style(total, bold=True) if color else total)
     return "\n".join(lines)
+
+
+def _notices(notices: list[str]) -> list[str]:
+    """How the submission was read (a notebook and the cells left out, a model file's name)."""
+    return ["  notes:"] + [f"    - {notice}" for notice in notices] if notices else []
 
 
 def _printed(output: str, shown: int = 20) -> list[str]:

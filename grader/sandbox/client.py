@@ -204,10 +204,14 @@ class Sandbox:
     kind "python" imports the student's module and calls its functions; any other kind is a
     pack's WorkerKind, which answers `ask` requests (and may never run student code).
     options: the packs' command-line options, for the folders they ask the sandbox to hide.
+    generated: files written into the scratch copy, name -> text, over what the folder holds (the
+    module cut out of a notebook, as cnn.py): made by the trusted side as text, run only here.
+    notices: what the checks said about how the submission was read (sandbox.notice), for the report.
     """
 
     def __init__(self, folder: Path, limits: Limits = Limits(), kind: str = PYTHON, module: str = "cnn",
-                 options: dict | None = None, deadline: "Deadline | None" = None):
+                 options: dict | None = None, deadline: "Deadline | None" = None,
+                 generated: dict[str, str] | None = None):
         self.folder = Path(folder)
         self.deadline = deadline
         self.limits = limits
@@ -221,7 +225,15 @@ class Sandbox:
         # the sandbox hides (or the whole disk); inside it they point at hidden, empty folders.
         shutil.copytree(self.folder, self.scratch / "submission", symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", ".git"))
+        for name, text in (generated or {}).items():
+            target = self.scratch / "submission" / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.is_symlink() or target.exists():
+                target.unlink()
+            target.write_text(text, encoding="utf-8")
         (self.scratch / "tmp").mkdir()
+        self.notices: list[str] = []
         self.process: subprocess.Popen | None = None
         self.imported: Outcome | None = None
         self.isolation: dict = {}
@@ -235,6 +247,11 @@ class Sandbox:
     def close(self) -> None:
         self._kill()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def notice(self, text: str) -> None:
+        """Say how the submission was read (e.g. which file was graded): one line in the report."""
+        if text not in self.notices:
+            self.notices.append(text)
 
     def student_output(self) -> str:
         """What the student code printed, capped ('' for a worker that runs none: what a framework
