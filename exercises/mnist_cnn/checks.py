@@ -44,10 +44,20 @@ SOFTMAX_FIX = ("add activation='softmax' to the last Dense layer (or a keras.lay
                "a loss with from_logits=True then becomes from_logits=False")
 
 
+def _others() -> set[str]:
+    """Files that belong to other exercises (what they grade, what `init` gives the student):
+    never taken for this exercise's model (the transfer-learning base is a saved model too)."""
+    from grader.exercise import all_exercises
+
+    return {name for e in all_exercises() for name in (*e.files, *getattr(e, "starter_files", ()))} - {MODEL_FILE}
+
+
 def _model_file(sandbox) -> str:
     """The model file to grade (only names are read here; the file is opened in the worker)."""
     folder = Path(sandbox.folder)
-    names = [p.name for p in folder.iterdir() if p.is_file() or p.is_symlink()] if folder.is_dir() else []
+    others = _others()
+    names = [p.name for p in folder.iterdir() if (p.is_file() or p.is_symlink()) and p.name not in others] \
+        if folder.is_dir() else []
     chosen, notice = choose(names, MODEL_FILE)
     if chosen is None:
         raise StudentFault("missing", notice)
