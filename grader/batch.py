@@ -174,11 +174,7 @@ class Summary:
 
 def _line(name: str, outcome: Outcome) -> str:
     report = outcome.report
-    checks = [c for e in report.exercises for c in e.checks]
-    note = ""
-    if checks and all(c.status in ("missing", "timeout", "error") for c in checks) \
-            and len({c.message for c in checks}) == 1:
-        note = f"  ({checks[0].message})"
+    note = f"  ({report.reason})" if report.reason else ""
     took = f" in {outcome.seconds:.0f} s" if outcome.seconds else ""
     return f"{name}: {report.score:g}/{report.max_score:g}{took}{note}"
 

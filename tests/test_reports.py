@@ -131,10 +131,12 @@ def assert_csv(path: Path, results: list[dict]) -> None:
         handle.seek(0)
         header = next(csv.reader(handle))
     exercise_ids = [e["id"] for e in results[0]["exercises"]]
-    assert header == CSV_HEADER + exercise_ids
+    reasons = [GradeReport.from_json(r).reason for r in results]
+    assert header == CSV_HEADER + exercise_ids + (["Notes"] if any(reasons) else [])
     assert [r["Student"] for r in rows] == [r["submission"] for r in results]
-    for row, result in zip(rows, results):
+    for row, result, reason in zip(rows, results, reasons):
         assert row["SIS Login ID"] == result["submission"]
+        assert row.get("Notes", "") == reason
         assert math.isclose(float(row["Total"]), result["score"])
         for exercise in result["exercises"]:
             assert math.isclose(float(row[exercise["id"]]), exercise["score"])

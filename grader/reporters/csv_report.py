@@ -65,14 +65,17 @@ def unknown_path(destination: Path) -> Path:
 
 
 def dumps(reports: list[GradeReport]) -> str:
+    """The gradebook; a last column Notes, only when some submission lost everything for one reason
+    (no cnn.py, an import that hangs or blows the memory), holds that reason."""
     columns = exercise_columns(reports)
+    notes = any(report.reason for report in reports)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(IDENTITY + ["Total"] + columns)
+    writer.writerow(IDENTITY + ["Total"] + columns + (["Notes"] if notes else []))
     for report in reports:
         scores = {e.id: str(e.score) for e in report.exercises}
         writer.writerow([report.submission, "", "", report.submission, "", str(report.score)]
-                        + [scores.get(c, "") for c in columns])
+                        + [scores.get(c, "") for c in columns] + ([report.reason] if notes else []))
     return out.getvalue()
 
 
