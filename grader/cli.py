@@ -308,7 +308,7 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
     if matched and matched.summary():
         click.echo(f"  {matched.summary()}.")
     if similarity_to is not None:
-        _similarity(class_dir, summary.reports, selected, similarity_to, [out, kwargs.get("report_html")])
+        _similarity(class_dir, summary.reports, selected, similarity_to, [out, kwargs.get("report_html")], students)
     if summary.faults:
         sys.exit(EXIT_FAULT)
     complete = summary.full == summary.count and not (matched and matched.missing)
@@ -329,11 +329,12 @@ def _similarity_destination(wanted: bool, csv_path: Path | None, out: Path) -> P
     return destination
 
 
-def _similarity(class_dir: Path, reports, exercises, csv_path: Path, html_dirs: list) -> None:
+def _similarity(class_dir: Path, reports, exercises, csv_path: Path, html_dirs: list, roster=None) -> None:
     from grader.integrity import review_class, summary_lines
 
     try:
-        review = review_class(class_dir, exercises, reports, csv_path, [d for d in html_dirs if d is not None])
+        review = review_class(class_dir, exercises, reports, csv_path, [d for d in html_dirs if d is not None],
+                              roster)
     except OSError as exc:
         raise UserError(f"cannot write the similarity report to {exc.filename or csv_path}: {exc.strerror}") from None
     for line in summary_lines(review):

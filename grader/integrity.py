@@ -56,10 +56,11 @@ def compare_class(folders: Sequence[Path], exercises: Iterable) -> tuple[Similar
 
 
 def review_class(class_dir: Path, exercises: Iterable, reports: list[GradeReport], csv_path: Path,
-                 html_dirs: Sequence[Path] = ()) -> ClassReview:
+                 html_dirs: Sequence[Path] = (), roster=None) -> ClassReview:
     """Compare the students of class_dir whose reports are given (after a batch), write the CSV
     and, in each HTML folder, the pair pages and the class page again, with its section "similar
-    submissions, for review". OSError if a file cannot be written."""
+    submissions, for review" (and the roster's block, with batch --roster). OSError if a file
+    cannot be written."""
     from grader.batch import student_folders
 
     graded = {r.submission for r in reports}
@@ -73,7 +74,8 @@ def review_class(class_dir: Path, exercises: Iterable, reports: list[GradeReport
         from grader.reporters.similarity_html import write_similarity_pages
 
         section = write_similarity_pages(similarity, html_dir, models)
-        _atomically(html_dir / "index.html", lambda path: write_class_page(reports, path.parent, section, path.name))
+        _atomically(html_dir / "index.html", lambda path: write_class_page(reports, path.parent, section, path.name,
+                                                                                roster))
         written.append(html_dir / "index.html")
     return ClassReview(similarity, models, csv_path, tuple(written))
 

@@ -349,3 +349,17 @@ def test_init_install_needs_ci(tmp_path):
     assert not (tmp_path / "repo").exists()
     page = run_cnngrade("init", "--help")
     assert "--ci [github|gitlab]" in page.stdout and "--install SPEC" in page.stdout
+
+
+def test_roster_and_similarity_together_keep_both_sections(tmp_path):
+    klass = tmp_path / "class"
+    for name, example in (("ada", "good"), ("charles", "correlate2d_flipped_kernel"), ("mallory", "good")):
+        (klass / name).mkdir(parents=True)
+        shutil.copy(example_folder(example) / "cnn.py", klass / name / "cnn.py")
+    (tmp_path / "canvas.csv").write_text(CANVAS_ROSTER)
+    run = run_cnngrade("batch", klass, *QUICK, "--roster", tmp_path / "canvas.csv", "--similarity",
+                       "--out", tmp_path / "out")
+    assert run.code == 1, run.stdout + run.stderr
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert 'data-section="roster"' in page and "mallory" in page
+    assert "Similar submissions, for review" in page
