@@ -19,6 +19,7 @@ import numpy as np
 from grader.checking import CheckFailed, Score
 from exercises.keras_worker import choose
 from exercises.mnist import scaled
+from exercises.model_requests import ask_model
 from grader.results import Review
 from grader.student import StudentFault
 
@@ -34,8 +35,6 @@ REVIEW = SPEC["review"]
 LOSS_FLOOR = 1e-7  # probabilities are clipped here before the log, as Keras' cross-entropy does
 CONV = ("Conv2D",)
 POOLING = ("MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D")
-# Statuses of the worker's answer that end a check at once, as the check result's status.
-FAULTS = {"missing": "missing", "raised": "error", "timeout": "timeout", "memory": "memory", "crashed": "error"}
 MODEL_FILE = SPEC["files"][0]
 # A model that gives (nearly) every test image the same digit is told what usually causes it.
 ONE_CLASS_SHARE = 0.9
@@ -67,16 +66,7 @@ def _model_file(sandbox) -> str:
 
 
 def _ask(sandbox, request: dict, values: dict | None = None):
-    outcome = sandbox.ask({**request, "file": _model_file(sandbox)}, values)
-    if outcome.status == "ok":
-        return outcome
-    if outcome.status in ("timeout", "crashed", "memory"):
-        reason = {"timeout": f"loading the model or predicting took too long ({outcome.error})",
-                  "memory": "loading the model or predicting ran out of memory",
-                  "crashed": f"loading the model crashed the sandbox ({outcome.error})"}[outcome.status]
-    else:
-        reason = outcome.error or "the model could not be used"
-    raise StudentFault(FAULTS.get(outcome.status, "error"), reason)
+    return ask_model(sandbox, _model_file(sandbox), request, values)
 
 
 def _shape(shape) -> str:

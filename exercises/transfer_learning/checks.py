@@ -23,7 +23,7 @@ import numpy as np
 
 from grader.checking import CheckFailed, Score
 from exercises.mnist import scaled
-from grader.student import StudentFault
+from exercises.model_requests import ask_model
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,8 +42,6 @@ DIAGNOSES = {
     "from_scratch": "no base weights found: this model was trained from scratch",
     "classes": "wrong number of classes",
 }
-# Statuses of the worker's answer that end a check at once, as the check result's status.
-FAULTS = {"missing": "missing", "raised": "error", "timeout": "timeout", "memory": "memory", "crashed": "error"}
 
 
 # -- the base, as data --------------------------------------------------------------------------
@@ -78,16 +76,7 @@ def _digest(array: np.ndarray) -> str:
 # -- the student's model, as data ---------------------------------------------------------------
 
 def _ask(sandbox, request: dict, values: dict | None = None):
-    outcome = sandbox.ask({"file": MODEL_FILE, **request}, values)
-    if outcome.status == "ok":
-        return outcome
-    if outcome.status in ("timeout", "crashed", "memory"):
-        reason = {"timeout": f"loading the model or predicting took too long ({outcome.error})",
-                  "memory": "loading the model or predicting ran out of memory",
-                  "crashed": f"loading the model crashed the sandbox ({outcome.error})"}[outcome.status]
-    else:
-        reason = outcome.error or "the model could not be used"
-    raise StudentFault(FAULTS.get(outcome.status, "error"), reason)
+    return ask_model(sandbox, MODEL_FILE, request, values)
 
 
 def student_layers(sandbox) -> list[dict]:
