@@ -161,7 +161,8 @@ def test_a_corrupt_notebook_is_one_line_for_submit_and_a_zero_row_in_batch(tmp_p
     assert run.stderr.strip().splitlines() == [
         f"cnngrade: error: cannot grade {bad}: cnn.ipynb is not a notebook: it is not valid JSON "
         "(line 1, column 12); is the file cut short or corrupt? Save it again from Jupyter"]
-    batch = run_cnngrade("batch", tmp_path / "class", "-e", "flatten", json_path=tmp_path / "class.json")
+    batch = run_cnngrade("batch", tmp_path / "class", "-e", "flatten", "--out", tmp_path / "out",
+                         json_path=tmp_path / "class.json")
     assert "Traceback" not in batch.stdout + batch.stderr
     rows = {r["submission"]: r for r in batch.result}
     assert rows["alice"]["score"] == 0 and rows["bob"]["score"] == rows["bob"]["max_score"] > 0
