@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import replace
+from pathlib import Path
 
 from grader.results import CheckResult, GradeReport
 
@@ -51,3 +52,27 @@ def file_names(reports: list[GradeReport], suffix: str) -> list[str]:
 
 def fraction(score: float, max_score: float) -> float:
     return score / max_score if max_score else 1.0
+
+
+class ResultsJsonReporter:
+    """A reporter that writes one results.json per submission (an LMS autograder's format):
+    FILE for one submission, DIR/<student>/results.json for several. Subclasses give render()."""
+
+    metavar = "FILE"
+    batch_metavar = "DIR"
+
+    def render(self, report: GradeReport) -> str:
+        raise NotImplementedError
+
+    def write(self, reports: list[GradeReport], destination: Path) -> None:
+        if len(reports) != 1:
+            self.write_batch(reports, destination)
+            return
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(self.render(reports[0]), encoding="utf-8")
+
+    def write_batch(self, reports: list[GradeReport], destination: Path) -> None:
+        for report, name in zip(reports, file_names(reports, "")):
+            folder = destination / name
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "results.json").write_text(self.render(report), encoding="utf-8")

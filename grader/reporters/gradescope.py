@@ -13,9 +13,8 @@ the layout Gradescope's harness gives each submission.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from grader.reporters.common import check_text, file_names
+from grader.reporters.common import ResultsJsonReporter, check_text
 from grader.results import SCHEMA, GradeReport
 
 VISIBILITY = {"visible": "visible", "hidden": "after_published"}
@@ -56,22 +55,10 @@ def dumps(report: GradeReport) -> str:
     return json.dumps(results(report), indent=2, allow_nan=False) + "\n"
 
 
-class GradescopeReporter:
+class GradescopeReporter(ResultsJsonReporter):
     name = "gradescope"
     help = "Write Gradescope's results.json (hidden checks shown after grades are published)."
-    metavar = "FILE"
-    batch_metavar = "DIR"
     batch_help = "Write DIR/<student>/results.json for Gradescope, one per submission."
 
-    def write(self, reports: list[GradeReport], destination: Path) -> None:
-        if len(reports) != 1:
-            self.write_batch(reports, destination)
-            return
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(dumps(reports[0]))
-
-    def write_batch(self, reports: list[GradeReport], destination: Path) -> None:
-        for report, name in zip(reports, file_names(reports, "")):
-            folder = destination / name
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "results.json").write_text(dumps(report))
+    def render(self, report: GradeReport) -> str:
+        return dumps(report)

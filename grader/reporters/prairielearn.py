@@ -25,9 +25,8 @@ first, with a note saying so; the JSON is always complete and valid.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from grader.reporters.common import check_text, file_names, fraction
+from grader.reporters.common import ResultsJsonReporter, check_text, fraction
 from grader.results import SCHEMA, CheckResult, GradeReport
 
 MAX_BYTES = 1_000_000  # PrairieLearn: "this file should be limited to 1 MB"
@@ -110,22 +109,10 @@ def dumps(data: dict) -> str:
     return json.dumps(capped(data), indent=2, allow_nan=False) + "\n"
 
 
-class PrairieLearnReporter:
+class PrairieLearnReporter(ResultsJsonReporter):
     name = "prairielearn"
     help = "Write PrairieLearn's external-grader results.json (score 0-1; gradable false on an import failure)."
-    metavar = "FILE"
-    batch_metavar = "DIR"
     batch_help = "Write DIR/<student>/results.json for PrairieLearn, one per submission."
 
-    def write(self, reports: list[GradeReport], destination: Path) -> None:
-        if len(reports) != 1:
-            self.write_batch(reports, destination)
-            return
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(dumps(results(reports[0])), encoding="utf-8")
-
-    def write_batch(self, reports: list[GradeReport], destination: Path) -> None:
-        for report, name in zip(reports, file_names(reports, "")):
-            folder = destination / name
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "results.json").write_text(dumps(results(report)), encoding="utf-8")
+    def render(self, report: GradeReport) -> str:
+        return dumps(results(report))
