@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import assemble  # noqa: E402
-from grader.exercise import all_exercises  # noqa: E402
+from grader.grading.exercise import all_exercises  # noqa: E402
 
 HOSTILE = {"endless_loop": "while True:\n    pass\n",
            "memory_bomb": "hoard = []\nwhile True:\n    hoard.append(bytearray(1 << 26))\n"}

@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grader.api import grade  # noqa: E402
-from grader.exercise import all_exercises  # noqa: E402
-from grader.fixtures import requested  # noqa: E402
-from grader.grading import grade_exercise, reference_functions  # noqa: E402
-from grader.student import TrustedBackend  # noqa: E402
+from grader.grading.exercise import all_exercises  # noqa: E402
+from grader.grading.fixtures import requested  # noqa: E402
+from grader.grading.runner import grade_exercise, reference_functions  # noqa: E402
+from grader.grading.student import TrustedBackend  # noqa: E402
 
 
 

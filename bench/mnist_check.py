@@ -32,9 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from exercises import mnist as data  # noqa: E402
+from exercises.models import mnist as data  # noqa: E402
 from grader.api import grade  # noqa: E402
-from grader.exercise import select  # noqa: E402
+from grader.grading.exercise import select  # noqa: E402
 from grader.sandbox.client import Sandbox  # noqa: E402
 
 DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist"

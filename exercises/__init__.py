@@ -4,12 +4,11 @@ the course's reference model as fixtures, the --mnist option, the keras worker t
 files, numeric_gradient's test functions as a wire type, and the starter's header."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from grader.plugins import Fixture, FixtureMissing, OptionProblem, WorkerKind, hookimpl
+from grader.pack import RELATIVE_TOLERANCE, Fixture, FixtureMissing, OptionProblem, WorkerKind, hookimpl
 
 HERE = Path(__file__).parent
 MNIST_HELP = ("Folder with the four MNIST files (*-ubyte.gz) or Keras' mnist.npz, for mnist_cnn and "
@@ -23,13 +22,13 @@ def cnngrade_exercise_folders() -> list[Path]:
 
 
 def _mnist(fixtures):
-    from exercises.mnist import Mnist, MnistNotFound
+    from exercises.models.mnist import Mnist, MnistNotFound, named_folders
 
     mnist = Mnist(fixtures.options.get("mnist"))
     try:
         mnist.source
     except MnistNotFound as missing:
-        named = fixtures.options.get("mnist") or os.environ.get("CNNGRADE_MNIST")
+        named = named_folders(fixtures.options.get("mnist"))
         raise (OptionProblem if named else FixtureMissing)(str(missing)) from None
     return mnist
 
@@ -37,7 +36,7 @@ def _mnist(fixtures):
 def _course_model(fixtures):
     """A function that returns the course model trained by the grader (trained at its first call,
     then cached), so that a check can fail fast before it pays for training."""
-    from exercises.course_model import reference_model
+    from exercises.models.course_model import reference_model
 
     mnist = fixtures.get("mnist")
     return lambda: reference_model(mnist)
@@ -56,19 +55,19 @@ def cnngrade_options() -> list:
 
 @hookimpl
 def cnngrade_private_paths(options: dict) -> list[Path]:
-    from exercises.mnist import private_paths
+    from exercises.models.mnist import private_paths
 
     return private_paths(options.get("mnist"))
 
 
 @hookimpl
 def cnngrade_worker_kinds() -> list[WorkerKind]:
-    return [WorkerKind("keras", HERE / "keras_worker.py", runs_student_code=False)]
+    return [WorkerKind("keras", HERE / "models" / "keras_worker.py", runs_student_code=False)]
 
 
 @hookimpl
 def cnngrade_wire_types() -> list[type]:
-    from exercises.test_functions import TestFunction
+    from exercises.shared.test_functions import TestFunction
 
     return [TestFunction]
 
@@ -82,4 +81,5 @@ def cnngrade_forbidden_imports() -> list[str]:
 
 @hookimpl
 def cnngrade_starter_header() -> str:
-    return (HERE / "starter_header.py").read_text()
+    # The contract's tolerance, said where it is defined (grader.pack.RELATIVE_TOLERANCE).
+    return (HERE / "shared" / "starter_header.py").read_text().replace("{tolerance}", f"{RELATIVE_TOLERANCE:g}")

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from grader.exercise import Exercise, select
-from grader.fixtures import Fixtures
-from grader.grading import MODES, grade_submission
+from grader.grading.exercise import Exercise, select
+from grader.grading.fixtures import Fixtures
+from grader.grading.runner import MODES, grade_submission
 from grader.results import GradeReport
-from grader.submission import Unreadable, notebook_of, problem
+from grader.submission.folder import Unreadable, notebook_of, problem
 
 
 class SubmissionError(Exception):

@@ -1,4 +1,4 @@
-"""The `cnngrade` command line: small commands over grader.api, grader.batch and grader.selftest.
+"""The `cnngrade` command line: small commands over grader.api, grader.classroom.batch and grader.selftest.
 
 Exit codes: 0 full marks, 1 graded but not full marks, 2 the user's mistake (no such folder, no
 cnn.py, unknown exercise id), 3 a fault of the grader itself or of an installed pack.
@@ -12,7 +12,21 @@ from typing import Callable
 
 import click
 
-from grader import __version__
+from grader import __version__, plugins
+from grader.api import SubmissionError, UnknownExercise, exercises, grade, submission_folder
+from grader.autograder.cli import autograder, init_ci
+from grader.classroom.batch import BatchInterrupted, ClassError, Summary, grade_class_folder
+from grader.classroom.executors import ClusterError
+from grader.classroom.roster import Roster, RosterError, matching, read_roster
+from grader.grading.exercise import SpecError
+from grader.grading.fixtures import Fixtures
+from grader.grading.selftest import selftest as run_selftest
+from grader.integrity.review import csv_destination, review_class, summary_lines
+from grader.plugins import FixtureMissing
+from grader.reporters import all_reporters
+from grader.reporters.outputs import OutputError, ReportContext, write_outputs
+from grader.reporters.terminal import render
+from grader.submission.starter import copy_starter_files, starter_module, starter_notebook
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 
@@ -56,27 +70,23 @@ def _sandbox_jobs_option(command):
                              "after the other. The result is the same.")(command)
 
 
-def _pack_options(command):
-    """The options the installed packs ask for (e.g. a data folder); values in **kwargs."""
-    from grader import plugins
-
-    # click keeps a decorated function's parameters here until @command builds the command.
-    command.__dict__.setdefault("__click_params__", []).extend(reversed(plugins.options()))
+def _pack_options(command: click.Command) -> click.Command:
+    """The options the installed packs ask for (e.g. a data folder), put before the report
+    options of a command already built; their values arrive in **kwargs."""
+    first_report = next((i for i, p in enumerate(command.params) if (p.name or "").startswith("report_")),
+                        len(command.params))
+    command.params[first_report:first_report] = list(plugins.options())
     return command
 
 
 def _pack_values(kwargs: dict) -> dict:
     """Take the packs' option values out of a command's keyword arguments."""
-    from grader import plugins
-
     return {option.name: kwargs.pop(option.name) for option in plugins.options() if option.name in kwargs}
 
 
 def _reporter_options(batch: bool) -> Callable:
     """A --NAME DESTINATION option for every installed reporter (json, html, ...)."""
     def decorate(command):
-        from grader.reporters import all_reporters
-
         for reporter in reversed(list(all_reporters().values())):
             metavar = getattr(reporter, "batch_metavar", reporter.metavar) if batch else reporter.metavar
             help_text = getattr(reporter, "batch_help", reporter.help) if batch else reporter.help
@@ -88,9 +98,6 @@ def _reporter_options(batch: bool) -> Callable:
 
 
 def _exercises(ids: tuple[str, ...]):
-    from grader.api import UnknownExercise, exercises
-    from grader.exercise import SpecError
-
     try:
         return exercises(ids)
     except UnknownExercise as exc:
@@ -99,19 +106,16 @@ def _exercises(ids: tuple[str, ...]):
         raise GraderFault(str(exc)) from None
 
 
-def write_reports(reports, destinations: dict, batch: bool = False, roster=None) -> None:
-    """Write every report asked for (destinations: report_NAME -> path or None); a roster
-    (grader.roster) goes to the reporters that take one."""
-    from grader.reporters import all_reporters, batch_writer
-    from grader.roster import with_roster
+def _destinations(kwargs: dict) -> dict[str, Path | None]:
+    """Where each reporter's option points (reporter name -> path, or None when not asked)."""
+    return {name: kwargs.get(f"report_{name}") for name in all_reporters()}
 
-    for name, reporter in with_roster(all_reporters(), roster).items():
-        destination = destinations.get(f"report_{name}")
-        if destination is not None:
-            try:
-                (batch_writer(reporter) if batch else reporter.write)(reports, destination)
-            except OSError as exc:
-                raise UserError(f"cannot write the {name} report to {destination}: {exc.strerror}") from None
+
+def _write(context: ReportContext, kwargs: dict, out: Path | None = None, similarity_csv: Path | None = None) -> None:
+    try:
+        write_outputs(context, _destinations(kwargs), out, similarity_csv)
+    except OutputError as exc:
+        raise UserError(str(exc)) from None
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -129,10 +133,6 @@ def main() -> None:
 
 def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
            kwargs: dict) -> None:
-    from grader.api import SubmissionError, grade, submission_folder
-    from grader.fixtures import Fixtures
-    from grader.reporters.terminal import render
-
     fixtures = Fixtures(_pack_values(kwargs))
     try:
         folder = submission_folder(directory)
@@ -148,22 +148,22 @@ def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: i
     except Exception as exc:  # noqa: BLE001  (a bug of ours: one line and exit 3, not a traceback)
         raise GraderFault(f"grading stopped: {type(exc).__name__}: {exc}") from None
     click.echo(render(report, color=sys.stdout.isatty()))
-    write_reports([report], kwargs)
+    _write(ReportContext((report,)), kwargs)
     for problem in fixtures.usage_problems():
         raise UserError(problem)
     if report.grader_faults:
         for fault in report.grader_faults:
             click.echo(f"cnngrade: grader fault: {fault}", err=True)
         sys.exit(EXIT_FAULT)
-    sys.exit(EXIT_FULL if report.score == report.max_score else EXIT_PARTIAL)
+    sys.exit(EXIT_FULL if report.full_marks else EXIT_PARTIAL)
 
 
+@_pack_options
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=True, dir_okay=True))
 @_exercise_option("Grade only this exercise (repeatable). Default: all of them.")
 @_examples_option()
 @_sandbox_jobs_option
-@_pack_options
 @_reporter_options(batch=False)
 def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
     """Grade DIRECTORY (a folder with cnn.py, or a notebook cnn.ipynb) on every check, visible and hidden.
@@ -173,12 +173,12 @@ def submit(directory: str, exercise_ids: tuple[str, ...], examples: int | None, 
     _grade(directory, "submit", exercise_ids, examples, jobs, kwargs)
 
 
+@_pack_options
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=True, dir_okay=True), default=".")
 @_exercise_option("Check only this exercise (repeatable).")
 @_examples_option("Hypothesis examples per property check (default: a quarter of submit's).")
 @_sandbox_jobs_option
-@_pack_options
 @_reporter_options(batch=False)
 def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
     """A student's quick run: the visible checks of DIRECTORY (default: here), fewer examples.
@@ -189,6 +189,7 @@ def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, j
     _grade(directory, "check", exercise_ids, examples, jobs, kwargs)
 
 
+@_pack_options
 @main.command()
 @click.argument("class_dir", metavar="CLASS_DIR", type=click.Path(path_type=Path))
 @_exercise_option("Grade only this exercise (repeatable). Default: all of them.")
@@ -221,7 +222,6 @@ def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, j
                    "who is missing and which folders are unknown.")
 @click.option("--roster-key", metavar="COLUMN", default="SIS Login ID", show_default=True,
               help="The roster column the folder names are (e.g. \"Email address\" or \"Username\" for Moodle).")
-@_pack_options
 @_reporter_options(batch=True)
 def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
           student_timeout: float | None, out: Path, regrade: bool, scheduler: str | None, similarity: bool,
@@ -277,42 +277,48 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
       cnngrade batch class/ --roster canvas-export.csv
       cnngrade batch class/ --scheduler tcp://10.0.0.5:8786
     """
-    from grader.batch import BatchInterrupted, ClassError, grade_class_folder
-    from grader.executors import ClusterError
-    from grader.roster import RosterError, matching, read_roster
-
     options = _pack_values(kwargs)
     selected = _exercises(exercise_ids)
     similarity_to = _similarity_destination(similarity, similarity_csv, out)
     if scheduler:
         try:
-            import distributed  # noqa: F401
+            import distributed  # noqa: F401  (the optional extra cnngrade[dask])
         except ImportError:
             raise UserError("--scheduler needs Dask distributed: pip install 'cnngrade[dask]'") from None
     try:
         students = read_roster(roster, roster_key) if roster else None
         summary = grade_class_folder(class_dir, selected, examples, jobs, options, click.echo, out=out,
-                                     regrade=regrade, budget=student_timeout, scheduler=scheduler,
-                                     roster=students)
+                                     regrade=regrade, budget=student_timeout, scheduler=scheduler)
     except (ClassError, ClusterError, RosterError) as exc:
         raise UserError(str(exc)) from None
     except BatchInterrupted as stopped:
-        write_reports(stopped.summary.reports, kwargs, batch=True, roster=students)
+        _write(ReportContext(tuple(stopped.summary.reports), batch=True, roster=students), kwargs, out)
         for line in stopped.summary.lines(len(stopped.summary.reports)):
             click.echo(line)
         sys.exit(130)
-    write_reports(summary.reports, kwargs, batch=True, roster=students)
+    review = review_class(summary.folders, selected) if similarity_to is not None else None
+    _write(ReportContext(tuple(summary.reports), batch=True, roster=students, review=review), kwargs, out,
+           similarity_to)
+    pages = dict.fromkeys(Path(d) / "index.html" for d in (out, kwargs.get("report_html")) if d is not None)
+    _batch_summary(summary, students, review, [similarity_to, *pages])
+    if summary.faults:
+        sys.exit(EXIT_FAULT)
+    matched = matching(summary.reports, students) if students else None
+    complete = summary.full == summary.count and not (matched and matched.missing)
+    sys.exit(EXIT_FULL if complete else EXIT_PARTIAL)
+
+
+def _batch_summary(summary: Summary, students: Roster | None, review, where: list[Path]) -> None:
+    """The lines after a batch: the class, the roster's matching, the similarity review (where:
+    the files that show every pair)."""
     for line in summary.lines(summary.count):
         click.echo(line)
     matched = matching(summary.reports, students) if students else None
     if matched and matched.summary():
         click.echo(f"  {matched.summary()}.")
-    if similarity_to is not None:
-        _similarity(class_dir, summary.reports, selected, similarity_to, [out, kwargs.get("report_html")], students)
-    if summary.faults:
-        sys.exit(EXIT_FAULT)
-    complete = summary.full == summary.count and not (matched and matched.missing)
-    sys.exit(EXIT_FULL if complete else EXIT_PARTIAL)
+    if review is not None:
+        for line in summary_lines(review, where):
+            click.echo(line)
 
 
 def _similarity_destination(wanted: bool, csv_path: Path | None, out: Path) -> Path | None:
@@ -321,24 +327,10 @@ def _similarity_destination(wanted: bool, csv_path: Path | None, out: Path) -> P
         if csv_path is not None:
             raise UserError("--similarity-csv needs --similarity")
         return None
-    from grader.integrity import csv_destination
-
     destination = csv_destination(csv_path, out)
     if csv_path is not None and not destination.parent.is_dir():
         raise UserError(f"cannot write the similarity CSV to {destination}: no such folder {destination.parent}")
     return destination
-
-
-def _similarity(class_dir: Path, reports, exercises, csv_path: Path, html_dirs: list, roster=None) -> None:
-    from grader.integrity import review_class, summary_lines
-
-    try:
-        review = review_class(class_dir, exercises, reports, csv_path, [d for d in html_dirs if d is not None],
-                              roster)
-    except OSError as exc:
-        raise UserError(f"cannot write the similarity report to {exc.filename or csv_path}: {exc.strerror}") from None
-    for line in summary_lines(review):
-        click.echo(line)
 
 
 @main.command(name="list")
@@ -357,19 +349,16 @@ def show(exercise_id: str) -> None:
     click.echo(exercise.statement.rstrip())
 
 
+@_pack_options
 @main.command()
 @click.argument("exercise_ids", nargs=-1, metavar="[ID]...")
 @_examples_option()
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=min(2, _cores()), show_default="2 on 2+ cores",
               help="Exercises proven at the same time, each in its own process.")
-@_pack_options
 def selftest(exercise_ids: tuple[str, ...], examples: int | None, jobs: int, **kwargs) -> None:
     """Prove the checks of each exercise (default: all): the reference must get full marks
     and every known-mistake mutant must lose points. Exit code 1 if a mutant survives.
     """
-    from grader.plugins import FixtureMissing
-    from grader.selftest import selftest as run_selftest
-
     failed = False
     try:
         results = run_selftest(_exercises(exercise_ids), examples, jobs, _pack_values(kwargs))
@@ -425,13 +414,9 @@ def init(directory: Path, force: bool, ci: str | None, install: str | None, note
       cnngrade init --notebook hw3/      # cnn.ipynb, its last cell the self-check
       cnngrade init --ci github hw3/     # then commit .github/workflows/cnngrade.yml
     """
-    from grader.starter import copy_starter_files, starter_module
-
     if install and not ci:
         raise UserError("--install goes with --ci (the pip requirement the CI runner installs)")
     if ci:
-        from grader.autograder.cli import init_ci
-
         init_ci(ci, directory, install, tuple(e.id for e in _exercises(exercise_ids)) if exercise_ids else (), force)
         return
     target = directory / ("cnn.ipynb" if notebook else "cnn.py")
@@ -439,10 +424,9 @@ def init(directory: Path, force: bool, ci: str | None, install: str | None, note
         raise UserError(f"{target} exists already (use --force to overwrite it)")
     if notebook:
         try:
-            import nbformat  # noqa: F401
+            import nbformat  # noqa: F401  (the optional extra cnngrade[notebook])
         except ImportError:
             raise UserError("writing a notebook needs nbformat: pip install 'cnngrade[notebook]'") from None
-        from grader.starter import starter_notebook
 
         directory.mkdir(parents=True, exist_ok=True)
         starter_notebook(_exercises(exercise_ids), target)
@@ -456,8 +440,6 @@ def init(directory: Path, force: bool, ci: str | None, install: str | None, note
 
 
 # -- packaging for LMSs and CI (grader/autograder) -------------------------------------------
-from grader.autograder.cli import autograder  # noqa: E402
-
 main.add_command(autograder)
 
 

@@ -25,6 +25,12 @@ class Status(str, Enum):
     MEMORY = "memory"    # past its memory limit
     MISSING = "missing"  # not written (or returns None), or not graded here, with the reason
 
+    def __str__(self) -> str:  # the word itself wherever it is shown or written (XML, f-strings)
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
     @property
     def mark(self) -> str:
         return MARKS[self][0]
@@ -52,7 +58,7 @@ MARKS = {
 @dataclass
 class CheckResult:
     name: str
-    status: str
+    status: Status
     score: float
     max_score: float
     visibility: str
@@ -62,6 +68,9 @@ class CheckResult:
     details: dict | None = None
     description: str = ""  # what the check asks, in the pack's words
     hint: str = ""  # the exercise statement's hint, for a check that did not pass
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)  # a word read back from JSON becomes the enum
 
     @property
     def passed(self) -> bool:
@@ -87,6 +96,10 @@ class ExerciseResult:
     @property
     def max_score(self) -> float:
         return _round(sum(c.max_score for c in self.checks))
+
+    @property
+    def full_marks(self) -> bool:
+        return self.score >= self.max_score
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,11 @@ class GradeReport:
     @property
     def max_score(self) -> float:
         return _round(sum(e.max_score for e in self.exercises))
+
+    @property
+    def full_marks(self) -> bool:
+        """Every point of every exercise graded (the exit code 0 of submit and batch)."""
+        return self.score >= self.max_score
 
     @property
     def reason(self) -> str:

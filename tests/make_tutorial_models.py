@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from exercises.mnist import Mnist  # noqa: E402
+from exercises.models.mnist import Mnist  # noqa: E402
 
 TRAIN = 12_000  # images: enough for a plainly working model in seconds on two cores
 

@@ -8,7 +8,7 @@ import textwrap
 
 PROBE = textwrap.dedent('''
     import sys
-    from grader.determinism import guard
+    from grader.grading.determinism import guard
     guard()  # what every grading process does before it loads a check
     if sys.argv[1] == "more":
         sys.path.insert(0, sys.argv[2])

@@ -13,7 +13,7 @@ import pytest
 
 import assemble
 from conftest import EXAMPLES, example_folder
-from grader.exercise import all_exercises
+from grader.grading.exercise import all_exercises
 
 MNIST_EXERCISES = {"mnist_cnn", "cnn_forward"}
 # Exercises graded from files (a pack's worker kind: mnist_cnn, transfer_learning) have their own tests.

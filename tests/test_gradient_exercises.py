@@ -10,8 +10,8 @@ import pytest
 
 import reference as ref
 from conftest import EXAMPLES, example_folder
-from exercises.gradients import ConvCase, PoolCase, conv_grads, expect_directional, expect_max_routing
-from grader.checking import CheckFailed
+from exercises.shared.gradients import ConvCase, PoolCase, conv_grads, expect_directional, expect_max_routing
+from grader.grading.checking import CheckFailed
 
 LAST_TIE = '''
 def max_pool2d_backward(dout, x, pool_size=2, strides=None, padding='valid'):

@@ -2,7 +2,7 @@
 
 - The --prairielearn reporter: real gradings (a good folder, a mistake, a syntax error) validated
   against tests/schemas/prairielearn-results.schema.json; the 1 MB cap on a report built to exceed it.
-- grader.roster: a Canvas export (with its "Points Possible" row) and a Moodle export, applied to
+- grader.classroom.roster: a Canvas export (with its "Points Possible" row) and a Moodle export, applied to
   a real batch grading through the CSV reporter; without a roster the CSV is unchanged.
   `cnngrade batch --roster` itself, with one roster student missing and one folder not in the
   roster: the gradebook's identity columns, the "no submission" row, the unknown folder in the
@@ -30,10 +30,11 @@ from junitparser import JUnitXml
 from chromium import Browser, find_chromium
 from conftest import ROOT, example_folder, run_cnngrade
 from grader.autograder.ci import HTML, JUNIT, github_workflow, gitlab_ci, write_ci
-from grader.reporters.csv_report import CsvReporter, dumps, unknown_path
+from grader.reporters.csv_report import dumps, unknown_path
+from grader.reporters.outputs import ReportContext, write_outputs
 from grader.reporters.prairielearn import MAX_BYTES, TRUNCATED, capped, results, ungradable
 from grader.results import CheckResult, ExerciseResult, GradeReport
-from grader.roster import NO_SUBMISSION, RosterError, read_roster
+from grader.classroom.roster import NO_SUBMISSION, RosterError, read_roster
 
 PL_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "prairielearn-results.schema.json").read_text())
 QUICK = ("-e", "correlate2d", "-e", "pad2d")  # 18 points in a couple of seconds
@@ -121,8 +122,7 @@ def test_prairielearn_results_capped_at_one_megabyte(tmp_path):
     assert len(data["tests"]) == 5 and all(t["message"] == "wrong" for t in data["tests"])
     assert TRUNCATED in data["output"] and all(TRUNCATED in t["output"] for t in data["tests"])
     out = tmp_path / "results.json"
-    from grader.reporters.prairielearn import PrairieLearnReporter
-    PrairieLearnReporter().write([report], out)
+    write_outputs(ReportContext((report,)), {"prairielearn": out})
     assert out.stat().st_size <= MAX_BYTES
     assert_prairielearn(json.loads(out.read_text(encoding="utf-8")))
 
@@ -222,7 +222,7 @@ def test_canvas_roster_names_the_gradebook(graded_class, tmp_path):
     roster = read_roster(tmp_path / "roster.csv")
     assert roster.kind == "canvas" and [s["SIS Login ID"] for s in roster.students] == ["ada", "charles", "grace"]
     out = tmp_path / "grades.csv"
-    CsvReporter(roster).write(graded_class, out)
+    write_outputs(ReportContext(tuple(graded_class), batch=True, roster=roster), {"csv": out})
     header, rows = read_csv(out)
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Total", "correlate2d", "pad2d"]
     assert [r["Student"] for r in rows] == ["Lovelace, Ada", "Babbage, Charles", "Hopper, Grace"]
@@ -234,7 +234,7 @@ def test_canvas_roster_names_the_gradebook(graded_class, tmp_path):
     _, unknown = read_csv(unknown_path(out))
     assert [(u["Folder"], u["Total"]) for u in unknown] == [("mallory", "18")]
     # Every folder in the roster: the list of unknown folders goes away.
-    CsvReporter(roster).write(graded_class[:2], out)
+    write_outputs(ReportContext(tuple(graded_class[:2]), batch=True, roster=roster), {"csv": out})
     assert not unknown_path(out).exists()
 
 
@@ -245,7 +245,7 @@ def test_moodle_roster_keyed_by_email(graded_class, tmp_path):
     assert roster.columns == ["First name", "Last name", "ID number", "Institution", "Department", "Email address"]
     renamed = [GradeReport(f"{r.submission.upper()}@uni.example", r.mode, r.exercises) for r in graded_class]
     out = tmp_path / "grades.csv"
-    CsvReporter(roster).write(renamed, out)
+    write_outputs(ReportContext(tuple(renamed), batch=True, roster=roster), {"csv": out})
     header, rows = read_csv(out)
     assert header == roster.columns + ["Total", "correlate2d", "pad2d"]
     assert [(r["First name"], r["ID number"], r["Total"]) for r in rows] == [("Ada", "S001", "18"), ("Charles", "S002", "13")]
@@ -259,7 +259,7 @@ def test_csv_without_roster_is_unchanged(graded_class, tmp_path):
     expected = ("Student,ID,SIS User ID,SIS Login ID,Section,Total,correlate2d,pad2d\n"
                 "ada,,,ada,,18,10,8\ncharles,,,charles,,13,5,8\nmallory,,,mallory,,18,10,8\n")
     assert dumps(graded_class) == expected
-    CsvReporter().write(graded_class, tmp_path / "g.csv")
+    write_outputs(ReportContext(tuple(graded_class), batch=True), {"csv": tmp_path / "g.csv"})
     assert (tmp_path / "g.csv").read_bytes() == expected.encode()
     assert not unknown_path(tmp_path / "g.csv").exists()
 

@@ -1,4 +1,4 @@
-"""The MNIST data layer (exercises/mnist.py) and what must stay free of TensorFlow. No TF here.
+"""The MNIST data layer (exercises/models/mnist.py) and what must stay free of TensorFlow. No TF here.
 
 The data is the shared copy of the four original files (../shared/data/mnist); nothing downloads
 (conftest sets CNNGRADE_OFFLINE).
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLES, MNIST, ROOT
-from exercises import mnist as data
+from exercises.models import mnist as data
 from grader.sandbox.client import Limits, Sandbox, hidden_paths, namespaces_available
 
 # From ../shared/data/mnist/README.md: label counts per class and the mean pixel value.

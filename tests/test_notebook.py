@@ -1,4 +1,4 @@
-"""Notebook submissions, the trusted text-only part (grader.notebook): real notebooks written by
+"""Notebook submissions, the trusted text-only part (grader.submission.notebook): real notebooks written by
 nbformat; the extracted module is run in a subprocess, in a temporary folder, as the sandbox would
 import it, to prove what it does and does not do."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from grader.notebook import (CellSyntaxError, Extracted, NotebookError, extract, notebook_in, read_notebook,
+from grader.submission.notebook import (CellSyntaxError, Extracted, NotebookError, extract, notebook_in, read_notebook,
                              starter_notebook)
 
 MARKER = "trained.marker"

@@ -29,8 +29,8 @@ from junitparser import JUnitXml
 from chromium import Browser, find_chromium
 import assemble
 from conftest import EXAMPLES, ROOT, run_cnngrade
-from grader.exercise import all_exercises
-from grader.reporters.html import HtmlReporter
+from grader.grading.exercise import all_exercises
+from grader.reporters.outputs import ReportContext, write_outputs
 from grader.results import CheckResult, ExerciseResult, GradeReport, jsonable
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope-results.schema.json").read_text())
@@ -453,7 +453,7 @@ def mnist_like_report() -> GradeReport:
 
 def test_model_details_drawn(tmp_path, browser):
     report = mnist_like_report()
-    HtmlReporter().write([report], tmp_path / "html")
+    write_outputs(ReportContext((report,)), {"html": tmp_path / "html"})
     page = browser.page((tmp_path / "html" / "index.html").resolve().as_uri())
     try:
         assert page.errors() == []
@@ -490,7 +490,7 @@ def test_several_outputs_drawn_each_with_its_differences(tmp_path, browser):
     check = CheckResult("matches_reference", "failed", 0, 3, "visible", message="dkernel differs",
                         counterexample=example)
     report = GradeReport("several", "submit", [ExerciseResult("conv2d_backward", "Backward", [check])])
-    HtmlReporter().write([report], tmp_path / "html")
+    write_outputs(ReportContext((report,)), {"html": tmp_path / "html"})
     page = browser.page((tmp_path / "html" / "index.html").resolve().as_uri())
     try:
         assert page.errors() == []

@@ -9,9 +9,9 @@ import dataclasses
 import pytest
 
 from conftest import run_cnngrade
-from grader.exercise import all_exercises
-from grader.fixtures import Fixtures
-from grader.selftest import selftest_exercise
+from grader.grading.exercise import all_exercises
+from grader.grading.fixtures import Fixtures
+from grader.grading.selftest import selftest_exercise
 
 PROVABLE = [e for e in all_exercises() if e.kind == "python"]
 

@@ -1,4 +1,4 @@
-"""Similar submissions, for review (grader/similarity.py and its HTML pages), on a real class.
+"""Similar submissions, for review (grader/integrity/similarity.py and its HTML pages), on a real class.
 
 The class, built in a temporary folder: examples/good/cnn.py; three short, correct solutions
 written from the starter code in different styles (loops, vectorised, comprehensions); a copy of
@@ -23,11 +23,11 @@ import pytest
 
 from chromium import Browser, find_chromium
 from conftest import EXAMPLES, ROOT
-from grader.exercise import all_exercises
-from grader.starter import starter_module
-from grader.reporters.similarity_html import TITLE, pair_files, render_pair, write_similarity_pages
-from grader.similarity import (CSV_HEADER, DEFAULT_THRESHOLD, code_to_compare, find_similar, identical_models,
-                               model_fingerprint, write_csv)
+from grader.grading.exercise import all_exercises
+from grader.submission.starter import starter_module
+from grader.reporters.similarity import CSV_HEADER, TITLE, csv_text, pair_files, render_pair, similarity_pages
+from grader.integrity.similarity import (DEFAULT_THRESHOLD, code_to_compare, find_similar, identical_models,
+                               model_fingerprint)
 
 # The starter cnn.py as `cnngrade init` writes it, from the installed packs.
 STARTER = starter_module(all_exercises())
@@ -139,6 +139,15 @@ ERIN = {"numeric_gradient": """
         grad[index] = (f(x + step) - f(x - step)) / (2 * h)
     return grad"""}
 
+
+
+def write_pages(result, folder: Path, models=(), **kwargs) -> dict:
+    """The similarity pages written under folder; the class page's section returned."""
+    pages, section = similarity_pages(result, folder, models, **kwargs)
+    for path, text in pages.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return section
 
 def from_starter(bodies: dict[str, str]) -> str:
     """The starter code with the given functions' `raise NotImplementedError` replaced."""
@@ -324,7 +333,7 @@ def test_a_few_functions_taken_from_another_are_listed(functions):
 
 def test_csv_has_every_pair_ranked(result, tmp_path):
     path = tmp_path / "similarity.csv"
-    write_csv(result.pairs, path)
+    path.write_bytes(csv_text(result.pairs).encode())
     with path.open(newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle))
         handle.seek(0)
@@ -394,7 +403,7 @@ def assert_clean(page) -> None:
 def test_pair_page_and_section_render_with_highlighted_lines(result, browser, tmp_path):
     models = identical_models({"good": keras_file(tmp_path / "g.keras", b"w" * 100),
                                "zoe": keras_file(tmp_path / "z.keras", b"w" * 100)})
-    section = write_similarity_pages(result, tmp_path / "html", models)
+    section = write_pages(result, tmp_path / "html", models)
     assert section["title"] == TITLE == "Similar submissions, for review"
     assert [(p["a"], p["b"]) for p in section["pairs"]] == [("good", "zoe")]  # the default threshold
     assert section["below"] == len(result.pairs) - 1
@@ -457,12 +466,14 @@ def test_same_class_gives_identical_output(class_dir, functions, tmp_path):
     """In two processes with different hash seeds (nothing written may depend on the order of a
     set of strings, or on Python's salted hash), and twice in this process, whatever the order
     in which the students are given."""
-    script = ("import sys; from pathlib import Path; from grader.similarity import find_similar, write_csv\n"
-              "from grader.reporters.similarity_html import write_similarity_pages\n"
+    script = ("import sys; from pathlib import Path; from grader.integrity.similarity import find_similar\n"
+              "from grader.reporters.similarity import csv_text, similarity_pages\n"
               "d = Path(sys.argv[1]); out = Path(sys.argv[2])\n"
               "sources = {p.parent.name: p.read_text() for p in sorted(d.glob('*/cnn.py'))}\n"
               "r = find_similar(sources, sys.argv[4].split(','), Path(sys.argv[3]).read_text())\n"
-              "write_csv(r.pairs, out / 'pairs.csv'); write_similarity_pages(r, out, threshold=0.0, limit=5)\n")
+              "(out / 'pairs.csv').write_bytes(csv_text(r.pairs).encode())\n"
+              "pages, _ = similarity_pages(r, out, threshold=0.0, limit=5)\n"
+              "[(path.parent.mkdir(parents=True, exist_ok=True), path.write_text(text)) for path, text in pages.items()]\n")
     starter = tmp_path / "starter.py"
     starter.write_text(STARTER)
     outputs = []
@@ -477,5 +488,5 @@ def test_same_class_gives_identical_output(class_dir, functions, tmp_path):
     first = find_similar(sources_of(class_dir), functions, STARTER)
     again = find_similar(dict(reversed(list(sources_of(class_dir).items()))), functions, STARTER)
     assert first.pairs == again.pairs
-    write_csv(first.pairs, tmp_path / "here.csv")
+    (tmp_path / "here.csv").write_bytes(csv_text(first.pairs).encode())
     assert (tmp_path / "here.csv").read_bytes() == outputs[0]["pairs.csv"]

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from conftest import MNIST, ROOT, run_cnngrade
-from grader.exercise import select
-from grader.fixtures import Fixtures
+from grader.grading.exercise import select
+from grader.grading.fixtures import Fixtures
 from grader.sandbox.client import Sandbox
-from grader.selftest import selftest_exercise
+from grader.grading.selftest import selftest_exercise
 
 EXERCISE = ROOT / "exercises" / "transfer_learning"
 SPEC = tomllib.loads((EXERCISE / "spec.toml").read_text())

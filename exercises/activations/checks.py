@@ -4,9 +4,8 @@ from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import reference as ref
-from exercises.course import MAP1, RELU_MAP1
-from grader.checking import as_array, expect_close
-from grader.strategies import arrays
+from exercises.shared.course import MAP1, RELU_MAP1
+from grader.pack import arrays, as_array, expect_close
 
 ANY_SHAPE = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5)
 SLOPES = st.sampled_from([0.01, 0.1, 0.2, 0.5, 0.9]) | st.floats(0.0, 1.0)

@@ -2,9 +2,9 @@
 
 Property checks use random weights shaped as model.get_weights() returns them (float32) and
 random images in [0, 1]; the Keras check uses the grader's own trained course model (see
-exercises/course_model.py: trained once, cached out of the sandbox's sight) and compares with
+exercises/models/course_model.py: trained once, cached out of the sandbox's sight) and compares with
 Keras' model.predict on MNIST test images. Nothing here imports TensorFlow: a cached reference
-model is read from disk, and only an uncached one is trained (in exercises.course_model).
+model is read from disk, and only an uncached one is trained (in exercises.models.course_model).
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from grader.checking import CheckFailed, Score, as_array, expect_close
-from exercises.course_model import WEIGHT_SHAPES
-from exercises.mnist import scaled
+from grader.pack import CheckFailed, Score, as_array, expect_close
+from exercises.models.course_model import WEIGHT_SHAPES
+from exercises.models.mnist import scaled
 
 if sys.version_info >= (3, 11):
     import tomllib

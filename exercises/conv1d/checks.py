@@ -1,14 +1,14 @@
 """Checks for conv1d(x, kernel, bias=None, stride=1, padding='valid', dilation=1), channels last.
 
 x (L, C) or (N, L, C), kernel (KL, C, K). Each trap has its own check; only non-default arguments
-are passed. The generic strategies and properties live in exercises/convnd.py.
+are passed. The generic strategies and properties live in exercises/shared/convnd.py.
 """
 import numpy as np
 from hypothesis import given, strategies as st
 
-from exercises.convnd import (check_batch, check_bias, check_linear, check_shift, conv_case, expect_reference,
+from exercises.shared.convnd import (check_batch, check_bias, check_linear, check_shift, conv_case, expect_reference,
                               values)
-from grader.checking import expect_close
+from grader.pack import expect_close
 
 ANY_PADDING = ("valid", "same", "zero", "int", "per_axis", "pairs")
 SIGNAL = np.array([1, 2, 3, 4, 5], dtype=np.float64)[:, np.newaxis]              # (5, 1)

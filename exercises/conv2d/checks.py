@@ -6,10 +6,10 @@ metamorphic checks compare the student with themself. Only non-default arguments
 import numpy as np
 from hypothesis import given, strategies as st
 
-from exercises.convnd import (EXPLICIT, check_batch, check_bias, check_linear, check_shift, conv_case,
+from exercises.shared.convnd import (EXPLICIT, check_batch, check_bias, check_linear, check_shift, conv_case,
                               expect_reference, values)
-from exercises.course import FILTER1, FILTER2, IMAGE, MAP1, MAP2
-from grader.checking import expect_close
+from exercises.shared.course import FILTER1, FILTER2, IMAGE, MAP1, MAP2
+from grader.pack import expect_close
 
 ANY_PADDING = ("valid", "same") + EXPLICIT
 

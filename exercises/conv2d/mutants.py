@@ -1,6 +1,6 @@
-"""Realistic wrong versions of conv2d, each with the misconception behind it (see exercises/convnd.py)."""
-from exercises.convnd import DESCRIPTIONS, wrong_conv
-from grader.exercise import Mutant
+"""Realistic wrong versions of conv2d, each with the misconception behind it (see exercises/shared/convnd.py)."""
+from exercises.shared.convnd import DESCRIPTIONS, wrong_conv
+from grader.pack import Mutant
 
 BUGS = [
     # the specific traps first: the diagnosis names the first mutant that reproduces a failure,

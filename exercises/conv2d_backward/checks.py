@@ -9,10 +9,10 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from exercises.gradients import (CONV_PADDINGS, call_text, conv_case, conv_grads, expect_conv_grads,
+from exercises.shared.gradients import (CONV_PADDINGS, call_text, conv_case, conv_grads, expect_conv_grads,
                                  expect_directional, expect_triple, forward_pair)
-from exercises.strategies import grid
-from grader.checking import expect_close
+from exercises.shared.strategies import grid
+from grader.pack import expect_close
 
 
 # The course's example: O = correlate(X, F) with a 3x3 X and a 2x2 F, and a gradient dE/dO.

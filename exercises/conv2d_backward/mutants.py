@@ -1,7 +1,7 @@
 """Realistic wrong versions of conv2d_backward: one loop-based implementation, one bug per switch."""
 import numpy as np
 
-from grader.exercise import Mutant
+from grader.pack import Mutant
 from reference.padding import resolve_padding, to_tuple
 
 

@@ -1,15 +1,15 @@
 """Checks for conv3d(x, kernel, bias=None, stride=1, padding='valid', dilation=1), channels last.
 
 x (D, H, W, C) or (N, D, H, W, C), kernel (KD, KH, KW, C, K). Each trap has its own check; only
-non-default arguments are passed. The generic strategies and properties live in exercises/convnd.py.
+non-default arguments are passed. The generic strategies and properties live in exercises/shared/convnd.py.
 """
 import numpy as np
 from hypothesis import given, strategies as st
 
-from exercises.convnd import (check_batch, check_bias, check_linear, check_shift, conv_case, expect_reference,
+from exercises.shared.convnd import (check_batch, check_bias, check_linear, check_shift, conv_case, expect_reference,
                               values)
-from exercises.course import FILTER1, FILTER2, IMAGE, MAP1, MAP2
-from grader.checking import expect_close
+from exercises.shared.course import FILTER1, FILTER2, IMAGE, MAP1, MAP2
+from grader.pack import expect_close
 
 ANY_PADDING = ("valid", "same", "zero", "int", "per_axis", "pairs")
 

@@ -3,9 +3,9 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from exercises.course import FILTER1, IMAGE, MAP1
-from grader.checking import expect_close
-from exercises.strategies import image_and_kernel
+from exercises.shared.course import FILTER1, IMAGE, MAP1
+from grader.pack import expect_close
+from exercises.shared.strategies import image_and_kernel
 
 
 def test_course_flipped_filter(student):

@@ -2,7 +2,7 @@
 import numpy as np
 
 import reference as ref
-from grader.exercise import Mutant
+from grader.pack import Mutant
 
 
 MUTANTS = [

@@ -3,10 +3,9 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from exercises.course import FILTER1, FILTER2, IMAGE, MAP1, MAP2
-from grader.checking import as_array, expect_close
-from exercises.strategies import image_and_kernel
-from grader.strategies import arrays
+from exercises.shared.course import FILTER1, FILTER2, IMAGE, MAP1, MAP2
+from grader.pack import arrays, as_array, expect_close
+from exercises.shared.strategies import image_and_kernel
 
 
 def test_course_filter1(student):

@@ -3,9 +3,8 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from exercises.course import POOLED_MAP1
-from grader.checking import as_array, expect_close
-from grader.strategies import arrays, sides
+from exercises.shared.course import POOLED_MAP1
+from grader.pack import arrays, as_array, expect_close, sides
 
 
 @st.composite

@@ -1,7 +1,7 @@
 """Realistic wrong versions of flatten."""
 import numpy as np
 
-from grader.exercise import Mutant
+from grader.pack import Mutant
 
 
 def column_major(x):

@@ -3,7 +3,7 @@
 The file is spec.toml's `files` (model.keras) or, when the folder has none, its only other saved
 Keras model (.keras, .h5, .hdf5, e.g. a tutorial's mnist_cnn.h5): graded, with a notice naming it.
 
-The model file is loaded ONLY inside the sandboxed keras worker (exercises/keras_worker.py),
+The model file is loaded ONLY inside the sandboxed keras worker (exercises/models/keras_worker.py),
 which answers with plain data: the architecture as layer names, shapes and counts, and the
 predicted probabilities as an array. The labels never leave this process: the worker sees images
 only (the 10,000 test images, and 10,000 training images that the review compares with; see
@@ -16,12 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.checking import CheckFailed, Score
-from exercises.keras_worker import choose
-from exercises.mnist import scaled
-from exercises.model_requests import ask_model
-from grader.results import Review
-from grader.student import StudentFault
+from grader.pack import Answer, CheckFailed, Review, Score, Status, StudentFault
+from exercises.models.keras_worker import choose
+from exercises.models.mnist import scaled
+from exercises.models.model_requests import ask_model
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,7 +44,7 @@ SOFTMAX_FIX = ("add activation='softmax' to the last Dense layer (or a keras.lay
 def _others() -> set[str]:
     """Files that belong to other exercises (what they grade, what `init` gives the student):
     never taken for this exercise's model (the transfer-learning base is a saved model too)."""
-    from grader.exercise import all_exercises
+    from grader.pack import all_exercises
 
     return {name for e in all_exercises() for name in (*e.files, *getattr(e, "starter_files", ()))} - {MODEL_FILE}
 
@@ -59,7 +57,7 @@ def _model_file(sandbox) -> str:
         if folder.is_dir() else []
     chosen, notice = choose(names, MODEL_FILE)
     if chosen is None:
-        raise StudentFault("missing", notice)
+        raise StudentFault(Status.MISSING, notice)
     if notice:
         sandbox.notice(notice)
     return chosen
@@ -251,7 +249,7 @@ def _one_class_note(sandbox, images: np.ndarray, labels: np.ndarray, predicted: 
     count = min(RAW_PROBE_IMAGES, len(labels))
     raw = sandbox.ask({"action": "predict", "file": _model_file(sandbox)},
                       {"args": [scaled(images[:count]) * np.float32(255.0)]})
-    if raw.status == "ok" and isinstance(raw.value, np.ndarray) and raw.value.shape[0] == count:
+    if raw.status == Answer.OK and isinstance(raw.value, np.ndarray) and raw.value.shape[0] == count:
         raw_accuracy = float(np.mean(np.asarray(raw.value).argmax(axis=1) == labels[:count]))
         if raw_accuracy > float(np.mean(predicted[:count] == labels[:count])) + 0.2:
             return (note + f"; on raw 0-255 pixels it gets {raw_accuracy:.2f} on the first {count:,} test images, "

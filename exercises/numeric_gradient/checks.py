@@ -1,6 +1,6 @@
 """Checks for numeric_gradient(f, x, h=1e-5): central differences of a scalar function.
 
-f cannot cross the sandbox boundary as code: it is a TestFunction (exercises/test_functions.py), one of
+f cannot cross the sandbox boundary as code: it is a TestFunction (exercises/shared/test_functions.py), one of
 a fixed family of scalar functions with weights, sent as plain data and rebuilt in the worker;
 its exact gradient is known (f.gradient(x)), and a failing call reproduces with f.python_literal().
 """
@@ -8,9 +8,9 @@ import numpy as np
 from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from exercises.strategies import int_grid, one_of
-from grader.checking import CheckFailed, as_array
-from exercises.test_functions import TestFunction
+from exercises.shared.strategies import int_grid, one_of
+from grader.pack import CheckFailed, as_array
+from exercises.shared.test_functions import TestFunction
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
 BIG_SHAPES = hnp.array_shapes(min_dims=2, max_dims=4, min_side=2, max_side=3)

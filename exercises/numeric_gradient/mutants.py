@@ -1,7 +1,7 @@
 """Realistic wrong versions of numeric_gradient."""
 import numpy as np
 
-from grader.exercise import Mutant
+from grader.pack import Mutant
 
 
 def _loop(f, x, h, difference):

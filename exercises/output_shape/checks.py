@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from exercises.strategies import either_form
-from grader.checking import expect_equal
+from exercises.shared.strategies import either_form
+from grader.pack import expect_equal
 
 CHANNELS = st.integers(1, 64)
 

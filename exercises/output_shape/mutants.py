@@ -1,6 +1,6 @@
 """Realistic wrong versions of conv_output_shape and pool_output_shape."""
 import reference as ref
-from grader.exercise import Mutant
+from grader.pack import Mutant
 from reference.padding import to_tuple
 
 

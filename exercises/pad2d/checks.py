@@ -3,9 +3,8 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from exercises.course import IMAGE
-from grader.checking import as_array, expect_close
-from grader.strategies import arrays, sides
+from exercises.shared.course import IMAGE
+from grader.pack import arrays, as_array, expect_close, sides
 
 AMOUNTS = st.integers(0, 3)
 

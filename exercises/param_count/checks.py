@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from grader.checking import CheckFailed, expect_equal
+from grader.pack import CheckFailed, expect_equal
 
 SIZES = st.integers(1, 512)
 SIDES = st.integers(1, 11)

@@ -1,5 +1,5 @@
 """Realistic wrong versions of conv_param_count and dense_param_count."""
-from grader.exercise import Mutant
+from grader.pack import Mutant
 from reference.padding import to_tuple
 
 

@@ -9,11 +9,11 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from exercises.course import RELU_MAP1
-from exercises.gradients import (PoolCase, call_text, directions, expect_directional, expect_max_routing,
+from exercises.shared.course import RELU_MAP1
+from exercises.shared.gradients import (PoolCase, call_text, directions, expect_directional, expect_max_routing,
                                  forward_pair, pool_case)
-from exercises.strategies import grid
-from grader.checking import as_array, expect_close
+from exercises.shared.strategies import grid
+from grader.pack import as_array, expect_close
 
 H_MAX = 0.25  # distinct values at least 1 apart and v in {-1, 0, 1}: no window's maximum changes
 H_AVG = 0.5   # average pooling is linear: the central difference is exact for any h

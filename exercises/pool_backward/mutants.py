@@ -2,7 +2,7 @@
 implementation, one bug per switch."""
 import numpy as np
 
-from grader.exercise import Mutant
+from grader.pack import Mutant
 from reference.padding import resolve_padding, to_tuple
 
 

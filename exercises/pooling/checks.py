@@ -7,10 +7,9 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from exercises.course import POOLED_MAP1, RELU_MAP1
-from grader.checking import CheckFailed, as_array, expect_close, tolerance
-from exercises.strategies import pool_case
-from grader.strategies import arrays
+from exercises.shared.course import POOLED_MAP1, RELU_MAP1
+from grader.pack import CheckFailed, arrays, as_array, expect_close, tolerance
+from exercises.shared.strategies import pool_case
 
 FUNCTIONS = st.sampled_from(["max_pool2d", "avg_pool2d"])
 

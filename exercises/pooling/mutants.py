@@ -2,7 +2,7 @@
 import numpy as np
 
 import reference as ref
-from grader.exercise import Mutant
+from grader.pack import Mutant
 from reference.padding import resolve_padding, to_tuple
 from reference.pooling import pool_windows, real_cell_counts
 

@@ -4,10 +4,10 @@ from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import reference as ref
-from exercises.course import MAP1
-from exercises.gradients import directions, expect_directional, forward_pair
-from exercises.strategies import grid, int_grid
-from grader.checking import as_array, expect_close
+from exercises.shared.course import MAP1
+from exercises.shared.gradients import directions, expect_directional, forward_pair
+from exercises.shared.strategies import grid, int_grid
+from grader.pack import as_array, expect_close
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5)
 H = 0.25  # x is an odd integer (|x| >= 1) and v in {-1, 0, 1}: x +- h*v never crosses 0

@@ -1,7 +1,7 @@
 """Realistic wrong versions of relu_backward."""
 import numpy as np
 
-from grader.exercise import Mutant
+from grader.pack import Mutant
 
 
 def _f(a):

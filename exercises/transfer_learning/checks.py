@@ -1,6 +1,6 @@
 """Checks for transfer_learning: the student's transfer.keras, built from the shipped base model.
 
-The model file is loaded ONLY inside the sandboxed keras worker (exercises/keras_worker.py),
+The model file is loaded ONLY inside the sandboxed keras worker (exercises/models/keras_worker.py),
 which answers with plain data: each layer's name, class, trainable flag and weights (float32
 arrays and their SHA-256 digests), the architecture, and predicted probabilities. The base's
 weights come from base_weights.npz (written by train_base.py with base_model.keras), read here
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.checking import CheckFailed, Score
-from exercises.mnist import scaled
-from exercises.model_requests import ask_model
+from grader.pack import CheckFailed, Score
+from exercises.models.mnist import scaled
+from exercises.models.model_requests import ask_model
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from exercises import mnist as data
-from exercises.course_model import _version
-from grader.cache import cache_dir
+from exercises.models import mnist as data
+from exercises.models.course_model import _version
+from grader.pack import cache_dir
 
 HERE = Path(__file__).resolve().parent
 BASE_FILE = HERE / "base_model.keras"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from grader.exercise import FileMutant
-from exercises.mnist import Mnist
+from grader.pack import FileMutant
+from exercises.models.mnist import Mnist
 
 from exercises.transfer_learning import models
 

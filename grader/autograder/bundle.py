@@ -194,7 +194,7 @@ def data_arguments(data: dict[str, Path]) -> dict[str, str]:
 
 def check_exercises(ids: tuple[str, ...]) -> list[str]:
     """The exercise ids, each known to the installed packs (a typo fails now, not per student)."""
-    from grader.exercise import select
+    from grader.grading.exercise import select
 
     try:
         return [e.id for e in select(ids)] if ids else []

@@ -1,32 +1,38 @@
-"""Reporters turn a GradeReport into what a person or a pipeline reads.
+"""Reporters turn results into what a person or a pipeline reads, and this room writes them all.
 
-A reporter is a class with a `name`, a `help` line, and `write(reports, destination)`; the CLI
-offers it as `--NAME DESTINATION` on submit and check, and on batch for the whole class. A
-reporter whose batch output differs (a folder of files rather than one file) also has
-`write_batch(reports, destination)`, and may give `batch_metavar` and `batch_help` for batch's
---help. Plugins add reporters through the `cnngrade_reporters` hook, as this module does for the
+A reporter is a class with a `name`, a `help` line, a `metavar` (FILE or DIR) and
+`files(context, destination) -> {path: text}`: every file it makes for the run described by
+`context` (grader.reporters.outputs.ReportContext: the reports, whether it is a class, the
+roster, the class review) at `destination`. The CLI offers it as `--NAME DESTINATION` on submit,
+check and batch; `batch_metavar` and `batch_help` say what it writes for a class, `out_name`
+where a batch puts it in its --out folder ('' for the folder itself, None for not at all), and
+`out_files(context, out)`, when a reporter has one, replaces files(context, out / out_name) there.
+A path mapped to None is removed (an output that no longer applies).
+
+Reporters never write: grader.reporters.outputs.write_outputs does, each file once, atomically.
+Plugins add reporters through the `cnngrade_reporters` hook, as this module does for the
 built-in ones.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from grader.plugins import hookimpl, plugin_manager
-from grader.results import GradeReport
+
+if TYPE_CHECKING:
+    from grader.reporters.outputs import ReportContext
+
+Files = dict[Path, "str | bytes | None"]
 
 
 class Reporter(Protocol):
     name: str
     help: str
     metavar: str  # FILE or DIR
+    out_name: str | None
 
-    def write(self, reports: list[GradeReport], destination: Path) -> None: ...
-
-
-def batch_writer(reporter: Reporter):
-    """What batch calls: write_batch when the reporter has one, else write."""
-    return getattr(reporter, "write_batch", reporter.write)
+    def files(self, context: "ReportContext", destination: Path) -> Files: ...
 
 
 @hookimpl

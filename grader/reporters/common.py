@@ -60,19 +60,13 @@ class ResultsJsonReporter:
 
     metavar = "FILE"
     batch_metavar = "DIR"
+    out_name: str | None = None
 
     def render(self, report: GradeReport) -> str:
         raise NotImplementedError
 
-    def write(self, reports: list[GradeReport], destination: Path) -> None:
-        if len(reports) != 1:
-            self.write_batch(reports, destination)
-            return
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(self.render(reports[0]), encoding="utf-8")
-
-    def write_batch(self, reports: list[GradeReport], destination: Path) -> None:
-        for report, name in zip(reports, file_names(reports, "")):
-            folder = destination / name
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "results.json").write_text(self.render(report), encoding="utf-8")
+    def files(self, context, destination: Path) -> dict[Path, str]:
+        if not context.batch and len(context.reports) == 1:
+            return {destination: self.render(context.reports[0])}
+        return {destination / name / "results.json": self.render(report)
+                for report, name in zip(context.reports, file_names(context.reports, ""))}

@@ -7,8 +7,7 @@ exercise (its id), in points. Moodle's CSV grade import maps any of these column
 "SIS Login ID" to identify users and map the exercise columns to grade items. Plain UTF-8,
 comma-separated, numbers with a dot, one header row and nothing else.
 
-With a roster (grader.roster: a Canvas or Moodle export, `CsvReporter(roster)` or set
-`reporter.roster`), the identity columns are the roster's own and there is one row per roster
+With a roster (grader.classroom.roster: a Canvas or Moodle export, batch --roster), the identity columns are the roster's own and there is one row per roster
 student, in the roster's order: a student without a folder has "no submission" as Total and
 empty exercise cells (an LMS import then leaves that grade alone, or flags the text, for staff to
 decide). Folders that match no roster student are not in the gradebook (an import would reject
@@ -20,9 +19,13 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.results import GradeReport
-from grader.roster import NO_SUBMISSION, Roster, identity_rows
+from grader.classroom.roster import NO_SUBMISSION, Roster, identity_rows
+
+if TYPE_CHECKING:
+    from grader.reporters.outputs import ReportContext
 
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
@@ -83,18 +86,12 @@ class CsvReporter:
     name = "csv"
     help = "Write a CSV gradebook: a row per submission, Total and a column per exercise."
     metavar = "FILE"
+    out_name = "grades.csv"
 
-    def __init__(self, roster: Roster | None = None) -> None:
-        self.roster = roster
-
-    def write(self, reports: list[GradeReport], destination: Path) -> None:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if self.roster is None:
-            destination.write_text(dumps(reports), encoding="utf-8")
-            return
-        gradebook, unknown = dumps_with_roster(reports, self.roster)
-        destination.write_text(gradebook, encoding="utf-8")
-        if unknown:
-            unknown_path(destination).write_text(unknown, encoding="utf-8")
-        else:
-            unknown_path(destination).unlink(missing_ok=True)
+    def files(self, context: ReportContext, destination: Path) -> dict[Path, str | None]:
+        """The gradebook; with a roster, also FILE's sibling <name>.unknown.csv (removed when
+        every folder matched)."""
+        if context.roster is None:
+            return {destination: dumps(list(context.reports))}
+        gradebook, unknown = dumps_with_roster(list(context.reports), context.roster)
+        return {destination: gradebook, unknown_path(destination): unknown or None}

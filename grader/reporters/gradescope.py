@@ -59,6 +59,7 @@ class GradescopeReporter(ResultsJsonReporter):
     name = "gradescope"
     help = "Write Gradescope's results.json (hidden checks shown after grades are published)."
     batch_help = "Write DIR/<student>/results.json for Gradescope, one per submission."
+    out_name = "gradescope"
 
     def render(self, report: GradeReport) -> str:
         return dumps(report)

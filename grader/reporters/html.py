@@ -16,31 +16,23 @@ import re
 import statistics
 import struct
 import zlib
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from grader import __version__
-from grader.checking import RELATIVE_TOLERANCE
+from grader.grading.checking import RELATIVE_TOLERANCE
 from grader.reporters.common import file_names, fraction
+from grader.reporters.jinja import environment
+from grader.reporters.similarity import similarity_pages
+from grader.classroom.roster import matching
 from grader.results import CheckResult, GradeReport, Status
 
-TEMPLATES = Path(__file__).with_name("templates")
+if TYPE_CHECKING:
+    from grader.reporters.outputs import ReportContext
+
 MAX_GRIDS = 12  # slices of one array drawn; the rest are counted
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["points"] = lambda x: f"{x:g}"
-    env.filters["percent"] = lambda x: f"{100 * x:.0f}%"
-    env.globals["version"] = __version__
-    return env
 
 
 # ---------------------------------------------------------------- small Markdown (hints)
@@ -430,7 +422,7 @@ def _check_view(check: CheckResult) -> dict:
         view["example"] = counterexample_view(example)
     elif example.get("traceback"):
         view["traceback"] = example["traceback"]
-    if not passed and check.status == "passed":
+    if not passed and check.status == Status.PASSED:
         view["word"] = "partial credit"
     return view
 
@@ -464,7 +456,7 @@ def _median(values: list[float]) -> float:
 def class_context(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None,
                   roster=None) -> dict:
     """What class.html.j2 needs; similarity: the section of grader/reporters/similarity_html.py
-    (batch --similarity), or None; roster (grader.roster, batch --roster), or None."""
+    (batch --similarity), or None; roster (grader.classroom.roster, batch --roster), or None."""
     fractions = [fraction(r.score, r.max_score) for r in reports]
     bins = [0] * 10
     for f in fractions:
@@ -524,24 +516,12 @@ def class_context(reports: list[GradeReport], hrefs: list[str], similarity: dict
 
 
 def _roster_view(reports: list[GradeReport], roster) -> object:
-    """With a roster (grader.roster): who has no folder and which folders are unknown."""
-    if roster is None:
-        return None
-    from grader.roster import matching
-
-    return matching(reports, roster)
+    """With a roster (grader.classroom.roster): who has no folder and which folders are unknown."""
+    return matching(reports, roster) if roster is not None else None
 
 
 def render_class(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None, roster=None) -> str:
     return environment().get_template("class.html.j2").render(class_context(reports, hrefs, similarity, roster))
-
-
-def write_class_page(reports: list[GradeReport], destination: Path, similarity: dict | None = None,
-                     name: str = "index.html", roster=None) -> None:
-    """DIR/index.html (or DIR/name), the class page, linking to DIR/students/<student>.html."""
-    names = file_names(reports, ".html")
-    (destination / name).write_text(render_class(reports, [f"students/{n}" for n in names], similarity, roster),
-                                    encoding="utf-8")
 
 
 class HtmlReporter:
@@ -549,25 +529,22 @@ class HtmlReporter:
     help = "Write the student's page, self-contained HTML, to DIR/index.html."
     metavar = "DIR"
     batch_help = "Write the class page DIR/index.html and each student's page DIR/students/<student>.html."
-    roster = None  # a grader.roster.Roster (batch --roster): the class page lists missing and unknown
+    out_name = ""
 
-    def __init__(self) -> None:
-        # In a batch the pages are rewritten as each student finishes: render each page once.
-        self._rendered: dict[str, GradeReport] = {}
-
-    def write(self, reports: list[GradeReport], destination: Path) -> None:
-        if len(reports) != 1:
-            self.write_batch(reports, destination)
-            return
-        destination.mkdir(parents=True, exist_ok=True)
-        (destination / "index.html").write_text(render_student(reports[0]), encoding="utf-8")
-
-    def write_batch(self, reports: list[GradeReport], destination: Path) -> None:
-        students = destination / "students"
-        students.mkdir(parents=True, exist_ok=True)
+    def files(self, context: ReportContext, destination: Path) -> dict[Path, str]:
+        """A student's page DIR/index.html; for a class, the class page DIR/index.html linking to
+        DIR/students/<student>.html, with the similarity pages under DIR/similarity/ when the
+        class was compared (batch --similarity)."""
+        reports = list(context.reports)
+        if not context.batch and len(reports) == 1:
+            return {destination / "index.html": render_student(reports[0])}
         names = file_names(reports, ".html")
-        for report, name in zip(reports, names):
-            if self._rendered.get(name) is not report:
-                (students / name).write_text(render_student(report, class_href="../index.html"), encoding="utf-8")
-                self._rendered[name] = report
-        write_class_page(reports, destination, roster=self.roster)
+        files: dict[Path, str] = {destination / "students" / name: render_student(report, class_href="../index.html")
+                                  for report, name in zip(reports, names)}
+        section = None
+        if context.review is not None:
+            pages, section = similarity_pages(context.review.similarity, destination, context.review.models)
+            files.update(pages)
+        files[destination / "index.html"] = render_class(reports, [f"students/{n}" for n in names], section,
+                                                         context.roster)
+        return files

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.reporters.common import check_text, xml_text
 from grader.results import GradeReport
+
+if TYPE_CHECKING:
+    from grader.reporters.outputs import ReportContext
 
 
 def _suite(parent: ET.Element, report: GradeReport, exercise, prefix: str) -> tuple[int, int]:
@@ -56,6 +60,7 @@ class JunitReporter:
     metavar = "FILE"
     batch_help = "Write JUnit XML for CI: a testsuite per student and exercise, a testcase per check."
 
-    def write(self, reports: list[GradeReport], destination: Path) -> None:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(dumps(reports), encoding="utf-8")
+    out_name = "junit.xml"
+
+    def files(self, context: ReportContext, destination: Path) -> dict[Path, str]:
+        return {destination: dumps(list(context.reports))}

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 
 from grader.reporters.common import ResultsJsonReporter, check_text, fraction
-from grader.results import SCHEMA, CheckResult, GradeReport
+from grader.results import SCHEMA, CheckResult, GradeReport, Status
 
 MAX_BYTES = 1_000_000  # PrairieLearn: "this file should be limited to 1 MB"
 IMPORT_FAILED = "importing cnn.py failed: "
@@ -44,7 +44,7 @@ def ungradable(reason: str | list[str]) -> dict:
 def import_failure(report: GradeReport) -> str:
     """The import error when every check failed on importing cnn.py (the ungradable rule), else ''."""
     checks = [c for e in report.exercises for c in e.checks]
-    if checks and all(c.status == "error" and c.message.startswith(IMPORT_FAILED) for c in checks):
+    if checks and all(c.status == Status.ERROR and c.message.startswith(IMPORT_FAILED) for c in checks):
         return checks[0].message
     return ""
 

@@ -47,7 +47,7 @@ def check_lines(check: CheckResult, color: bool) -> list[str]:
     if check.visibility == "hidden":
         head += "  (hidden)"
     lines = [head]
-    if check.status == "passed" and not check.message:
+    if check.status == Status.PASSED and not check.message:
         return lines
     if check.message:
         lines.append(_indent(check.message, "        "))
@@ -72,7 +72,7 @@ def check_lines(check: CheckResult, color: bool) -> list[str]:
 def render(report: GradeReport, color: bool = False) -> str:
     lines = [f"cnngrade {report.mode}: {report.submission}"]
     for exercise in report.exercises:
-        full = exercise.score == exercise.max_score
+        full = exercise.full_marks
         title = f"  {exercise.id:<18} {exercise.title[:40]:<40} {_points(exercise.score, exercise.max_score):>8}"
         lines.append(click.style(title, bold=True, fg=None if full else "red") if color else title)
         for check in exercise.checks:

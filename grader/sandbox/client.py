@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox import wire
+from grader.sandbox.wire import Answer
 
 WORKER = Path(__file__).with_name("worker.py")
 OUTPUT_CAP = 8192
@@ -59,12 +60,9 @@ class Deadline:
 
 @dataclass
 class Outcome:
-    """What one request to the worker came to.
+    """What one request to the worker came to (status), with its value or error."""
 
-    status: ok | raised | missing | memory | timeout | crashed
-    """
-
-    status: str
+    status: Answer
     value: Any = None
     error: str = ""
     where: dict = field(default_factory=dict)
@@ -277,10 +275,10 @@ class Sandbox:
              wall_seconds: float | None = None) -> Outcome:
         """Call a student function; a dead or hung worker is replaced before the next call."""
         imported = self.import_module()
-        if imported.status != "ok":
+        if imported.status != Answer.OK:
             return imported
         if function not in imported.info.get("functions", []):
-            return Outcome("missing")
+            return Outcome(Answer.MISSING)
         return self._request({"op": "call", "function": function},
                              wall_seconds or self.limits.wall_seconds,
                              {"args": list(args), "kwargs": dict(kwargs or {})})
@@ -318,8 +316,8 @@ class Sandbox:
             cwd=self.scratch, env=self._environment(), start_new_session=True)
         # Starting Python and NumPy (and whatever a pack's worker kind loads) has its own allowance.
         ready = self._receive(time.monotonic() + 120)
-        if ready.status != "ready":
-            raise RuntimeError(f"the sandbox worker did not start: {ready.error or ready.status}")
+        if ready.status != Answer.READY:
+            raise RuntimeError(f"the sandbox worker did not start: {ready.error or ready.status.value}")
         self.isolation = {k: ready.info.get(k) for k in ("network_isolated", "hidden", "read_only")}
         self.isolation["process_cap"] = self.cap.path is not None
 
@@ -338,10 +336,10 @@ class Sandbox:
         if self.deadline is not None:
             remaining = self.deadline.remaining()
             if remaining <= 0:
-                return Outcome("timeout", error=self.deadline.reason())
+                return Outcome(Answer.TIMEOUT, error=self.deadline.reason())
             if remaining < wall_seconds:
                 outcome = self._send_and_wait(header, remaining, values)
-                if outcome.status == "timeout":
+                if outcome.status == Answer.TIMEOUT:
                     outcome.error = self.deadline.reason()
                 return outcome
         return self._send_and_wait(header, wall_seconds, values)
@@ -359,13 +357,13 @@ class Sandbox:
             reply = wire.receive(reader, ("value",))
         except TimeoutError:
             self._kill()
-            return Outcome("timeout", error=f"no answer within {wall_seconds or 0:g} s of wall time")
+            return Outcome(Answer.TIMEOUT, error=f"no answer within {wall_seconds or 0:g} s of wall time")
         except EOFError:
             return self._died()
         except (wire.WireError, ValueError) as exc:
             self._kill()
-            return Outcome("crashed", error=f"the worker sent a malformed reply ({exc})")
-        status = reply.pop("status", "crashed")
+            return Outcome(Answer.CRASHED, error=f"the worker sent a malformed reply ({exc})")
+        status = Answer.of(reply.pop("status", None))
         return Outcome(status, value=reply.pop("value", None), error=reply.pop("error", ""),
                        where=reply.pop("where", None) or {}, traceback=reply.pop("traceback", ""),
                        mutated=reply.pop("mutated", []), info=reply)
@@ -376,10 +374,10 @@ class Sandbox:
         if code is not None and code < 0:
             number = -code
             if number == signal.SIGXCPU:
-                return Outcome("timeout", error=f"used more than {self.limits.cpu_seconds} s of CPU time")
+                return Outcome(Answer.TIMEOUT, error=f"used more than {self.limits.cpu_seconds} s of CPU time")
             name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
-            return Outcome("crashed", error=f"the process was killed by {name}")
-        return Outcome("crashed", error=f"the process exited with code {code} (os._exit or a crash)")
+            return Outcome(Answer.CRASHED, error=f"the process was killed by {name}")
+        return Outcome(Answer.CRASHED, error=f"the process exited with code {code} (os._exit or a crash)")
 
     def _kill(self) -> None:
         if self.process is None:

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import struct
+from enum import Enum
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -20,6 +21,32 @@ MAX_BLOB_BYTES = 256 << 20
 _LENGTH = struct.Struct(">Q")
 # Array kinds that can be compared as numbers: bool, signed, unsigned, float.
 NUMERIC_KINDS = "biuf"
+
+
+class Answer(str, Enum):
+    """What one request to the worker came to: the protocol's status words (a reply's "status")."""
+
+    READY = "ready"      # the worker started and serves requests
+    OK = "ok"            # the request was answered (a value, a list of functions)
+    RAISED = "raised"    # the student's code (or the file a worker kind read) raised
+    MISSING = "missing"  # not there: no such function, NotImplementedError, no such file
+    MEMORY = "memory"    # past the memory limit
+    TIMEOUT = "timeout"  # past the wall-clock or CPU limit, or the submission's time budget
+    CRASHED = "crashed"  # the worker died or broke the protocol
+
+    def __str__(self) -> str:  # the word itself wherever it is shown or written (XML, f-strings)
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @classmethod
+    def of(cls, word: Any) -> "Answer":
+        """The answer a reply's status word names; CRASHED for anything else (a broken worker)."""
+        try:
+            return cls(word)
+        except ValueError:
+            return cls.CRASHED
 
 
 class WireError(Exception):

@@ -158,7 +158,7 @@ class Worker:
                 except wire.WireError as exc:  # e.g. an object array: encoding fails before any byte is sent
                     wire.send(channel_out, reply, {"value": wire.Unsupported(str(exc))})
             except BaseException as exc:  # noqa: BLE001  (the grader must get an answer, whatever broke)
-                wire.send(channel_out, {"status": "crashed", "error": f"worker: {describe(exc)}"})
+                wire.send(channel_out, {"status": wire.Answer.CRASHED, "error": f"worker: {describe(exc)}"})
 
     def handle(self, request: dict):
         op = request.get("op")
@@ -168,46 +168,46 @@ class Worker:
             return self.do_call(request)
         if op == "ask" and self.kind is not None:
             return self.kind.handle(self.folder, request)
-        return {"status": "crashed", "error": f"unknown request {op!r}"}, {}
+        return {"status": wire.Answer.CRASHED, "error": f"unknown request {op!r}"}, {}
 
     def do_import(self):
         sys.path.insert(0, self.folder)
         try:
             self.module = importlib.import_module(self.module_name)
         except MemoryError:
-            return {"status": "memory"}, {}
+            return {"status": wire.Answer.MEMORY}, {}
         except BaseException as exc:  # noqa: BLE001  (SystemExit at import is the student's too)
-            return {"status": "raised", "error": describe(exc), "where": error_location(exc, self.folder),
+            return {"status": wire.Answer.RAISED, "error": describe(exc), "where": error_location(exc, self.folder),
                     "traceback": student_traceback(exc, self.folder)}, {}
         functions = sorted(name for name, value in vars(self.module).items()
                            if callable(value) and not name.startswith("_"))
-        return {"status": "ok", "functions": functions}, {}
+        return {"status": wire.Answer.OK, "functions": functions}, {}
 
     def do_call(self, request: dict):
         name = request["function"]
         function = getattr(self.module, name, None)
         if not callable(function):
-            return {"status": "missing"}, {}
+            return {"status": wire.Answer.MISSING}, {}
         args, kwargs = request.get("args", []), request.get("kwargs", {})
         before = [_snapshot(v) for v in args] + [_snapshot(v) for v in kwargs.values()]
         start = time.perf_counter()
         try:
             value = function(*args, **kwargs)
         except NotImplementedError:
-            return {"status": "missing", "reason": "raises NotImplementedError"}, {}
+            return {"status": wire.Answer.MISSING, "reason": "raises NotImplementedError"}, {}
         except MemoryError:
-            return {"status": "memory"}, {}
+            return {"status": wire.Answer.MEMORY}, {}
         except RecursionError as exc:
-            return {"status": "raised", "error": describe(exc), "where": error_location(exc, self.folder),
+            return {"status": wire.Answer.RAISED, "error": describe(exc), "where": error_location(exc, self.folder),
                     "traceback": student_traceback(exc, self.folder)[-2000:]}, {}
         except BaseException as exc:  # noqa: BLE001  (SystemExit, KeyboardInterrupt raised by student code)
-            return {"status": "raised", "error": describe(exc), "where": error_location(exc, self.folder),
+            return {"status": wire.Answer.RAISED, "error": describe(exc), "where": error_location(exc, self.folder),
                     "traceback": student_traceback(exc, self.folder)}, {}
         seconds = time.perf_counter() - start
         names = [f"argument {i + 1}" for i in range(len(args))] + [f"argument {k}" for k in kwargs]
         after = list(args) + list(kwargs.values())
         mutated = [n for n, b, a in zip(names, before, after) if not _same(b, a)]
-        return {"status": "ok", "seconds": seconds, "mutated": mutated}, {"value": value}
+        return {"status": wire.Answer.OK, "seconds": seconds, "mutated": mutated}, {"value": value}
 
 
 def _flush_prints() -> None:
@@ -251,7 +251,7 @@ def main() -> None:
     sys.path = [p for p in sys.path if os.path.realpath(p or ".") != str(_HERE)]
     os.chdir(config["folder"])
     sys.dont_write_bytecode = True
-    wire.send(channel_out, {"status": "ready", "pid": os.getpid(), "network_isolated": network_isolated(),
+    wire.send(channel_out, {"status": wire.Answer.READY, "pid": os.getpid(), "network_isolated": network_isolated(),
                             "hidden": locked.get("hidden", 0), "read_only": locked.get("read_only", False)})
     worker.serve(channel_in, channel_out)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from grader.plugins import Fixture, FixtureMissing, OptionProblem, hookimpl
+from grader.pack import Fixture, FixtureMissing, OptionProblem, hookimpl
 
 HERE = Path(__file__).parent
 IMAGE = HERE / "data" / "grayscale.npy"

@@ -3,8 +3,7 @@ import numpy as np
 from hypothesis import given
 
 from cnngrade_kernels import reference as ref
-from grader.checking import expect_close
-from grader.strategies import arrays, sides
+from grader.pack import arrays, expect_close, sides
 
 FILTERS = ("sharpen", "edge_detect", "strong_edge_detect")
 

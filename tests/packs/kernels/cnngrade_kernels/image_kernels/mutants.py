@@ -2,7 +2,7 @@
 import numpy as np
 
 from cnngrade_kernels import reference as ref
-from grader.exercise import Mutant
+from grader.pack import Mutant
 
 
 def _valid(image, kernel):

@@ -168,12 +168,3 @@ def matching(reports: list["GradeReport"], roster: Roster) -> Matching:
     book = identity_rows(reports, roster)
     missing = [display_name(roster.students[i], roster) for i, (_, report) in enumerate(book.rows) if report is None]
     return Matching(missing, [r.submission for r in book.unknown], roster.key)
-
-
-def with_roster(reporters: dict, roster: Roster | None) -> dict:
-    """Give the roster to every reporter that takes one (a `roster` attribute: csv, html)."""
-    if roster is not None:
-        for reporter in reporters.values():
-            if hasattr(reporter, "roster"):
-                reporter.roster = roster
-    return reporters

@@ -175,11 +175,18 @@ def _download() -> tuple[MnistSource | None, str]:
     return None, "Keras' download left no verifiable mnist.npz"
 
 
+def named_folders(directory: str | Path | None = None) -> list[tuple[Path, str]]:
+    """The folders the user named, in the documented order, with how: --mnist DIR, then
+    $CNNGRADE_MNIST (the one place that reads it)."""
+    named = [(Path(directory).expanduser(), "--mnist")] if directory else []
+    if os.environ.get("CNNGRADE_MNIST"):
+        named.append((Path(os.environ["CNNGRADE_MNIST"]).expanduser(), "$CNNGRADE_MNIST"))
+    return named
+
+
 def locate(directory: str | Path | None = None) -> MnistSource:
     """The first usable MNIST, in the documented order; MnistNotFound (one line) when none is."""
-    explicit = [(directory, "--mnist")] if directory else []
-    if os.environ.get("CNNGRADE_MNIST"):
-        explicit.append((os.environ["CNNGRADE_MNIST"], "$CNNGRADE_MNIST"))
+    explicit = named_folders(directory)
     if explicit:
         # A folder named explicitly must hold good files: falling back silently would hide a mistake.
         folder, origin = explicit[0]
@@ -209,10 +216,7 @@ def private_paths(directory: str | Path | None) -> list[Path]:
     """Every folder MNIST may be read from, so that no sandbox shows the test labels: the folder
     given with --mnist, $CNNGRADE_MNIST and Keras' cache folders. A folder that holds what a worker
     needs (the Python installation, the temporary folder) is never hidden."""
-    candidates = set(keras_cache_folders())
-    for folder in (directory, os.environ.get("CNNGRADE_MNIST")):
-        if folder:
-            candidates.add(Path(folder).expanduser())
+    candidates = set(keras_cache_folders()) | {folder for folder, _ in named_folders(directory)}
     needed = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, tempfile.gettempdir())]
     hidden = []
     for path in candidates:

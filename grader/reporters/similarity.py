@@ -1,4 +1,5 @@
-"""Similar submissions, for review, as HTML: a side-by-side page per pair and a class-page section.
+"""Similar submissions, for review: the CSV of every pair, a side-by-side page per listed pair
+and the class page's section.
 
 Pages follow the other reports (grader/reporters/html.py): self-contained, inline CSS, no network
 and no JavaScript. The words are neutral on purpose: a similar pair is something for a person to
@@ -12,12 +13,17 @@ The class page (DIR/index.html) includes the section with `similarity` in its co
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-from grader.reporters.html import environment
-from grader.similarity import DEFAULT_THRESHOLD, ModelPair, Pair, Similarity, Submission
+from grader.integrity.similarity import DEFAULT_THRESHOLD, SCORE_DIGITS, ModelPair, Pair, Similarity, Submission
+from grader.reporters.jinja import environment
+
+if TYPE_CHECKING:
+    from grader.integrity.review import ClassReview
 
 TITLE = "Similar submissions, for review"
 DEFAULT_LIMIT = 20  # pairs listed in the section at most; the CSV has every pair
@@ -110,17 +116,34 @@ def render_index(similarity: Mapping, class_href: str | None = "../index.html") 
                                                                          class_href=class_href)
 
 
-def write_similarity_pages(result: Similarity, destination: Path, models: Sequence[ModelPair] = (),
-                           threshold: float = DEFAULT_THRESHOLD, limit: int = DEFAULT_LIMIT,
-                           class_href: str | None = "../index.html") -> dict:
-    """Write DIR/similarity/index.html and a page per listed pair (DIR = destination); return the
-    section context for the class page DIR/index.html (links relative to DIR)."""
+def similarity_pages(result: Similarity, destination: Path, models: Sequence[ModelPair] = (),
+                     threshold: float = DEFAULT_THRESHOLD, limit: int = DEFAULT_LIMIT,
+                     class_href: str | None = "../index.html") -> tuple[dict[Path, str], dict]:
+    """DIR/similarity/index.html and a page per listed pair (DIR = destination), and the section
+    context for the class page DIR/index.html (links relative to DIR)."""
     folder = Path(destination) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
     shown = listed(result, threshold, limit)
-    for pair, name in zip(shown, pair_files(shown).values()):
-        (folder / name).write_text(render_pair(pair, result, models), encoding="utf-8")
-    (folder / "index.html").write_text(
-        render_index(section_context(result, models, threshold, limit, href_prefix=""), class_href),
-        encoding="utf-8")
-    return section_context(result, models, threshold, limit)
+    pages = {folder / name: render_pair(pair, result, models) for pair, name in zip(shown, pair_files(shown).values())}
+    pages[folder / "index.html"] = render_index(section_context(result, models, threshold, limit, href_prefix=""),
+                                                class_href)
+    return pages, section_context(result, models, threshold, limit)
+
+
+CSV_HEADER = ("student_a", "student_b", "score", "matching_functions")
+
+
+def csv_text(pairs: Iterable[Pair]) -> str:
+    """Every pair, in the given (ranked) order: the two students, the score (0..1) and the graded
+    functions that match, as 'function_of_a=function_of_b' separated by '; '."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for pair in pairs:
+        functions = "; ".join(f"{fa}={fb}" for fa, fb in pair.matching_functions)
+        writer.writerow([pair.a, pair.b, f"{pair.score:.{SCORE_DIGITS}f}", functions])
+    return out.getvalue()
+
+
+def similarity_csv_files(review: "ClassReview", destination: Path) -> dict[Path, str]:
+    """The review's CSV of every pair, ranked, at destination."""
+    return {Path(destination): csv_text(review.similarity.pairs)}

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Callable
 
 from grader import plugins
-from grader.determinism import profile
+from grader.grading.determinism import profile
 from grader.sandbox.client import PYTHON, Limits
 
 if sys.version_info >= (3, 11):
@@ -93,7 +93,7 @@ class Exercise:
 
     def check_functions(self, examples: int, shrink: bool) -> dict[str, Callable]:
         """The check functions by name, their Hypothesis settings made for this run (see
-        grader.determinism): the checks module is executed once per (examples, shrink)."""
+        grader.grading.determinism): the checks module is executed once per (examples, shrink)."""
         key = (str(self.folder), examples, shrink)
         if key not in _LOADED_CHECKS:
             with profile(examples, shrink):

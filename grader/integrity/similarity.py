@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import csv
 import hashlib
 import itertools
 import zipfile
@@ -399,22 +398,6 @@ def find_similar(sources: Mapping[str, str], functions: Sequence[str], starter_s
     names, and the starter code's text (removed as boilerplate)."""
     starter = boilerplate(starter_source)
     return compare(prepare(name, source, functions, starter) for name, source in sources.items())
-
-
-# ---------------------------------------------------------------- outputs
-
-CSV_HEADER = ("student_a", "student_b", "score", "matching_functions")
-
-
-def write_csv(pairs: Iterable[Pair], path: Path | str) -> None:
-    """Every pair, in the given (ranked) order: the two students, the score (0..1) and the graded
-    functions that match, as 'function_of_a=function_of_b' separated by '; '."""
-    with Path(path).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_HEADER)
-        for pair in pairs:
-            functions = "; ".join(f"{fa}={fb}" for fa, fb in pair.matching_functions)
-            writer.writerow([pair.a, pair.b, f"{pair.score:.{SCORE_DIGITS}f}", functions])
 
 
 # ---------------------------------------------------------------- identical models

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from exercises import mnist as data
-from grader.cache import cache_dir
+from exercises.models import mnist as data
+from grader.pack import cache_dir
 
 RECIPE = {"architecture": "conv32x3-same-relu/maxpool2/flatten/dense100-relu/dense10-softmax",
           "optimizer": "adam", "loss": "sparse_categorical_crossentropy", "batch_size": 128,

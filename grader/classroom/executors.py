@@ -1,6 +1,6 @@
 """Where a class's students are graded: local grading processes, or the workers of a Dask cluster.
 
-Both run the same function on each student (grader.batch.grade_student: the same sandbox as
+Both run the same function on each student (grader.classroom.outcome.grade_student: the same sandbox as
 `cnngrade submit`) and hand back plain records (the result-2 JSON, the grader's faults, the
 seconds it took) as each student finishes, in any order; the batch puts them in order.
 
@@ -26,6 +26,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Callable, Iterable
 
+from grader.classroom.outcome import crashed_record, grade_student, worker_fixtures
+from grader.grading.fixtures import Fixtures
+from grader.results import Status
+from grader.submission.folder import MAX_BYTES
+
 Record = dict  # {"result": result-2 JSON, "faults": [str], "seconds": float}
 Done = Callable[[str, Record], None]
 Started = Callable[[str], None]
@@ -34,9 +39,6 @@ GRACE_SECONDS = 60  # past the budget: the sandbox stops each call at the budget
 
 def _serve(connection: Connection, exercise_ids: tuple[str, ...], examples: int | None, options: dict) -> None:
     """A grading process: one student per request, the packs' fixtures made once."""
-    from grader.batch import grade_student
-    from grader.fixtures import Fixtures
-
     fixtures = Fixtures(options)
     while True:
         try:
@@ -71,8 +73,6 @@ class LocalPool:
         self.context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
     def run(self, students: list[tuple[str, Path]], budget: float, started: Started, done: Done) -> None:
-        from grader.batch import crashed_record
-
         queue = list(students)
         attempts: dict[str, int] = {}
         processes: list[_Process] = []
@@ -108,7 +108,7 @@ class LocalPool:
                     if overdue:
                         done(name, crashed_record(folder, self.arguments[0], f"still running {budget + GRACE_SECONDS:g}"
                                                           " s after it started: its grading process was stopped",
-                                                  "timeout"))
+                                                  Status.TIMEOUT))
                     elif attempts[name] >= 2:
                         done(name, crashed_record(folder, self.arguments[0], f"the grading process died twice "
                                                   f"(exit code {process.process.exitcode})"))
@@ -150,8 +150,6 @@ def grade_archive(name: str, data: bytes, exercise_ids: tuple[str, ...], example
                   budget: float) -> Record:
     """What a Dask worker runs: unpack the submission into a scratch folder named as the student,
     grade it as a local batch does (fixtures made once per worker process), return the record."""
-    from grader.batch import grade_student, worker_fixtures
-
     with tempfile.TemporaryDirectory(prefix="cnngrade-task-") as scratch:
         folder = Path(scratch) / name
         folder.mkdir()
@@ -175,9 +173,6 @@ class DaskRunner:
 
     def run(self, students: list[tuple[str, Path]], budget: float, started: Started, done: Done) -> None:
         from distributed import Client, LocalCluster, as_completed
-
-        from grader.batch import crashed_record
-        from grader.submission import MAX_BYTES
 
         cluster = None
         if self.address == "local":

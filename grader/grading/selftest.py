@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from grader.exercise import Exercise, FileMutant, load_exercise
-from grader.fixtures import Fixtures, requested
-from grader.grading import grade_exercise, grade_submission, reference_functions
+from grader.grading.exercise import Exercise, FileMutant, load_exercise
+from grader.grading.fixtures import Fixtures, requested
+from grader.grading.runner import grade_exercise, grade_submission, reference_functions
 from grader.plugins import FixtureMissing
-from grader.processes import helper_pool
+from grader.grading.processes import helper_pool
 from grader.sandbox.client import PYTHON
 from grader.results import ExerciseResult
-from grader.student import TrustedBackend
+from grader.grading.student import TrustedBackend
 
 
 @dataclass
@@ -35,7 +35,7 @@ class SelftestResult:
 
     @property
     def reference_ok(self) -> bool:
-        return self.reference.score == self.reference.max_score and not self.faults
+        return self.reference.full_marks and not self.faults
 
     @property
     def mutation_score(self) -> float:

@@ -37,7 +37,7 @@ Conventions (Keras, channels last)
 - Output size per axis with explicit padding (before, after):
       out = (n + before + after - ((k - 1) * d + 1)) // s + 1
 - Results are NumPy arrays compared by value with tolerance
-  |got - expected| <= 1e-5 * max(1, max|expected|); float32 arithmetic passes.
+  |got - expected| <= {tolerance} * max(1, max|expected|); float32 arithmetic passes.
 """
 
 import numpy as np

@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.strategies import arrays, sides
+from grader.pack import arrays, sides
 from reference.padding import same_padding
 
 BOOLEANS = st.booleans()

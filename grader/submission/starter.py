@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterable
 
 from grader import plugins
-from grader.exercise import Exercise
+from grader.grading.exercise import Exercise
 
 RULE = "# " + "-" * 75
 
@@ -43,7 +43,7 @@ CHECK_CELL = "# Save the notebook (Ctrl+S), then run this cell: it grades the sa
 
 def starter_notebook(exercises: Iterable[Exercise], path: Path) -> None:
     """Write the starter notebook to `path` (grader.notebook.starter_notebook lays it out)."""
-    from grader.notebook import starter_notebook as write
+    from grader.submission.notebook import starter_notebook as write
 
     headers = "\n\n".join(header.rstrip() for header in plugins.starter_headers())
     parts = [("Run this cell first: the imports and conventions every exercise uses.", headers + "\n")] \

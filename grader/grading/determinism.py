@@ -43,7 +43,7 @@ def guard() -> None:
         raise DeterminismError(
             f"Hypothesis {metadata.version('hypothesis')} has no hypothesis.internal.conjecture.providers."
             "_get_local_constants: its examples would depend on the modules a process has loaded; "
-            "install the Hypothesis version cnngrade pins (pip install 'hypothesis<7') or update grader/determinism.py")
+            "install the Hypothesis version cnngrade pins (pip install 'hypothesis<7') or update grader/grading/determinism.py")
     # Hypothesis' own files go to our cache, not to the user's working folder.
     set_hypothesis_home_dir(cache_dir() / "hypothesis")
 

@@ -11,32 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Iterable
 
 from grader import __version__, plugins
+from grader.atomic import write_atomically
 
 SKIPPED = {"__pycache__", ".git", ".ipynb_checkpoints"}
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that a reader (or a rerun after kill -9) sees the old or the new file whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
 
 
 def folder_digest(folder: Path) -> str:

@@ -13,15 +13,16 @@ from typing import Any, Callable, ContextManager, Iterable
 import numpy as np
 from hypothesis.errors import Flaky, FlakyFailure
 
-from grader.checking import CheckFailed, Score, close
-from grader.exercise import CheckSpec, Exercise, load_exercise
-from grader.fixtures import Fixtures, requested
-from grader.processes import helper_pool
-from grader.reproduce import reproduction
-from grader.results import CheckResult, ExerciseResult, GradeReport, Review, jsonable
+from grader.grading.checking import CheckFailed, Score, close
+from grader.grading.exercise import CheckSpec, Exercise, load_exercise
+from grader.grading.fixtures import Fixtures, requested
+from grader.grading.processes import helper_pool
+from grader.grading.reproduce import reproduction
+from grader.results import CheckResult, ExerciseResult, GradeReport, Review, Status, jsonable
 from grader.sandbox.client import PYTHON, Deadline, Sandbox
-from grader.student import Backend, Call, SandboxBackend, Student, StudentFault, StudentRaised, TrustedBackend, bind_arguments
-from grader.submission import Submission, read_submission
+from grader.sandbox.wire import Answer
+from grader.grading.student import Backend, Call, SandboxBackend, Student, StudentFault, StudentRaised, TrustedBackend, bind_arguments
+from grader.submission.folder import Submission, read_submission
 
 MODES = ("submit", "check")
 
@@ -51,7 +52,7 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
                      deadline: Deadline | None = None, notebook: Path | None = None) -> GradeReport:
     """Grade a student folder, one sandbox per shard (see `shards`).
 
-    The folder's cnn.py, or its notebook (`notebook`, or the one grader.submission finds when
+    The folder's cnn.py, or its notebook (`notebook`, or the one grader.submission.folder finds when
     there is no cnn.py): grader.submission.Unreadable when that notebook cannot be read.
     options: the values of the packs' command-line options; fixtures: the packs' fixtures, made
     at first use (pass one Fixtures to share them across submissions).
@@ -169,17 +170,17 @@ def _import_error(sandbox: Sandbox, submission: Submission | None = None) -> str
     """'' when the student's module imports, else a one-line message naming file, line and error
     (a notebook's cell and line)."""
     outcome = sandbox.import_module()
-    if outcome.status == "ok":
+    if outcome.status == Answer.OK:
         return ""
-    if outcome.status == "raised" and submission is not None and submission.extracted is not None:
+    if outcome.status == Answer.RAISED and submission is not None and submission.extracted is not None:
         return submission.import_error(outcome.where, outcome.error)
-    if outcome.status == "raised":
+    if outcome.status == Answer.RAISED:
         where = outcome.where or {}
         place = f"{where.get('file') or 'cnn.py'}, line {where['line']}: " if where.get("line") else "cnn.py: "
         return f"importing cnn.py failed: {place}{outcome.error}"
-    if outcome.status == "timeout":
+    if outcome.status == Answer.TIMEOUT:
         return f"importing cnn.py took too long ({outcome.error}); does it run work at import time?"
-    if outcome.status == "memory":
+    if outcome.status == Answer.MEMORY:
         return "importing cnn.py ran out of memory"
     return f"importing cnn.py crashed the worker: {outcome.error}"
 
@@ -225,12 +226,12 @@ def _call_check(function: Callable, student: Student, arguments: dict) -> Any:
 def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student: Student, fixtures: Fixtures,
               sandbox: Sandbox | None, faults: list[str], explain: bool = True,
               review: list[Review] | None = None) -> CheckResult:
-    result = CheckResult(check.name, "passed", check.points, check.points, check.visibility, message="",
+    result = CheckResult(check.name, Status.PASSED, check.points, check.points, check.visibility, message="",
                          description=check.description)
     names = requested(check.function)
     missing = fixtures.problem(names)
     if missing:
-        return _zero(result, "missing", f"not graded: {missing}")
+        return _zero(result, Status.MISSING, f"not graded: {missing}")
     arguments = {name: fixtures.get(name) for name in names}
     if "sandbox" in inspect.signature(check.function).parameters:
         arguments["sandbox"] = sandbox
@@ -239,7 +240,7 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
     except StudentFault as fault:
         return _zero(result, fault.status, fault.message)
     except StudentRaised as raised:
-        _zero(result, "error", raised.message)
+        _zero(result, Status.ERROR, raised.message)
         if explain:
             _explain(result, exercise, student.calls, None)
         if raised.traceback and check.visibility == "visible":
@@ -247,10 +248,10 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
             result.counterexample["traceback"] = raised.traceback
         return result
     except (Flaky, FlakyFailure):
-        return _zero(result, "failed", "gives different results when called twice with the same input")
+        return _zero(result, Status.FAILED, "gives different results when called twice with the same input")
     except AssertionError as failure:
         message = failure.message if isinstance(failure, CheckFailed) else (str(failure) or "an assertion failed")
-        _zero(result, "failed", message)
+        _zero(result, Status.FAILED, message)
         if explain:
             _explain(result, exercise, student.calls, failure)
         if isinstance(failure, CheckFailed):
@@ -260,11 +261,11 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
         return result
     except Exception as exc:  # noqa: BLE001  (anything else is a bug in the check, not the student's)
         faults.append(f"{exercise.id}.{check.name}: {type(exc).__name__}: {exc}")
-        return _zero(result, "error", f"internal error in this check (not your fault): {type(exc).__name__}: {exc}")
+        return _zero(result, Status.ERROR, f"internal error in this check (not your fault): {type(exc).__name__}: {exc}")
     if isinstance(outcome, Score):
         fraction = min(max(float(outcome.fraction), 0.0), 1.0)
         result.score = round(check.points * fraction, 4)
-        result.status = "passed" if fraction >= 1.0 else "failed"
+        result.status = Status.PASSED if fraction >= 1.0 else Status.FAILED
         result.message = outcome.message
         result.details = jsonable(outcome.details) if outcome.details else None
         result.diagnosis = outcome.diagnosis if fraction < 1.0 else None
@@ -273,7 +274,7 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
     return result
 
 
-def _zero(result: CheckResult, status: str, message: str) -> CheckResult:
+def _zero(result: CheckResult, status: Status, message: str) -> CheckResult:
     result.status, result.score, result.message = status, 0, message
     return result
 
@@ -302,7 +303,7 @@ def _explain(result: CheckResult, exercise: Exercise, calls: list[Call], failure
 
 def _run_trusted(backend: TrustedBackend, call: Call) -> Any:
     outcome = backend.call(call.function, call.args, call.kwargs)
-    return outcome.value if outcome.status == "ok" else None
+    return outcome.value if outcome.status == Answer.OK else None
 
 
 def _agrees(got: Any, expected: Any) -> bool:

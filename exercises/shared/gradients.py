@@ -16,10 +16,9 @@ import numpy as np
 from hypothesis import assume, strategies as st
 
 import reference as ref
-from grader.checking import CheckFailed, as_array, close, expect_close
-from grader.student import StudentRaised
-from exercises.strategies import BOOLEANS, PADDING_KINDS, grid, int_grid, ints, one_of, pair_of, padding_form
-from exercises.strategies import pool_case as pool_call
+from grader.pack import RELATIVE_TOLERANCE, CheckFailed, StudentRaised, as_array, close, expect_close
+from exercises.shared.strategies import BOOLEANS, PADDING_KINDS, grid, int_grid, ints, one_of, pair_of, padding_form
+from exercises.shared.strategies import pool_case as pool_call
 from reference.padding import output_sizes, resolve_padding, to_tuple
 from reference.pooling import pool_windows
 
@@ -179,7 +178,7 @@ def expect_directional(gradient: np.ndarray, direction: np.ndarray, plus: Any, m
     analytic = float(np.sum(gradient * direction))
     scale = max(1.0, float(np.sum(np.abs(dout * plus)) + np.sum(np.abs(dout * minus))) / (2 * h),
                 float(np.sum(np.abs(gradient * direction))))
-    if not abs(numeric - analytic) <= 1e-5 * scale:
+    if not abs(numeric - analytic) <= RELATIVE_TOLERANCE * scale:
         raise CheckFailed(
             f"gradient check of {grad_name}: along a direction v, the finite difference "
             f"(sum(dout * {at_plus}) - sum(dout * {at_minus})) / (2*h) with h = {h:g}"
@@ -227,7 +226,7 @@ class PoolCase:
 @st.composite
 def pool_case(draw, values="any", strides="any", padding="valid", square=None, batched=None, min_batch=1,
               pool=(1, 3), max_side=5, dout="any", channels=(1, 2)):
-    """A generated pooling backward call: exercises.strategies.pool_case and a dout.
+    """A generated pooling backward call: exercises.shared.strategies.pool_case and a dout.
 
     dout: 'any', or 'powers': window number w (row-major) of every map gets 2**w, so that the
       windows that fed each cell of dx can be read back from its value (see expect_max_routing).

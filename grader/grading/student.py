@@ -8,9 +8,22 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from grader.checking import CheckFailed
+from grader.grading.checking import CheckFailed
+from grader.results import Status
 from grader.sandbox import wire
 from grader.sandbox.client import Outcome, Sandbox, wire_types
+from grader.sandbox.wire import Answer
+
+# The one mapping from what a worker's answer came to, when it ends a check, to the check's status.
+_CHECK_STATUS = {Answer.MISSING: Status.MISSING, Answer.RAISED: Status.ERROR, Answer.MEMORY: Status.MEMORY,
+                 Answer.TIMEOUT: Status.TIMEOUT, Answer.CRASHED: Status.ERROR}
+# Answers after which the worker is replaced: a function that gives one STRIKES times is not called again.
+FATAL = frozenset({Answer.TIMEOUT, Answer.MEMORY, Answer.CRASHED})
+
+
+def check_status(answer: Answer) -> Status:
+    """The status of a check that a worker's answer (other than OK) ends."""
+    return _CHECK_STATUS.get(answer, Status.ERROR)
 
 
 class StudentFault(BaseException):
@@ -19,9 +32,9 @@ class StudentFault(BaseException):
     A BaseException so that Hypothesis does not retry or shrink: one timeout costs one timeout.
     """
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: Status, message: str):
         super().__init__(message)
-        self.status = status
+        self.status = Status(status)
         self.message = message
 
 
@@ -68,7 +81,7 @@ class SandboxBackend:
             last = earlier[-1]
             return Outcome(last.status, error=f"{last.error} (not called again after {len(earlier)} such failures)")
         outcome = self.sandbox.call(function, args, kwargs, self.wall_seconds)
-        if outcome.status in ("timeout", "memory", "crashed"):
+        if outcome.status in FATAL:
             self.faults.setdefault(function, []).append(outcome)
         return outcome
 
@@ -83,17 +96,17 @@ class TrustedBackend:
     def call(self, function: str, args: tuple, kwargs: dict) -> Outcome:
         fn = self.functions.get(function)
         if fn is None:
-            return Outcome("missing")
+            return Outcome(Answer.MISSING)
         args, kwargs = _roundtrip(list(args)), _roundtrip(dict(kwargs))
         before = copy.deepcopy((args, kwargs))
         try:
             value = fn(*args, **kwargs)
         except NotImplementedError:
-            return Outcome("missing")
+            return Outcome(Answer.MISSING)
         except Exception as exc:  # noqa: BLE001  (a mutant may raise anything; that is its answer)
-            return Outcome("raised", error=f"{type(exc).__name__}: {exc}")
+            return Outcome(Answer.RAISED, error=f"{type(exc).__name__}: {exc}")
         mutated = [] if _same_tree(before, (args, kwargs)) else ["an argument"]
-        return Outcome("ok", value=_roundtrip(value), mutated=mutated)
+        return Outcome(Answer.OK, value=_roundtrip(value), mutated=mutated)
 
 
 def _roundtrip(value: Any) -> Any:
@@ -143,30 +156,28 @@ class Student:
                               f"exercise ({', '.join(self._own) or 'none'}): make it informational (0 points) "
                               f"or call the reference for that part")
         if self._import_error:
-            raise StudentFault("error", self._import_error)
+            raise StudentFault(Status.ERROR, self._import_error)
         if function in self._broken:
-            raise StudentFault("error", self._broken[function])
+            raise StudentFault(Status.ERROR, self._broken[function])
         call = Call(function, args, kwargs)
         self.calls.append(call)
         outcome = self._backend.call(function, args, kwargs)
-        if outcome.status == "ok":
+        if outcome.status == Answer.OK:
             call.value = outcome.value
             if outcome.mutated:
                 raise CheckFailed(f"{function} modified its {', '.join(outcome.mutated)} in place; "
                                   "work on a copy (e.g. x = x.copy() or np.pad, which returns a new array)")
             if outcome.value is None:
-                raise StudentFault("missing", f"{function} returned None (not implemented yet?)")
+                raise StudentFault(Status.MISSING, f"{function} returned None (not implemented yet?)")
             return outcome.value
-        if outcome.status == "missing":
-            raise StudentFault("missing", f"{function} {outcome.info.get('reason', 'is not defined in cnn.py')}")
-        if outcome.status == "raised":
+        if outcome.status == Answer.RAISED:
             call.raised = outcome.error
             raise StudentRaised(f"{function} raised {outcome.error}", outcome.traceback)
-        if outcome.status == "memory":
-            raise StudentFault("memory", f"{function} ran out of memory (the limit is per call)")
-        if outcome.status == "timeout":
-            raise StudentFault("timeout", f"{function} {outcome.error}")
-        raise StudentFault("error", f"{function} crashed the worker: {outcome.error}")
+        messages = {Answer.MISSING: f"{function} {outcome.info.get('reason', 'is not defined in cnn.py')}",
+                    Answer.MEMORY: f"{function} ran out of memory (the limit is per call)",
+                    Answer.TIMEOUT: f"{function} {outcome.error}"}
+        raise StudentFault(check_status(outcome.status),
+                           messages.get(outcome.status, f"{function} crashed the worker: {outcome.error}"))
 
 
 def bind_arguments(reference: Callable | None, call: Call) -> dict[str, Any]:

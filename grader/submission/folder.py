@@ -1,7 +1,7 @@
 """What makes a folder gradeable, said once for `submit`, `check` and `batch`, and what is graded in it.
 
 A folder is graded through its cnn.py or, when it has none, its notebook (cnn.ipynb, or its only
-.ipynb file): the notebook's graded functions are cut out as text by grader.notebook in this
+.ipynb file): the notebook's graded functions are cut out as text by grader.submission.notebook in this
 trusted process and written as cnn.py into each sandbox's scratch copy, so that the sandbox
 imports them exactly as it imports a cnn.py. `Submission` then puts every message back in the
 notebook's terms: "cell 7, line 3" for a traceback frame or an import error, the syntax error of
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-if TYPE_CHECKING:  # grader.notebook needs nbformat and IPython, the optional extra `cnngrade[notebook]`
-    from grader.notebook import Extracted
+if TYPE_CHECKING:  # grader.submission.notebook needs nbformat and IPython, the optional extra `cnngrade[notebook]`
+    from grader.submission.notebook import Extracted
 
 MAX_BYTES = 256 << 20  # the folder is copied for every sandbox: a stray data set must not be
 MODULE = "cnn.py"
@@ -53,7 +53,7 @@ def notebook_of(folder: Path) -> Path | None:
     """The notebook graded in a folder without cnn.py (None when it has none); Unreadable when
     there are several, it is a link, or nbformat and IPython are not installed."""
     try:
-        from grader.notebook import NotebookError, notebook_in
+        from grader.submission.notebook import NotebookError, notebook_in
         import IPython.core.inputtransformer2  # noqa: F401  (what extract() uses to read magics)
     except ImportError as exc:
         found = sorted(p.name for p in Path(folder).glob("*.ipynb"))
@@ -68,7 +68,7 @@ def notebook_of(folder: Path) -> Path | None:
 
 
 def _read(path: Path):
-    from grader.notebook import NotebookError, read_notebook
+    from grader.submission.notebook import NotebookError, read_notebook
 
     try:
         return read_notebook(path)
@@ -149,7 +149,7 @@ def read_submission(folder: Path, functions: Iterable[str], notebook: Path | Non
         notebook = notebook_of(folder)
         if notebook is None:
             return submission
-    from grader.notebook import extract
+    from grader.submission.notebook import extract
 
     functions = list(dict.fromkeys(functions))
     extracted = extract(_read(Path(notebook)), functions)

@@ -14,9 +14,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 import reference as ref
-from grader.checking import as_array, expect_close
-from exercises.strategies import padding_form, per_axis
-from grader.strategies import SCALES
+from grader.pack import SCALES, as_array, expect_close
+from exercises.shared.strategies import padding_form, per_axis
 from reference.conv import conv_nd
 from reference.padding import explicit_padding, to_tuple
 

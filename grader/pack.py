@@ -1,0 +1,31 @@
+"""What an exercise pack imports: the one module a pack author needs, kept stable while the
+engine's own rooms move.
+
+    from grader.pack import hookimpl, Fixture, expect_close, Score, Mutant, arrays
+
+- hooks and what they return: `hookimpl`, `Fixture`, `FixtureMissing`, `OptionProblem`,
+  `WorkerKind` (the hooks themselves are listed in grader.plugins.Hooks);
+- statuses: `Status` (a check's, in the result), `Answer` (what a request to a sandbox came to:
+  `sandbox.ask(...).status`), `check_status(answer)` (the check's status a failed answer gives);
+- checks: `expect_close`, `expect_equal`, `as_array`, `close`, `tolerance`, `RELATIVE_TOLERANCE`,
+  `Score`, `CheckFailed`, `Review`; `StudentFault` ends a check at once with a status and a reason,
+  `StudentRaised` is what a call raises when the student's function raised;
+- mutants: `Mutant` (wrong functions), `FileMutant` (wrong submissions made as files);
+- Hypothesis strategies that shrink to readable grids: `arrays`, `sides`, `SCALES`;
+- `all_exercises()` (every installed exercise) and `cache_dir()` (where a pack keeps what it
+  derives, hidden from every sandbox).
+"""
+from grader.cache import cache_dir
+from grader.grading.checking import (RELATIVE_TOLERANCE, CheckFailed, Score, as_array, close, expect_close,
+                                     expect_equal, tolerance)
+from grader.grading.exercise import FileMutant, Mutant, all_exercises
+from grader.grading.strategies import SCALES, arrays, sides
+from grader.grading.student import StudentFault, StudentRaised, check_status
+from grader.plugins import Fixture, FixtureMissing, OptionProblem, WorkerKind, hookimpl
+from grader.results import Review, Status
+from grader.sandbox.wire import Answer
+
+__all__ = ["Answer", "Status", "check_status", "RELATIVE_TOLERANCE", "SCALES", "CheckFailed", "FileMutant", "Fixture", "FixtureMissing", "Mutant",
+           "OptionProblem", "Review", "Score", "StudentFault", "StudentRaised", "WorkerKind", "all_exercises",
+           "arrays", "as_array", "cache_dir", "close", "expect_close", "expect_equal", "hookimpl", "sides",
+           "tolerance"]
