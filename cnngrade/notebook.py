@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 
 from grader.api import SubmissionError, grade
+from grader.reporters.html import render_student
+from grader.reporters.terminal import render
 
 FRAME_HEIGHT = 720  # pixels of the inline page; it scrolls inside
 
@@ -36,16 +38,12 @@ class CheckPage:
                 f"{self.report.score:g}/{self.report.max_score:g} points")
 
     def _repr_html_(self) -> str:
-        from grader.reporters.html import render_student
-
         page = render_student(self.report)
         return (f'<p class="cnngrade-headline"><b>{html.escape(self.headline)}</b></p>'
                 f'<iframe class="cnngrade-page" srcdoc="{html.escape(page, quote=True)}" '
                 f'style="width: 100%; height: {FRAME_HEIGHT}px; border: 1px solid #ccc"></iframe>')
 
     def __repr__(self) -> str:
-        from grader.reporters.terminal import render
-
         return f"{self.headline}\n{render(self.report)}"
 
 

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import click
 
+from exercises.models.course_model import reference_model
+from exercises.models.mnist import Mnist, MnistNotFound, named_folders, private_paths
+from exercises.shared.test_functions import TestFunction
 from grader.pack import RELATIVE_TOLERANCE, Fixture, FixtureMissing, OptionProblem, WorkerKind, hookimpl
 
 HERE = Path(__file__).parent
@@ -22,8 +25,6 @@ def cnngrade_exercise_folders() -> list[Path]:
 
 
 def _mnist(fixtures):
-    from exercises.models.mnist import Mnist, MnistNotFound, named_folders
-
     mnist = Mnist(fixtures.options.get("mnist"))
     try:
         mnist.source
@@ -36,8 +37,6 @@ def _mnist(fixtures):
 def _course_model(fixtures):
     """A function that returns the course model trained by the grader (trained at its first call,
     then cached), so that a check can fail fast before it pays for training."""
-    from exercises.models.course_model import reference_model
-
     mnist = fixtures.get("mnist")
     return lambda: reference_model(mnist)
 
@@ -55,8 +54,6 @@ def cnngrade_options() -> list:
 
 @hookimpl
 def cnngrade_private_paths(options: dict) -> list[Path]:
-    from exercises.models.mnist import private_paths
-
     return private_paths(options.get("mnist"))
 
 
@@ -67,14 +64,12 @@ def cnngrade_worker_kinds() -> list[WorkerKind]:
 
 @hookimpl
 def cnngrade_wire_types() -> list[type]:
-    from exercises.shared.test_functions import TestFunction
-
     return [TestFunction]
 
 
 @hookimpl
 def cnngrade_forbidden_imports() -> list[str]:
-    # EXERCISES.md: a submission is NumPy and the standard library; the frameworks that would do
+    # docs/EXERCISES.md: a submission is NumPy and the standard library; the frameworks that would do
     # the exercises for it are refused, and so are the course's own reference and checks.
     return ["reference", "exercises", "tensorflow", "keras", "tf_keras", "scipy", "torch", "jax", "sklearn"]
 

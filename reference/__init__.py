@@ -1,4 +1,4 @@
-"""The trusted NumPy reference for every exercise of EXERCISES.md (float64, never in place)."""
+"""The trusted NumPy reference for every exercise of docs/EXERCISES.md (float64, never in place)."""
 
 from .activations import leaky_relu, relu
 from .backward import (avg_pool2d_backward, conv2d_backward, max_pool2d_backward,

@@ -1,7 +1,7 @@
 """Normalising stride/dilation/padding arguments, and zero padding.
 
 Everything that takes a `stride`, `dilation`, `pool_size` or `padding` argument goes through
-here, so every function accepts exactly the same forms (EXERCISES.md, "Conventions"):
+here, so every function accepts exactly the same forms (docs/EXERCISES.md, "Conventions"):
 
 - ints per axis: an int (same on every spatial axis) or one int per spatial axis;
 - padding: 'valid', 'same', an int, one int per spatial axis, one (before, after) pair per

@@ -7,6 +7,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from grader.grading.exercise import all_exercises
 from conftest import EXAMPLES, run_cnngrade, example_folder
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "result-2.json").read_text())
@@ -74,13 +75,24 @@ def test_user_mistakes_get_one_line_and_exit_2(cnngrade, args, message):
 
 
 def test_init_writes_stubs_that_check_reports_as_missing(cnngrade, tmp_path):
+    """What a student sees on the first `check` of a fresh starter: every check missing, each
+    message naming the function it needs (or the file) and saying it is not written yet."""
     folder = tmp_path / "mine"
     assert cnngrade("init", folder).code == 0
     run = cnngrade("check", folder, json=True)
     assert run.code == 1
-    statuses = {c["status"] for e in run.result["exercises"] for c in e["checks"]}
-    assert statuses == {"missing"}
-    assert all(c["visibility"] == "visible" for e in run.result["exercises"] for c in e["checks"])
+    by_id = {e.id: e for e in all_exercises()}
+    for exercise in run.result["exercises"]:
+        spec = by_id[exercise["id"]]
+        for check in exercise["checks"]:
+            assert check["status"] == "missing" and check["visibility"] == "visible", check
+            if spec.functions:
+                named = [f for f in spec.functions if check["message"].startswith(f"{f} ")]
+                assert named and check["message"] == f"{named[0]} is not implemented yet (it raises " \
+                    "NotImplementedError)", check["message"]
+                assert f"{named[0]} is not implemented yet" in run.stdout
+            else:  # graded from files: the file to save is named
+                assert any(f"there is no {name}" in check["message"] for name in spec.files), check["message"]
     assert cnngrade("init", folder).code == 2  # never overwrites without --force
 
 

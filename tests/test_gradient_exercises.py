@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import reference as ref
-from conftest import EXAMPLES, example_folder
+from conftest import example_folder
 from exercises.shared.gradients import ConvCase, PoolCase, conv_grads, expect_directional, expect_max_routing
 from grader.grading.checking import CheckFailed
 

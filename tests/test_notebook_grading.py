@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import html
-import json
 import os
 import re
 import subprocess
@@ -16,7 +15,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 from nbformat import v4
 
 from conftest import EXAMPLES, ROOT, run_cnngrade

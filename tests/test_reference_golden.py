@@ -1,4 +1,4 @@
-"""The reference against the course's worked examples (EXERCISES.md, "Golden checks from the
+"""The reference against the course's worked examples (docs/EXERCISES.md, "Golden checks from the
 course") and against the contract's signatures, argument forms and no-mutation rule.
 
 No TensorFlow here: these numbers come from the course text.

@@ -16,7 +16,7 @@ Cases TensorFlow on CPU cannot run are excluded by the strategies, never skipped
 - tf.nn.conv3d's CPU kernel computes 'SAME' padding without the max(., 0) of the contract's
   formula: when (out - 1) * s + (k - 1) * d + 1 - n <= -2 on an axis (stride well above the
   kernel), its windows start trunc(total / 2) cells *inside* the volume instead of at 0, unlike
-  tf.nn.conv2d, tf.nn.conv1d and the pooling ops, which clamp as EXERCISES.md says. The
+  tf.nn.conv2d, tf.nn.conv1d and the pooling ops, which clamp as docs/EXERCISES.md says. The
   reference follows the contract; test_conv3d_matches_tf excludes those cases and
   test_tf_conv3d_same_quirk pins TF's behaviour, so a change in either side is noticed.
 - tf.nn.conv2d's gradient ops on CPU (Conv2DBackpropInput/Filter) refuse dilation > 1

@@ -6,19 +6,15 @@
 - The CSV gradebook: read back with the csv module, header as LMS imports expect.
 - HTML: opened in headless Chromium (tests/chromium.py drives it over the DevTools protocol);
   the assertions are on the rendered DOM, the console and the network log. Screenshots are kept
-  in tests/artifacts/, and docs/student-page.png (shown in the README) is written by
-  test_submit_writes_every_format, so it always shows the current page.
+  in tests/artifacts/ (ignored by git); test_submit_writes_every_format writes student-page.png
+  there, the current page, of which docs/student-page.png (shown in the README) is a copy.
 """
 from __future__ import annotations
 
 import csv
 import json
 import math
-import multiprocessing
-import os
 import shutil
-import signal
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -35,7 +31,7 @@ from grader.results import CheckResult, ExerciseResult, GradeReport, jsonable
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope-results.schema.json").read_text())
 ARTIFACTS = Path(__file__).parent / "artifacts"
-DOCS_SCREENSHOT = ROOT / "docs" / "student-page.png"
+SCREENSHOT = ARTIFACTS / "student-page.png"  # README shows a copy of it: docs/student-page.png
 CSV_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Total"]
 MAX_GRIDS = 12
 BATCH_EXERCISES = ("-e", "correlate2d", "-e", "pad2d", "-e", "activations")
@@ -264,10 +260,10 @@ def test_submit_writes_every_format(student_folder, tmp_path, browser):
     assert_student_page(browser, page_path, result, screenshot=ARTIFACTS / "student-page-conv2d.png")
     page = browser.page(page_path.resolve().as_uri(), width=900)
     try:
-        # The picture in the README: made here, from the page just checked (its top part: the
-        # score, then the first failed property with its counterexample).
-        page.screenshot(DOCS_SCREENSHOT, max_height=1500)
-        assert DOCS_SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        # The README's picture (docs/student-page.png is a copy), from the page just checked: its
+        # top part, the score, then the first failed property with its counterexample.
+        page.screenshot(SCREENSHOT, max_height=1500)
+        assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         # The hint sits with the first failed property, under its counterexample.
         hint = page.evaluate(f"document.querySelector('li[data-check=\"conv2d.{with_example[0]['name']}\"]"
                              f" .example ~ aside.hint').innerText")

@@ -1,4 +1,4 @@
-"""The course model (EXERCISES.md, "The course model"), trained by the grader as the reference
+"""The course model (docs/EXERCISES.md, "The course model"), trained by the grader as the reference
 of cnn_forward: its get_weights() and Keras' own predictions on the 10,000 MNIST test images.
 
 Trained once, deterministically, and cached in cache_dir() (hidden from the sandbox), keyed by

@@ -1,7 +1,7 @@
 """Checks for max_pool2d and avg_pool2d(x, pool_size=2, strides=None, padding='valid').
 
 Every generated case is (x, kwargs): kwargs holds only the arguments whose value differs from
-the default (EXERCISES.md: the grader passes an optional argument only when a check needs it).
+the default (docs/EXERCISES.md: the grader passes an optional argument only when a check needs it).
 """
 import numpy as np
 from hypothesis import given, strategies as st

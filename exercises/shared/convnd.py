@@ -1,7 +1,7 @@
 """Shared by the conv1d, conv2d and conv3d exercises: the argument strategies and the wrong versions.
 
 A Case holds x, the kernel and the keyword arguments a check passes: only those that differ from
-the contract's defaults (EXERCISES.md), so a function without an optional parameter loses only
+the contract's defaults (docs/EXERCISES.md), so a function without an optional parameter loses only
 the checks that need it. Every strategy keeps the contract's promises: the (dilated) kernel fits
 the padded input, and stride > 1 never comes with dilation > 1.
 """

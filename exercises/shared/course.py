@@ -1,4 +1,4 @@
-"""The course's own numbers (EXERCISES.md, "Golden checks from the course"), shared by the checks."""
+"""The course's own numbers (docs/EXERCISES.md, "Golden checks from the course"), shared by the checks."""
 import numpy as np
 
 IMAGE = np.array([

@@ -2,7 +2,7 @@
 the comparison of conv2d_backward's three gradients, the gradient check by finite differences,
 and the tie-aware check of max pooling's backward pass.
 
-A case keeps only the keyword arguments that differ from the contract's defaults (EXERCISES.md:
+A case keeps only the keyword arguments that differ from the contract's defaults (docs/EXERCISES.md:
 the grader passes an optional argument only when a check needs it).
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ primitives, the padding forms of the contract, the pooling cases (forward and ba
 Strategies are built once and reused (lru_cache): building and validating a new one for every
 draw costs more than the draw itself, and the whole NumPy set must grade in a few seconds.
 A drawn call keeps only the keyword arguments that differ from the contract's defaults
-(EXERCISES.md: the grader passes an optional argument only when a check needs it).
+(docs/EXERCISES.md: the grader passes an optional argument only when a check needs it).
 """
 from __future__ import annotations
 

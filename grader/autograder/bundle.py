@@ -15,10 +15,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
+from email.parser import Parser
 from importlib import metadata
 from pathlib import Path
 
+import click
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 import grader
+from grader import plugins
+from grader.grading.exercise import select
 
 DISTRIBUTION = "cnngrade"
 FILES = ("pyproject.toml", "README.md", "LICENSE")
@@ -65,21 +73,8 @@ def build_wheel(destination: Path) -> Path:
     return target
 
 
-def _packaging():
-    """packaging's Requirement and canonicalize_name (only building an image needs them; pip
-    vendors a copy when the package itself is not installed)."""
-    try:
-        from packaging.requirements import Requirement
-        from packaging.utils import canonicalize_name
-    except ImportError:
-        from pip._vendor.packaging.requirements import Requirement
-        from pip._vendor.packaging.utils import canonicalize_name
-    return Requirement, canonicalize_name
-
-
 def _closure(requires: list[str], extras: frozenset[str], seen: dict[str, str]) -> None:
     """Pin every requirement in `requires` that applies here, and theirs, into `seen`."""
-    Requirement, canonicalize_name = _packaging()
     for line in requires:
         requirement = Requirement(line)
         marker = requirement.marker
@@ -98,9 +93,6 @@ def _closure(requires: list[str], extras: frozenset[str], seen: dict[str, str]) 
 
 def wheel_requires(wheel: Path) -> list[str]:
     """The Requires-Dist lines of a wheel's METADATA (what pyproject.toml declares now)."""
-    import zipfile
-    from email.parser import Parser
-
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         return Parser().parsestr(archive.read(name).decode("utf-8")).get_all("Requires-Dist") or []
@@ -109,7 +101,6 @@ def wheel_requires(wheel: Path) -> list[str]:
 def pinned_requirements(wheel: Path | None = None) -> list[str]:
     """`name==version` for every distribution cnngrade needs here, cnngrade itself excluded: the
     dependencies the wheel declares (else the installed cnngrade's), each at its installed version."""
-    _, canonicalize_name = _packaging()
     if wheel is not None:
         requires = wheel_requires(wheel)
     else:
@@ -135,10 +126,6 @@ def python_version() -> str:
 
 def data_options() -> dict[str, object]:
     """The packs' options that take a path, by the name --data uses (the flag without its dashes)."""
-    import click
-
-    from grader import plugins
-
     found = {}
     for option in plugins.options():
         if isinstance(option.type, click.Path):
@@ -194,8 +181,6 @@ def data_arguments(data: dict[str, Path]) -> dict[str, str]:
 
 def check_exercises(ids: tuple[str, ...]) -> list[str]:
     """The exercise ids, each known to the installed packs (a typo fails now, not per student)."""
-    from grader.grading.exercise import select
-
     try:
         return [e.id for e in select(ids)] if ids else []
     except KeyError as exc:

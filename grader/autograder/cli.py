@@ -11,6 +11,9 @@ from pathlib import Path
 import click
 
 from grader.autograder.bundle import BundleError
+from grader.autograder.ci import write_ci
+from grader.autograder.gradescope import build_zip
+from grader.autograder.prairielearn import write_image
 
 EXERCISE_HELP = "Grade only this exercise (repeatable). Default: every exercise."
 DATA_HELP = ("Bundle PATH (a folder, or a file) as data/NAME/ and grade with --NAME data/NAME, where --NAME "
@@ -70,8 +73,6 @@ def gradescope(output: Path, exercises: tuple[str, ...], data: tuple[str, ...], 
       cnngrade autograder gradescope hw3.zip -e conv2d -e pooling
       cnngrade autograder gradescope hw4.zip --data NAME=course-data/
     """
-    from grader.autograder.gradescope import build_zip
-
     try:
         names = build_zip(output, exercises, data, timeout, warm_up)
     except BundleError as exc:
@@ -100,8 +101,6 @@ def prairielearn(directory: Path, exercises: tuple[str, ...], data: tuple[str, .
     A submission without cnn.py, or whose cnn.py does not import, is "not gradable"
     (the student keeps the attempt), with the reason.
     """
-    from grader.autograder.prairielearn import write_image
-
     try:
         written = write_image(directory, exercises, data, timeout, warm_up)
     except BundleError as exc:
@@ -115,8 +114,6 @@ def init_ci(provider: str, directory: Path, install: str | None = None, exercise
 
     Raises click.ClickException (exit 2) when the file exists and force is not given.
     """
-    from grader.autograder.ci import write_ci
-
     try:
         target = write_ci(provider, directory, install, exercises, force)
     except (FileExistsError, ValueError) as exc:

@@ -173,7 +173,7 @@ class Student:
         if outcome.status == Answer.RAISED:
             call.raised = outcome.error
             raise StudentRaised(f"{function} raised {outcome.error}", outcome.traceback)
-        messages = {Answer.MISSING: f"{function} {outcome.info.get('reason', 'is not defined in cnn.py')}",
+        messages = {Answer.MISSING: f"{function} is {outcome.info.get('reason', 'not defined in cnn.py')}",
                     Answer.MEMORY: f"{function} ran out of memory (the limit is per call)",
                     Answer.TIMEOUT: f"{function} {outcome.error}"}
         raise StudentFault(check_status(outcome.status),

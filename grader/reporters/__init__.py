@@ -37,6 +37,7 @@ class Reporter(Protocol):
 
 @hookimpl
 def cnngrade_reporters() -> list[type]:
+    # Imported here, not at the top: each reporter module imports this package first.
     from grader.reporters.csv_report import CsvReporter
     from grader.reporters.gradescope import GradescopeReporter
     from grader.reporters.html import HtmlReporter

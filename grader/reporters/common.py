@@ -9,6 +9,7 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
+from grader.reporters.terminal import check_lines
 from grader.results import CheckResult, GradeReport
 
 # XML 1.0 forbids these characters even when escaped; a student's message may contain them.
@@ -20,8 +21,6 @@ def check_text(check: CheckResult) -> str:
 
     The same words as the terminal summary (without the status line), so every format agrees.
     """
-    from grader.reporters.terminal import check_lines
-
     if check.visibility != "visible" and check.counterexample:
         check = replace(check, counterexample=None)  # a hidden check's inputs are never shown
     text = textwrap.dedent("\n".join(check_lines(check, color=False)[1:])).strip()

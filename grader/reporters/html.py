@@ -11,16 +11,16 @@ DIR/index.html is the class page and DIR/students/<student>.html each student's 
 from __future__ import annotations
 
 import base64
+import io
 import math
-import re
 import statistics
-import struct
-import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from markupsafe import Markup, escape
+from markdown_it import MarkdownIt
+from PIL import Image
+from markupsafe import Markup
 
 from grader.grading.checking import RELATIVE_TOLERANCE
 from grader.reporters.common import file_names, fraction
@@ -35,33 +35,15 @@ if TYPE_CHECKING:
 MAX_GRIDS = 12  # slices of one array drawn; the rest are counted
 
 
-# ---------------------------------------------------------------- small Markdown (hints)
+# ---------------------------------------------------------------- Markdown (hints)
 
-def _inline(text: str) -> str:
-    html = str(escape(text))
-    html = re.sub(r"`([^`]+)`", r"<code>\1</code>", html)
-    html = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", html)
-    return re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"<em>\1</em>", html)
+# CommonMark, with any HTML in the text shown as text: a hint is the pack's words, not markup.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
 def markdown(text: str) -> Markup:
-    """The little Markdown a statement's hint uses: paragraphs, lists, code, bold, italics."""
-    blocks = []
-    for block in re.split(r"\n\s*\n", text.strip()):
-        lines = block.splitlines()
-        if all(line.startswith(("    ", "\t")) for line in lines):
-            blocks.append(f"<pre><code>{escape(chr(10).join(line[4:] for line in lines))}</code></pre>")
-        elif all(re.match(r"\s*([-*]|\d+\.)\s", line) or line.startswith("  ") for line in lines):
-            items: list[str] = []
-            for line in lines:
-                if re.match(r"\s*([-*]|\d+\.)\s", line):
-                    items.append(re.sub(r"^\s*([-*]|\d+\.)\s+", "", line))
-                else:
-                    items[-1] += " " + line.strip()
-            blocks.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
-        elif lines:
-            blocks.append(f"<p>{_inline(' '.join(line.strip() for line in lines))}</p>")
-    return Markup("".join(blocks))
+    """A statement's hint (paragraphs, lists, code, emphasis) as HTML."""
+    return Markup(_MARKDOWN.render(text.strip()))
 
 
 # ---------------------------------------------------------------- arrays as pictures
@@ -289,15 +271,9 @@ def png_data_uri(picture: np.ndarray) -> str:
     lo, hi = float(values.min()), float(values.max())
     scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
     pixels = (255 - np.round(scaled * 255)).astype(np.uint8)
-    height, width = pixels.shape
-    raw = b"".join(b"\x00" + pixels[i].tobytes() for i in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    encoded = io.BytesIO()
+    Image.fromarray(pixels).save(encoded, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(encoded.getvalue()).decode("ascii")
 
 
 IMAGE_KEYS = ("image", "pixels", "digit", "picture")

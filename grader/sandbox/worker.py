@@ -194,7 +194,7 @@ class Worker:
         try:
             value = function(*args, **kwargs)
         except NotImplementedError:
-            return {"status": wire.Answer.MISSING, "reason": "raises NotImplementedError"}, {}
+            return {"status": wire.Answer.MISSING, "reason": "not implemented yet (it raises NotImplementedError)"}, {}
         except MemoryError:
             return {"status": wire.Answer.MEMORY}, {}
         except RecursionError as exc:
