@@ -44,13 +44,23 @@ def autograder() -> None:
     """
 
 
+def _bundle_options(timeout: click.IntRange, default: str):
+    """The options both autograders take: the exercises, bundled data, the warm-up, the time limit."""
+    def decorate(command):
+        for option in reversed([
+                click.option("--exercise", "-e", "exercises", multiple=True, metavar="ID", help=EXERCISE_HELP),
+                click.option("--data", "data", multiple=True, metavar="NAME=PATH", help=DATA_HELP),
+                click.option("--warm-up/--no-warm-up", default=True, help=WARM_UP_HELP),
+                click.option("--timeout", type=timeout, default=None, metavar="SECONDS",
+                             help=f"{TIMEOUT_HELP} {default}")]):
+            command = option(command)
+        return command
+    return decorate
+
+
 @autograder.command()
 @click.argument("output", metavar="OUT.zip", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--exercise", "-e", "exercises", multiple=True, metavar="ID", help=EXERCISE_HELP)
-@click.option("--data", "data", multiple=True, metavar="NAME=PATH", help=DATA_HELP)
-@click.option("--warm-up/--no-warm-up", default=True, help=WARM_UP_HELP)
-@click.option("--timeout", type=click.IntRange(30, 2400), default=None, metavar="SECONDS",
-              help=TIMEOUT_HELP + " Default 540 (Gradescope's limit is 10 minutes unless raised).")
+@_bundle_options(click.IntRange(30, 2400), "Default 540 (Gradescope's limit is 10 minutes unless raised).")
 def gradescope(output: Path, exercises: tuple[str, ...], data: tuple[str, ...], warm_up: bool,
                timeout: int | None) -> None:
     """Write a Gradescope autograder zip to OUT.zip.
@@ -82,11 +92,7 @@ def gradescope(output: Path, exercises: tuple[str, ...], data: tuple[str, ...], 
 
 @autograder.command()
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--exercise", "-e", "exercises", multiple=True, metavar="ID", help=EXERCISE_HELP)
-@click.option("--data", "data", multiple=True, metavar="NAME=PATH", help=DATA_HELP)
-@click.option("--warm-up/--no-warm-up", default=True, help=WARM_UP_HELP)
-@click.option("--timeout", type=click.IntRange(10, 600), default=None, metavar="SECONDS",
-              help=TIMEOUT_HELP + " Default 570 (PrairieLearn allows at most 600).")
+@_bundle_options(click.IntRange(10, 600), "Default 570 (PrairieLearn allows at most 600).")
 def prairielearn(directory: Path, exercises: tuple[str, ...], data: tuple[str, ...], warm_up: bool,
                  timeout: int | None) -> None:
     """Write a PrairieLearn grader image recipe (a Docker build context) into DIR.
