@@ -75,6 +75,11 @@ def cnngrade_forbidden_imports() -> list[str]:
 
 
 @hookimpl
+def cnngrade_locale_dirs() -> list[Path]:
+    return [HERE / "locale"]
+
+
+@hookimpl
 def cnngrade_starter_header() -> str:
     # The contract's tolerance, said where it is defined (grader.pack.RELATIVE_TOLERANCE).
     return (HERE / "shared" / "starter_header.py").read_text().replace("{tolerance}", f"{RELATIVE_TOLERANCE:g}")

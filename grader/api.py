@@ -12,6 +12,7 @@ from typing import Iterable
 from grader.grading.exercise import Exercise, select
 from grader.grading.fixtures import Fixtures
 from grader.grading.runner import MODES, grade_submission
+from grader.i18n import DEFAULT
 from grader.results import GradeReport
 from grader.submission.folder import Unreadable, notebook_of, problem
 
@@ -56,14 +57,15 @@ def submission_folder(path: str | Path) -> Path:
 
 def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (), mode: str = "submit",
           examples: int | None = None, options: dict | None = None, jobs: int = 1,
-          fixtures: Fixtures | None = None, notebook: str | Path | None = None) -> GradeReport:
+          fixtures: Fixtures | None = None, notebook: str | Path | None = None, lang: str = DEFAULT) -> GradeReport:
     """Grade one submission folder: its cnn.py or, without one, its notebook (cnn.ipynb or the only
     .ipynb; `notebook` names one to grade even beside a cnn.py).
 
     exercises_: ids or Exercise objects (default: every installed exercise); mode "submit" (every
     check) or "check" (the visible ones, fewer examples); examples: Hypothesis examples per
     property (default: each exercise's own); options: the packs' options by name (e.g.
-    {"dataset": "data/"}); jobs: sandboxes graded at once (the result is the same).
+    {"dataset": "data/"}); jobs: sandboxes graded at once (the result is the same); lang: the
+    language of the result's words ("en" or "fr": grader.i18n).
     Raises SubmissionError for a folder that cannot be graded or an unknown exercise id.
     """
     if mode not in MODES:
@@ -73,6 +75,6 @@ def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (
     try:
         return grade_submission(submission_folder(folder), selected, mode=mode, examples=examples,
                                 options=options, fixtures=fixtures, jobs=jobs,
-                                notebook=Path(notebook) if notebook is not None else None)
+                                notebook=Path(notebook) if notebook is not None else None, lang=lang)
     except Unreadable as exc:
         raise SubmissionError(f"cannot grade {folder}: {exc}") from None

@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 import pluggy
 
+from grader.i18n import add_locale_dirs
+
 hookspec = pluggy.HookspecMarker("cnngrade")
 hookimpl = pluggy.HookimplMarker("cnngrade")
 
@@ -101,6 +103,12 @@ class Hooks:
         refuses its own); checks of functions that need one fail."""
 
     @hookspec
+    def cnngrade_locale_dirs(self) -> list[Path]:
+        """Folders of this pack's gettext catalogs, each holding <lang>/LC_MESSAGES/*.mo (the
+        words of its checks, descriptions and messages in other languages); its statements in
+        other languages are statement.<lang>.md files beside statement.md."""
+
+    @hookspec
     def cnngrade_starter_header(self) -> str:
         """The text that opens a starter cnn.py written by `cnngrade init` (rules, conventions,
         imports); each exercise's starter.py follows, in course order."""
@@ -111,6 +119,8 @@ def plugin_manager() -> pluggy.PluginManager:
     manager = pluggy.PluginManager("cnngrade")
     manager.add_hookspecs(Hooks)
     manager.load_setuptools_entrypoints("cnngrade")
+    # The packs' catalogs join the engine's, so that `_()` finds a check's words in its language.
+    add_locale_dirs(Path(p) for p in _collected(manager.hook.cnngrade_locale_dirs()))
     return manager
 
 

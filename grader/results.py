@@ -1,4 +1,4 @@
-"""The grading result: one JSON-able record per submission (schema cnngrade/result-2), and what
+"""The grading result: one JSON-able record per submission (schema cnngrade/result-3), and what
 its statuses mean, said once for every reporter."""
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 # result-2 is result-1 plus each check's description and hint, and the top-level review and
-# notices lists: a reader of result-1 reads it unchanged.
-SCHEMA = "cnngrade/result-2"
+# notices lists; result-3 is result-2 plus `lang`, the language its words are written in ("en" or
+# "fr"). A reader of an earlier schema reads a later one unchanged.
+SCHEMA = "cnngrade/result-3"
 # Arrays larger than this are summarised rather than written out in full.
 MAX_LISTED = 1024
 
@@ -120,6 +121,7 @@ class GradeReport:
     grader_faults: list[str] = field(default_factory=list)
     review: list[Review] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # how the submission was read (e.g. which file)
+    lang: str = "en"  # the language of its words (messages, titles, hints): grader.i18n
 
     @property
     def score(self) -> float:
@@ -160,13 +162,15 @@ class GradeReport:
             "output": self.output,
             "review": [asdict(r) for r in self.review],
             "notices": list(self.notices),
+            "lang": self.lang,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> "GradeReport":
-        """A report from its JSON (result-1 or result-2), for reporters run on saved results."""
+        """A report from its JSON (result-1, -2 or -3), for reporters run on saved results."""
         report = cls(submission=data["submission"], mode=data.get("mode", "submit"), output=data.get("output", ""),
-                     review=[Review(**r) for r in data.get("review", [])], notices=list(data.get("notices", [])))
+                     review=[Review(**r) for r in data.get("review", [])], notices=list(data.get("notices", [])),
+                     lang=data.get("lang", "en"))
         for e in data["exercises"]:
             report.exercises.append(ExerciseResult(e["id"], e["title"], [CheckResult(**c) for c in e["checks"]]))
         return report

@@ -10,7 +10,7 @@ import pytest
 from grader.grading.exercise import all_exercises
 from conftest import EXAMPLES, run_cnngrade, example_folder
 
-SCHEMA = json.loads((Path(__file__).parent / "schemas" / "result-2.json").read_text())
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "result-3.json").read_text())
 FIRST = ("-e", "correlate2d", "-e", "convolve2d", "-e", "pad2d", "-e", "activations")
 
 

@@ -1,7 +1,7 @@
 """Where a class's students are graded: local grading processes, or the workers of a Dask cluster.
 
 Both run the same function on each student (grader.classroom.outcome.grade_student: the same sandbox as
-`cnngrade submit`) and hand back plain records (the result-2 JSON, the grader's faults, the
+`cnngrade submit`) and hand back plain records (the result-3 JSON, the grader's faults, the
 seconds it took) as each student finishes, in any order; the batch puts them in order.
 
 Local: `jobs` long-lived grading processes (forkserver: they start clean), one student at a time
@@ -31,7 +31,7 @@ from grader.grading.fixtures import Fixtures
 from grader.results import Status
 from grader.submission.folder import MAX_BYTES
 
-Record = dict  # {"result": result-2 JSON, "faults": [str], "seconds": float}
+Record = dict  # {"result": result-3 JSON, "faults": [str], "seconds": float}
 Done = Callable[[str, Record], None]
 Started = Callable[[str], None]
 GRACE_SECONDS = 60  # past the budget: the sandbox stops each call at the budget, this is the backstop

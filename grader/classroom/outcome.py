@@ -1,5 +1,5 @@
 """One student of a class: graded as `cnngrade submit` grades them, and the record that the
-store keeps and the executors hand back (the result-2 JSON, the grader's faults, the seconds).
+store keeps and the executors hand back (the result-3 JSON, the grader's faults, the seconds).
 
 What a local grading process and a Dask worker both run; it knows nothing of how the class is
 dealt out (grader.classroom.executors) or stored (grader.classroom.store).

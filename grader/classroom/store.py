@@ -63,7 +63,7 @@ def _version(name: str) -> str:
 
 
 class ResultStore:
-    """folder/<student>.json: {"key", "result" (the result-2 record), "faults", "seconds"}."""
+    """folder/<student>.json: {"key", "result" (the result-3 record), "faults", "seconds"}."""
 
     def __init__(self, folder: Path, context: str):
         self.folder = Path(folder)

@@ -12,6 +12,7 @@ from typing import Callable
 
 from grader import plugins
 from grader.grading.determinism import profile
+from grader.i18n import DEFAULT, LANGUAGES, _, current
 from grader.sandbox.client import PYTHON, Limits
 
 if sys.version_info >= (3, 11):
@@ -20,6 +21,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 VISIBILITIES = ("visible", "hidden")
+HINT_HEADINGS = {"en": "## Hint", "fr": "## Indice"}  # the statement's section shown with failures
 
 
 class SpecError(Exception):
@@ -66,7 +68,7 @@ class Exercise:
     order: int
     functions: tuple[str, ...]
     checks: tuple[CheckSpec, ...]
-    statement: str
+    statements: dict[str, str]  # language -> the statement (Markdown); English always there
     limits: Limits
     kind: str  # "python": calls student functions; else a pack's worker kind (e.g. one that loads a file)
     examples: int
@@ -102,9 +104,21 @@ class Exercise:
             _LOADED_CHECKS[key] = {check.name: getattr(module, f"test_{check.name}") for check in self.checks}
         return _LOADED_CHECKS[key]
 
+    @property
+    def statement(self) -> str:
+        """The statement in the current language (grader.i18n), else in English."""
+        return self.statements.get(current(), self.statements[DEFAULT])
+
+    @property
+    def title_text(self) -> str:
+        """The title in the current language (the pack's catalog)."""
+        return _(self.title)
+
     def hint(self) -> str:
-        """The statement's section headed 'Hint', if any (shown next to failed checks)."""
-        text = self.statement.split("## Hint", 1)
+        """The statement's section headed 'Hint' ('Indice' in French), if any, in the current
+        language (shown next to failed checks)."""
+        language = current() if current() in self.statements else DEFAULT
+        text = self.statements[language].split(HINT_HEADINGS[language], 1)
         return text[1].split("\n## ", 1)[0].strip() if len(text) == 2 else ""
 
 
@@ -179,12 +193,22 @@ def load_exercise(folder: Path) -> Exercise:
             raise SpecError(f"{exercise_id}: the starter file {name!r} is not in {folder.name}/")
     return Exercise(id=exercise_id, title=spec.get("title", exercise_id), folder=folder,
                     order=int(spec.get("order", 1000)), functions=tuple(spec.get("functions", ())),
-                    checks=tuple(checks), statement=(folder / "statement.md").read_text(),
+                    checks=tuple(checks), statements=_statements(folder),
                     limits=limits, kind=spec.get("kind", "python"),
                     examples=int(spec.get("examples", 50)), reference=spec.get("reference", "reference"),
                     mutants=mutants, files=tuple(spec.get("files", ())),
                     starter=(folder / "starter.py").read_text() if (folder / "starter.py").is_file() else "",
                     file_mutants=file_mutants, reference_files=reference_files, starter_files=starter_files)
+
+
+def _statements(folder: Path) -> dict[str, str]:
+    """statement.md (English) and statement.<lang>.md for every other language cnngrade speaks."""
+    found = {DEFAULT: (folder / "statement.md").read_text(encoding="utf-8")}
+    for language in LANGUAGES:
+        translated = folder / f"statement.{language}.md"
+        if language != DEFAULT and translated.is_file():
+            found[language] = translated.read_text(encoding="utf-8")
+    return found
 
 
 def _plain_names(exercise_id: str, key: str, names) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from hypothesis.errors import Flaky, FlakyFailure
 from grader.grading.checking import CheckFailed, Score, close
 from grader.grading.exercise import CheckSpec, Exercise, load_exercise
 from grader.grading.fixtures import Fixtures, requested
+from grader.i18n import DEFAULT, _, speaking
 from grader.grading.processes import helper_pool
 from grader.grading.reproduce import reproduction
 from grader.results import CheckResult, ExerciseResult, GradeReport, Review, Status, jsonable
@@ -49,8 +50,10 @@ SHARDS = 2  # sandboxes per group of Python exercises, whatever --jobs is, so th
 def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "submit",
                      examples: int | None = None, options: dict | None = None,
                      fixtures: Fixtures | None = None, jobs: int = 1,
-                     deadline: Deadline | None = None, notebook: Path | None = None) -> GradeReport:
-    """Grade a student folder, one sandbox per shard (see `shards`).
+                     deadline: Deadline | None = None, notebook: Path | None = None,
+                     lang: str = DEFAULT) -> GradeReport:
+    """Grade a student folder, one sandbox per shard (see `shards`), speaking `lang` (its
+    messages, descriptions, hints and diagnoses; grader.i18n).
 
     The folder's cnn.py, or its notebook (`notebook`, or the one grader.submission.folder finds when
     there is no cnn.py): grader.submission.Unreadable when that notebook cannot be read.
@@ -59,10 +62,15 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     jobs: how many shards are graded at once (jobs - 1 helper processes); the result is the same.
     deadline: a time budget for the whole submission; what it leaves ungraded is `timeout`.
     """
-    folder = Path(folder)
-    fixtures = fixtures or Fixtures(options)
-    report = GradeReport(submission=folder.resolve().name, mode=mode)
-    exercises = list(exercises)
+    with speaking(lang):
+        return _grade_submission(Path(folder), list(exercises), mode, examples, fixtures or Fixtures(options),
+                                 jobs, deadline, notebook, lang)
+
+
+def _grade_submission(folder: Path, exercises: list[Exercise], mode: str, examples: int | None,
+                      fixtures: Fixtures, jobs: int, deadline: Deadline | None, notebook: Path | None,
+                      lang: str) -> GradeReport:
+    report = GradeReport(submission=folder.resolve().name, mode=mode, lang=lang)
     submission = read_submission(folder, [f for e in exercises for f in e.functions], notebook)
     plan = shards(exercises)
     # Shards whose checks use a pack's fixtures stay here (a data set is loaded once), after the
@@ -73,7 +81,7 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     graded: dict[int, ShardResult] = {}
     with _helpers(min(jobs - 1, len(movable))) as pool:
         futures = {i: pool.submit(_grade_shard_elsewhere, str(folder), [str(e.folder) for e in plan[i]], mode,
-                                  examples, fixtures.options, deadline, submission) for i in movable}
+                                  examples, fixtures.options, deadline, submission, lang) for i in movable}
         for i in [i for i in range(len(plan)) if i not in bound and i not in futures]:
             graded[i] = grade_shard(folder, plan[i], mode, examples, fixtures, deadline, submission)
         for i, future in futures.items():
@@ -155,11 +163,12 @@ def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | 
 
 def _grade_shard_elsewhere(folder: str, exercise_folders: list[str], mode: str, examples: int | None,
                            options: dict, deadline: Deadline | None,
-                           submission: Submission | None = None) -> ShardResult:
+                           submission: Submission | None = None, lang: str = DEFAULT) -> ShardResult:
     """What a helper process runs: plain arguments in, a ShardResult (trusted data) out. The
     exercises are loaded again from their folders; the submission is trusted data (text)."""
-    return grade_shard(Path(folder), [load_exercise(Path(f)) for f in exercise_folders], mode, examples,
-                       Fixtures(options), deadline, submission)
+    with speaking(lang):
+        return grade_shard(Path(folder), [load_exercise(Path(f)) for f in exercise_folders], mode, examples,
+                           Fixtures(options), deadline, submission)
 
 
 def _helpers(count: int) -> ContextManager[ProcessPoolExecutor | None]:
@@ -192,7 +201,7 @@ def grade_exercise(exercise: Exercise, backend: Backend, mode: str = "submit", e
     """Run the exercise's checks; explain=False skips shrinking and diagnosis (verdicts only).
     review, when given, receives the checks' signals for a person (Score.review).
     submission: a notebook's, to locate messages by cell (None: a cnn.py)."""
-    result = ExerciseResult(exercise.id, exercise.title)
+    result = ExerciseResult(exercise.id, exercise.title_text)
     fixtures = fixtures or Fixtures()
     count = examples_for(exercise, mode, examples)
     functions = exercise.check_functions(count, shrink=explain)
@@ -227,7 +236,7 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
               sandbox: Sandbox | None, faults: list[str], explain: bool = True,
               review: list[Review] | None = None) -> CheckResult:
     result = CheckResult(check.name, Status.PASSED, check.points, check.points, check.visibility, message="",
-                         description=check.description)
+                         description=_(check.description))
     names = requested(check.function)
     missing = fixtures.problem(names)
     if missing:
@@ -330,5 +339,5 @@ def diagnose(exercise: Exercise, reference: dict[str, Callable], calls: list[Cal
     for mutant in exercise.mutants:
         backend = TrustedBackend({**reference, **mutant.functions})
         if all(_agrees(call.value, _run_trusted(backend, call)) for call, _ in answered):
-            return mutant.description
+            return _(mutant.description)
     return None

@@ -7,6 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from grader import __version__
+from grader.i18n import _, ngettext
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -14,7 +15,11 @@ TEMPLATES = Path(__file__).with_name("templates")
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      extensions=["jinja2.ext.i18n"])
+    # The templates call {{ _("... {name} ...", name=x) }}: the engine's own gettext (grader.i18n),
+    # in the language of the page being rendered, with the same named placeholders as the code.
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=False)
     env.filters["points"] = lambda x: f"{x:g}"
     env.filters["percent"] = lambda x: f"{100 * x:.0f}%"
     env.globals["version"] = __version__

@@ -1,4 +1,4 @@
-"""The JSON result (schema cnngrade/result-2), the contract other tools parse."""
+"""The JSON result (schema cnngrade/result-3), the contract other tools parse."""
 from __future__ import annotations
 
 import json
@@ -23,9 +23,9 @@ def dumps_list(reports) -> str:
 
 class JsonReporter:
     name = "json"
-    help = "Write the result as JSON (schema cnngrade/result-2); with several submissions, a JSON list."
+    help = "Write the result as JSON (schema cnngrade/result-3); with several submissions, a JSON list."
     metavar = "FILE"
-    batch_help = "Write a JSON list, one result (schema cnngrade/result-2) per student."
+    batch_help = "Write a JSON list, one result (schema cnngrade/result-3) per student."
     out_name = "results"
 
     def files(self, context: ReportContext, destination: Path) -> dict[Path, str]:
