@@ -10,6 +10,8 @@ by their own test).
 from __future__ import annotations
 
 import re
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,17 @@ def _statements(folder: Path) -> tuple[str, str]:
 def test_the_packs_are_found():
     names = {folder.name for folder in FOLDERS}
     assert len(FOLDERS) >= 19 and {"correlate2d", "transfer_learning", "image_kernels"} <= names
+
+
+@pytest.mark.parametrize("project", [ROOT, ROOT / "tests" / "packs" / "kernels"], ids=["cnngrade", "kernels"])
+def test_the_french_statements_are_shipped_with_their_pack(project):
+    """The wheel carries each package's data files by pattern: statement.fr.md must match one."""
+    patterns = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    statements = [(package, spec.parent.relative_to(project / package.replace(".", "/")) / "statement.fr.md")
+                  for package in patterns for spec in (project / package.replace(".", "/")).glob("*/spec.toml")]
+    assert statements
+    for package, path in statements:
+        assert any(fnmatch(str(path), pattern) for pattern in patterns[package]), f"{package}/{path} is not packaged"
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
