@@ -11,8 +11,9 @@ from pathlib import Path
 
 from grader.results import CheckResult, GradeReport
 
-# XML 1.0 forbids these characters even when escaped; a student's message may contain them.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 forbids these characters even when escaped (and a lone surrogate is no character at
+# all); a student's message may contain them.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def check_text(check: CheckResult) -> str:

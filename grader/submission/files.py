@@ -63,10 +63,11 @@ def shown(name: bytes | str) -> str:
     text = raw.decode("utf-8", "backslashreplace")
     if text.isprintable() and not any(ord(c) in _BIDI for c in text):
         return text
-    return "".join(c if c == " " or (c.isprintable() and ord(c) not in _BIDI) else _escape(c) for c in text)
+    return "".join(c if c == " " or (c.isprintable() and ord(c) not in _BIDI) else escaped(c) for c in text)
 
 
-def _escape(character: str) -> str:
+def escaped(character: str) -> str:
+    """One character as the escape that stands for it: \\xNN, \\uNNNN or \\UNNNNNNNN."""
     code = ord(character)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
