@@ -131,7 +131,7 @@ def test_a_symlinked_cnn_py_is_refused_in_one_line(cnngrade, tmp_path):
     (folder / "cnn.py").symlink_to(EXAMPLES / "good" / "cnn.py")
     run = cnngrade("submit", folder)
     assert run.code == 2
-    assert run.stderr.strip().endswith("cnn.py is a symbolic link to a file outside the folder: not followed; "
+    assert run.stderr.strip().endswith("cnn.py is a symbolic link out of the folder: not followed; "
                                        "copy the file itself into the folder")
 
 

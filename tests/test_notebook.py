@@ -343,7 +343,7 @@ def test_notebook_of_refuses_a_link_out_of_the_folder_and_reads_one_inside(tmp_p
     nbformat.write(notebook("x = 1"), str(outside))
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "cnn.ipynb").symlink_to(outside)
-    with pytest.raises(Unreadable, match="cnn.ipynb is a symbolic link to a file outside the folder"):
+    with pytest.raises(Unreadable, match="cnn.ipynb is a symbolic link out of the folder"):
         notebook_of(tmp_path / "sub")
     (tmp_path / "sub" / "cnn.ipynb").unlink()
     (tmp_path / "sub" / "work").mkdir()

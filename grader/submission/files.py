@@ -299,8 +299,10 @@ def manifest(folder: Path | str) -> Manifest:
 def _resolve(root: bytes, link: bytes) -> tuple[bytes, int, int] | str:
     """A link's regular file inside root: (path, size, real bytes), else why it is left out."""
     target = os.path.realpath(link)
+    if target == root:
+        return "a symbolic link to a folder: copy the folder itself"
     if not target.startswith(root + b"/"):
-        return "a symbolic link to a file outside the folder: not followed; copy the file itself into the folder"
+        return "a symbolic link out of the folder: not followed; copy the file itself into the folder"
     try:
         status = os.lstat(target)
     except OSError:

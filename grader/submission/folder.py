@@ -93,6 +93,9 @@ def _read(path: Path):
         return read_notebook(path)
     except NotebookError as exc:
         raise Unreadable(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001  (whatever nbformat raises on a hostile file is the file's fault)
+        raise Unreadable(f"{shown(Path(path).name)} is not a notebook cnngrade can read "
+                         f"({type(exc).__name__} while reading it)") from None
 
 
 @dataclass
