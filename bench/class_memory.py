@@ -46,17 +46,20 @@ def _hwm(pid: int) -> int:
 
 
 def _descendants(pid: int) -> list[int]:
-    found, pending = [], [pid]
-    while pending:
-        parent = pending.pop()
+    """Every process below pid, from the parent ids in /proc/*/stat."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-        except OSError:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
             continue
-        for child in map(int, children):
-            found.append(child)
-            pending.append(child)
-    return found
+        parents[int(stat.parent.name)] = int(fields[1])
+    below, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in below} - below
+        below |= more
+        grew = bool(more)
+    return sorted(below - {pid})
 
 
 def measure(klass: Path, out: Path, selection: list[str]) -> tuple[float, int, int]:
