@@ -11,7 +11,7 @@ from grader import plugins
 from grader.cache import cache_dir
 from grader.sandbox import wire
 from grader.sandbox.client import PYTHON, Deadline, Limits, Sandbox, Terms
-from grader.submission.files import Manifest
+from grader.submission.files import Manifest, manifest
 
 ENGINE = Path(__file__).resolve().parents[1]  # grader/
 
@@ -71,7 +71,8 @@ def open_sandbox(folder: Path, limits: Limits = Limits(), kind: str = PYTHON, op
                  deadline: Deadline | None = None, generated: dict[str, str] | None = None,
                  files: Manifest | None = None) -> Sandbox:
     """A Sandbox for `folder` on the engine's terms (kind: an exercise's spec `kind`; options: the
-    packs' option values, for the folders they ask to hide)."""
+    packs' option values, for the folders they ask to hide; files: the folder's manifest, when the
+    caller has it, else read here: grader.submission.files.Refused when it cannot be)."""
     worker = worker_kind(kind)
-    return Sandbox(folder, limits, worker=worker, terms=terms(worker, options), deadline=deadline,
-                   generated=generated, files=files)
+    return Sandbox(files if files is not None else manifest(folder), limits, worker=worker,
+                   terms=terms(worker, options), deadline=deadline, generated=generated)

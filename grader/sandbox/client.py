@@ -19,7 +19,6 @@ from typing import Any, Protocol
 
 from grader.sandbox import wire
 from grader.sandbox.wire import Answer
-from grader.submission.files import Manifest, manifest
 
 WORKER = Path(__file__).with_name("worker.py")
 OUTPUT_CAP = 8192
@@ -193,30 +192,39 @@ class WorkerKind(Protocol):
     runs_student_code: bool
 
 
+class Files(Protocol):
+    """A submission's files, as the sandbox needs them (grader.submission.files.Manifest is one)."""
+
+    folder: Path
+
+    def copy_into(self, target: Path) -> None:
+        """Write every file, as a regular file, into the new folder `target`."""
+
+
 class Sandbox:
     """A scratch copy of a submission folder and a worker process serving it, restarted on demand.
 
-    worker None: the engine's own python kind, which imports the student's module and calls its
-    functions; else a pack's WorkerKind, which answers `ask` requests (and may never run student
-    code). terms: what to hide and to block, and the wire types (the caller's decision: Terms).
-    files: the submission's files (grader.submission.files; default: the folder's manifest), copied
-    as regular files, links resolved, into the scratch folder, which is all the worker sees of it.
+    files: the submission's files (grader.submission.files.Manifest: regular files, links resolved
+    by the caller), copied into the scratch folder, which is all the worker sees of it; folder is
+    where they came from. worker None: the engine's own python kind, which imports the student's
+    module and calls its functions; else a pack's WorkerKind, which answers `ask` requests (and may
+    never run student code). terms: what to hide and to block, and the wire types (the caller's
+    decision: Terms).
     generated: files written into the scratch copy, name -> text, over what the folder holds (the
     module cut out of a notebook, as cnn.py): made by the trusted side as text, run only here.
     notices: what the checks said about how the submission was read (sandbox.notice), for the report.
     """
 
-    def __init__(self, folder: Path, limits: Limits = Limits(), worker: WorkerKind | None = None,
+    def __init__(self, files: Files, limits: Limits = Limits(), worker: WorkerKind | None = None,
                  module: str = "cnn", terms: Terms = Terms(), deadline: "Deadline | None" = None,
-                 generated: dict[str, str] | None = None, files: Manifest | None = None):
-        self.folder = Path(folder)
+                 generated: dict[str, str] | None = None):
+        self.folder = Path(files.folder)
         self.deadline = deadline
         self.limits = limits
         self.worker_kind = worker
         self.runs_student_code = worker is None or worker.runs_student_code
         self.module = module
         self.terms = terms
-        files = files if files is not None else manifest(self.folder)
         self.scratch = Path(tempfile.mkdtemp(prefix="cnngrade-"))
         try:
             files.copy_into(self.scratch / "submission")
