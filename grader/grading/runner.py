@@ -23,8 +23,8 @@ from grader.grading.sandboxes import open_sandbox
 from grader.sandbox.client import PYTHON, Deadline, Sandbox
 from grader.sandbox.wire import Answer
 from grader.grading.student import Backend, Call, SandboxBackend, Student, StudentFault, StudentRaised, TrustedBackend, bind_arguments
-from grader.submission.files import Manifest, shown
-from grader.submission.folder import Submission, read_submission
+from grader.submission.files import Manifest, Refused, shown
+from grader.submission.folder import Submission, Unreadable, read_submission
 
 MODES = ("submit", "check")
 
@@ -138,8 +138,12 @@ def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | 
     kind, limits = shard[0].kind, shard[0].limits
     submission = submission or Submission(folder)
     generated = submission.generated if kind == PYTHON else {}
-    with open_sandbox(folder, limits, kind=kind, options=fixtures.options, deadline=deadline,
-                      generated=generated, files=submission.files) as sandbox:
+    try:
+        sandbox = open_sandbox(folder, limits, kind=kind, options=fixtures.options, deadline=deadline,
+                               generated=generated, files=submission.files)
+    except Refused as exc:  # a file that changed or became unreadable since the folder was walked
+        raise Unreadable(str(exc)) from None
+    with sandbox:
         import_error = _import_error(sandbox, submission) if kind == PYTHON else ""
         backend = SandboxBackend(sandbox, limits.wall_seconds)
         printed = sandbox.student_output()

@@ -274,6 +274,9 @@ def manifest(folder: Path | str) -> Manifest:
                 else:
                     folders.append((inner, os.path.join(path, name), depth + 1))
             elif stat.S_ISREG(mode):
+                if not os.access(os.path.join(path, name), os.R_OK):
+                    left_out.append(LeftOut(inner, "a file cnngrade may not read (its permissions)"))
+                    continue
                 files.append(File(inner, os.path.join(path, name), status.st_size))
                 apparent += status.st_size
                 real += getattr(status, "st_blocks", 0) * 512
@@ -313,6 +316,8 @@ def _resolve(root: bytes, link: bytes) -> tuple[bytes, int, int] | str:
         return "a symbolic link to a folder: copy the folder itself"
     if not stat.S_ISREG(status.st_mode):
         return f"a symbolic link to {_kind(status.st_mode)}: not read"
+    if not os.access(target, os.R_OK):
+        return "a symbolic link to a file cnngrade may not read (its permissions)"
     return target, status.st_size, getattr(status, "st_blocks", 0) * 512
 
 
