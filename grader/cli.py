@@ -25,7 +25,7 @@ from grader.integrity.review import csv_destination, review_class, summary_lines
 from grader.plugins import FixtureMissing
 from grader.reporters import all_reporters
 from grader.reporters.outputs import OutputError, ReportContext, write_outputs
-from grader.reporters.terminal import render
+from grader.reporters.terminal import printable, render
 from grader.submission.starter import copy_starter_files, starter_module, starter_notebook
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
@@ -37,7 +37,7 @@ class UserError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file=None) -> None:
-        click.echo(f"cnngrade: error: {self.message}", err=True)
+        _say(f"cnngrade: error: {self.message}", err=True)
 
 
 class GraderFault(click.ClickException):
@@ -46,7 +46,12 @@ class GraderFault(click.ClickException):
     exit_code = EXIT_FAULT
 
     def show(self, file=None) -> None:
-        click.echo(f"cnngrade: grader fault: {self.message}", err=True)
+        _say(f"cnngrade: grader fault: {self.message}", err=True)
+
+
+def _say(text: str, err: bool = False) -> None:
+    """A line that may hold something of a submission (a name, a message), as a terminal may show it."""
+    click.echo(printable(text), err=err)
 
 
 def _cores() -> int:
@@ -153,7 +158,7 @@ def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: i
         raise UserError(problem)
     if report.grader_faults:
         for fault in report.grader_faults:
-            click.echo(f"cnngrade: grader fault: {fault}", err=True)
+            _say(f"cnngrade: grader fault: {fault}", err=True)
         sys.exit(EXIT_FAULT)
     sys.exit(EXIT_FULL if report.full_marks else EXIT_PARTIAL)
 
@@ -287,14 +292,14 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
             raise UserError("--scheduler needs Dask distributed: pip install 'cnngrade[dask]'") from None
     try:
         students = read_roster(roster, roster_key) if roster else None
-        summary = grade_class_folder(class_dir, selected, examples, jobs, options, click.echo, out=out,
+        summary = grade_class_folder(class_dir, selected, examples, jobs, options, _say, out=out,
                                      regrade=regrade, budget=student_timeout, scheduler=scheduler)
     except (ClassError, ClusterError, RosterError) as exc:
         raise UserError(str(exc)) from None
     except BatchInterrupted as stopped:
         _write(ReportContext(tuple(stopped.summary.reports), batch=True, roster=students), kwargs, out)
         for line in stopped.summary.lines(len(stopped.summary.reports)):
-            click.echo(line)
+            _say(line)
         sys.exit(130)
     review = review_class(summary.folders, selected) if similarity_to is not None else None
     _write(ReportContext(tuple(summary.reports), batch=True, roster=students, review=review), kwargs, out,
@@ -312,13 +317,13 @@ def _batch_summary(summary: Summary, students: Roster | None, review, where: lis
     """The lines after a batch: the class, the roster's matching, the similarity review (where:
     the files that show every pair)."""
     for line in summary.lines(summary.count):
-        click.echo(line)
+        _say(line)
     matched = matching(summary.reports, students) if students else None
     if matched and matched.summary():
-        click.echo(f"  {matched.summary()}.")
+        _say(f"  {matched.summary()}.")
     if review is not None:
         for line in summary_lines(review, where):
-            click.echo(line)
+            _say(line)
 
 
 def _similarity_destination(wanted: bool, csv_path: Path | None, out: Path) -> Path | None:

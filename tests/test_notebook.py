@@ -14,8 +14,9 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from grader.submission.notebook import (CellSyntaxError, Extracted, NotebookError, extract, notebook_in, read_notebook,
+from grader.submission.notebook import (CellSyntaxError, Extracted, NotebookError, extract, read_notebook,
                              starter_notebook)
+from grader.submission.folder import Unreadable, notebook_of
 
 MARKER = "trained.marker"
 TRAINING = f"""class Model:
@@ -323,24 +324,29 @@ def test_starter_notebook(tmp_path):
     assert "check" not in extracted.source and cell_line(extracted, "def relu") == (4, 1)
 
 
-def test_notebook_in(tmp_path):
-    assert notebook_in(tmp_path) is None
+def test_notebook_of(tmp_path):
+    assert notebook_of(tmp_path) is None
     nbformat.write(notebook("x = 1"), str(tmp_path / "mine.ipynb"))
-    assert notebook_in(tmp_path) == tmp_path / "mine.ipynb"
+    assert notebook_of(tmp_path) == tmp_path / "mine.ipynb"
     (tmp_path / "cnn.py").write_text("x = 1\n")
-    assert notebook_in(tmp_path) is None  # cnn.py is graded
+    assert notebook_of(tmp_path) is None  # cnn.py is graded
     (tmp_path / "cnn.py").unlink()
     nbformat.write(notebook("x = 2"), str(tmp_path / "copy.ipynb"))
-    with pytest.raises(NotebookError, match=r"several notebooks \(copy.ipynb, mine.ipynb\) and no cnn.ipynb"):
-        notebook_in(tmp_path)
+    with pytest.raises(Unreadable, match=r"several notebooks \(copy.ipynb, mine.ipynb\) and no cnn.ipynb"):
+        notebook_of(tmp_path)
     nbformat.write(notebook("x = 3"), str(tmp_path / "cnn.ipynb"))
-    assert notebook_in(tmp_path) == tmp_path / "cnn.ipynb"
+    assert notebook_of(tmp_path) == tmp_path / "cnn.ipynb"
 
 
-def test_notebook_in_refuses_a_link(tmp_path):
+def test_notebook_of_refuses_a_link_out_of_the_folder_and_reads_one_inside(tmp_path):
     outside = tmp_path / "outside.ipynb"
     nbformat.write(notebook("x = 1"), str(outside))
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "cnn.ipynb").symlink_to(outside)
-    with pytest.raises(NotebookError, match="cnn.ipynb is a symbolic link"):
-        notebook_in(tmp_path / "sub")
+    with pytest.raises(Unreadable, match="cnn.ipynb is a symbolic link out of the folder"):
+        notebook_of(tmp_path / "sub")
+    (tmp_path / "sub" / "cnn.ipynb").unlink()
+    (tmp_path / "sub" / "work").mkdir()
+    nbformat.write(notebook("x = 2"), str(tmp_path / "sub" / "work" / "draft.ipynb"))
+    (tmp_path / "sub" / "cnn.ipynb").symlink_to("work/draft.ipynb")  # inside: read as cnn.ipynb
+    assert notebook_of(tmp_path / "sub") == tmp_path / "sub" / "cnn.ipynb"

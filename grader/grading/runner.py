@@ -19,10 +19,12 @@ from grader.grading.fixtures import Fixtures, requested
 from grader.grading.processes import helper_pool
 from grader.grading.reproduce import reproduction
 from grader.results import CheckResult, ExerciseResult, GradeReport, Review, Status, jsonable
+from grader.grading.sandboxes import open_sandbox
 from grader.sandbox.client import PYTHON, Deadline, Sandbox
 from grader.sandbox.wire import Answer
 from grader.grading.student import Backend, Call, SandboxBackend, Student, StudentFault, StudentRaised, TrustedBackend, bind_arguments
-from grader.submission.folder import Submission, read_submission
+from grader.submission.files import Manifest, Refused, shown
+from grader.submission.folder import Submission, Unreadable, read_submission
 
 MODES = ("submit", "check")
 
@@ -49,7 +51,8 @@ SHARDS = 2  # sandboxes per group of Python exercises, whatever --jobs is, so th
 def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "submit",
                      examples: int | None = None, options: dict | None = None,
                      fixtures: Fixtures | None = None, jobs: int = 1,
-                     deadline: Deadline | None = None, notebook: Path | None = None) -> GradeReport:
+                     deadline: Deadline | None = None, notebook: Path | None = None,
+                     files: Manifest | None = None) -> GradeReport:
     """Grade a student folder, one sandbox per shard (see `shards`).
 
     The folder's cnn.py, or its notebook (`notebook`, or the one grader.submission.folder finds when
@@ -58,12 +61,13 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     at first use (pass one Fixtures to share them across submissions).
     jobs: how many shards are graded at once (jobs - 1 helper processes); the result is the same.
     deadline: a time budget for the whole submission; what it leaves ungraded is `timeout`.
+    files: the folder's manifest (grader.submission.files), when the caller has it.
     """
     folder = Path(folder)
     fixtures = fixtures or Fixtures(options)
-    report = GradeReport(submission=folder.resolve().name, mode=mode)
+    report = GradeReport(submission=shown(folder.resolve().name), mode=mode)
     exercises = list(exercises)
-    submission = read_submission(folder, [f for e in exercises for f in e.functions], notebook)
+    submission = read_submission(folder, [f for e in exercises for f in e.functions], notebook, files)
     plan = shards(exercises)
     # Shards whose checks use a pack's fixtures stay here (a data set is loaded once), after the
     # helpers are done, so that a heavy worker never runs beside another sandbox; any other
@@ -134,8 +138,12 @@ def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | 
     kind, limits = shard[0].kind, shard[0].limits
     submission = submission or Submission(folder)
     generated = submission.generated if kind == PYTHON else {}
-    with Sandbox(folder, limits, kind=kind, options=fixtures.options, deadline=deadline,
-                 generated=generated) as sandbox:
+    try:
+        sandbox = open_sandbox(folder, limits, kind=kind, options=fixtures.options, deadline=deadline,
+                               generated=generated, files=submission.files)
+    except Refused as exc:  # a file that changed or became unreadable since the folder was walked
+        raise Unreadable(str(exc)) from None
+    with sandbox:
         import_error = _import_error(sandbox, submission) if kind == PYTHON else ""
         backend = SandboxBackend(sandbox, limits.wall_seconds)
         printed = sandbox.student_output()

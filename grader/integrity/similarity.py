@@ -37,6 +37,8 @@ import numpy as np
 from copydetect import defaults
 from copydetect.utils import filter_code, get_copied_slices, get_token_coverage, winnow
 
+from grader.submission.files import Refused, manifest
+
 # copydetect's defaults: a match must span K normalised characters (noise threshold), and any
 # match of GUARANTEE characters is found (window = GUARANTEE - K + 1; 1 keeps every k-gram).
 K = defaults.NOISE_THRESHOLD
@@ -161,19 +163,24 @@ class ModelPair:
 
 
 def module_source(folder: Path | str) -> str | None:
-    """A student's module source text, as compared: the folder's cnn.py, or None when there is
-    none. The one place that says where a student's code is read from (a notebook's extracted
-    module comes in here too). A symbolic link is not followed (it could name any file of the
-    grader's machine, which the pair pages would show); at most MAX_SOURCE_CHARS characters."""
-    path = Path(folder) / "cnn.py"
-    if path.is_symlink() or not path.is_file():
-        return None
+    """A student's module source text, as compared: the folder's cnn.py as grader.submission.files
+    takes it (what was graded: a link to a file inside the folder is that file; a link out of it,
+    which could name any file of the grader's machine, is not taken), or None when there is none.
+    The one place that says where a student's code is read from (a notebook's extracted module
+    comes in here too). At most MAX_SOURCE_CHARS characters."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(4 * MAX_SOURCE_CHARS)
-    except OSError:
+        files = manifest(folder)
+        module = files.file("cnn.py")
+        if module is None:
+            return None
+        data = b""
+        for block in files.chunks(module):
+            data += block
+            if len(data) >= 4 * MAX_SOURCE_CHARS:
+                break
+    except Refused:
         return None
-    return data.decode("utf-8", errors="replace")[:MAX_SOURCE_CHARS]
+    return data[:4 * MAX_SOURCE_CHARS].decode("utf-8", errors="replace")[:MAX_SOURCE_CHARS]
 
 
 # ---------------------------------------------------------------- what is compared

@@ -28,6 +28,14 @@ if TYPE_CHECKING:
     from grader.reporters.outputs import ReportContext
 
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet evaluate a cell (OWASP)
+
+
+def text_cell(value: str) -> str:
+    """A cell of text (a name, a roster value, a reason) that no spreadsheet evaluates: one that
+    starts like a formula gets a leading apostrophe (the OWASP rule for CSV injection). The
+    numbers the grader writes are never text cells: they stay numbers."""
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def exercise_columns(reports: list[GradeReport]) -> list[str]:
@@ -50,16 +58,17 @@ def dumps_with_roster(reports: list[GradeReport], roster: Roster) -> tuple[str, 
     book = identity_rows(reports, roster)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(book.columns + ["Total"] + columns)
+    writer.writerow([text_cell(c) for c in book.columns] + ["Total"] + columns)
     for identity, report in book.rows:
-        writer.writerow(identity + (_scores(report, columns) if report else [NO_SUBMISSION] + [""] * len(columns)))
+        writer.writerow([text_cell(v) for v in identity]
+                        + (_scores(report, columns) if report else [NO_SUBMISSION] + [""] * len(columns)))
     if not book.unknown:
         return out.getvalue(), ""
     extra = io.StringIO()
     writer = csv.writer(extra, lineterminator="\n")
     writer.writerow(["Folder", "Total"] + columns)
     for report in book.unknown:
-        writer.writerow([report.submission] + _scores(report, columns))
+        writer.writerow([text_cell(report.submission)] + _scores(report, columns))
     return out.getvalue(), extra.getvalue()
 
 
@@ -77,8 +86,9 @@ def dumps(reports: list[GradeReport]) -> str:
     writer.writerow(IDENTITY + ["Total"] + columns + (["Notes"] if notes else []))
     for report in reports:
         scores = {e.id: str(e.score) for e in report.exercises}
-        writer.writerow([report.submission, "", "", report.submission, "", str(report.score)]
-                        + [scores.get(c, "") for c in columns] + ([report.reason] if notes else []))
+        name = text_cell(report.submission)
+        writer.writerow([name, "", "", name, "", str(report.score)]
+                        + [scores.get(c, "") for c in columns] + ([text_cell(report.reason)] if notes else []))
     return out.getvalue()
 
 

@@ -53,7 +53,6 @@ from typing import Iterable
 import nbformat
 
 MODULE = "cnn.py"  # the name the extracted source is imported under; tracebacks say this file
-NOTEBOOK = "cnn.ipynb"
 MAX_REASONS = 20
 TRAINING_METHODS = {"fit", "fit_generator", "train_on_batch"}  # "a training call" in a reason
 _MAGIC_METHODS = {"run_line_magic": "a magic", "run_cell_magic": "a cell magic", "magic": "a magic",
@@ -156,7 +155,7 @@ class Extracted:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading and finding notebooks
+# Reading notebooks
 
 def read_notebook(path: Path | str) -> nbformat.NotebookNode:
     """The notebook at `path` as nbformat v4 (versions 1-3 are converted, as Jupyter does).
@@ -216,36 +215,6 @@ def _validate(notebook: nbformat.NotebookNode) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. cells without ids: nbformat warns, and we need none
         nbformat.validate(notebook, relax_add_props=True)
-
-
-def notebook_in(folder: Path | str) -> Path | None:
-    """The notebook to grade in a submission folder, or None when it holds none to grade.
-
-    cnn.ipynb when there is one (whether there is a cnn.py too is the caller's decision); else,
-    when there is no cnn.py, the only .ipynb file. Several notebooks and no cnn.ipynb is a
-    NotebookError naming them; so is a cnn.ipynb (or the only notebook) that is a symbolic link,
-    which could make the trusted process read a file outside the folder.
-    """
-    folder = Path(folder)
-    named = folder / NOTEBOOK
-    if named.is_symlink() or named.is_file():
-        return _not_a_link(named)
-    if (folder / MODULE).exists():
-        return None
-    found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith(".") and (p.is_file() or p.is_symlink()))
-    if not found:
-        return None
-    if len(found) > 1:
-        names = ", ".join(p.name for p in found)
-        raise NotebookError(f"the folder holds several notebooks ({names}) and no {NOTEBOOK}: "
-                            f"name the one to grade {NOTEBOOK}")
-    return _not_a_link(found[0])
-
-
-def _not_a_link(path: Path) -> Path:
-    if path.is_symlink():
-        raise NotebookError(f"{path.name} is a symbolic link: copy the notebook itself into the folder")
-    return path
 
 
 # ---------------------------------------------------------------------------------------------
