@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from grader import __version__, plugins
-from grader.atomic import write_atomically
+from grader.atomic import remove_leftovers, write_atomically
 from grader.results import GradeReport, Status
 from grader.submission.files import Manifest, manifest, shown
 
@@ -67,6 +67,7 @@ class ResultStore:
     def __init__(self, folder: Path, context: str):
         self.folder = Path(folder)
         self.context = context
+        remove_leftovers(self.folder)  # a batch killed while it stored a result (its rerun starts here)
 
     def key(self, files: Manifest) -> str:
         """The key of a submission's files under this store's grading context."""

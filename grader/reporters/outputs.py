@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.atomic import write_atomically
+from grader.atomic import remove_leftovers, write_atomically
 from grader.reporters import Files, all_reporters
 from grader.reporters.similarity import similarity_csv_files
 from grader.results import GradeReport
@@ -70,6 +70,8 @@ def write_outputs(context: ReportContext, destinations: dict[str, Path | None], 
                   similarity_csv: Path | None = None) -> list[Path]:
     """Write every file of the run once, each whole; OutputError names the first that cannot be."""
     files = planned_files(context, destinations, out, similarity_csv)
+    for folder in {path.parent for path in files}:
+        remove_leftovers(folder)  # what a run killed while writing left behind
     for path, data in files.items():
         try:
             if data is None:
