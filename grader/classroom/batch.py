@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.classroom.executors import runner
-from grader.classroom.outcome import Outcome, default_budget
+from grader.classroom.outcome import Outcome, default_budget, zero_report
 from grader.classroom.progress import Progress
 from grader.classroom.store import ResultStore, grading_context
 from grader.results import GradeReport
@@ -94,9 +94,12 @@ def _line(name: str, outcome: Outcome) -> str:
 
 def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | None, jobs: int, options: dict,
                        echo: Callable[..., None], out: Path | None = None, regrade: bool = False,
-                       budget: float | None = None, scheduler: str | None = None) -> Summary:
+                       budget: float | None = None, scheduler: str | None = None,
+                       reasons: dict[str, str] | None = None) -> Summary:
     """Grade a class folder; results into out/store as each finishes (the outputs are the
-    reporters', written from the summary: grader.reporters.outputs).
+    reporters', written from the summary: grader.reporters.outputs). reasons: students known to
+    have nothing to grade (e.g. a Moodle participant who sent only online text), by folder name:
+    each gets a zero row with that reason, without a grading process.
 
     Ctrl-C stops the grading processes and raises BatchInterrupted with what is done.
     """
@@ -109,15 +112,19 @@ def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | Non
     outcomes: dict[str, Outcome] = {}
     keys: dict[str, str] = {}
     for folder in folders:
+        if reasons and folder.name in reasons:
+            outcomes[folder.name] = Outcome(zero_report(folder, exercises, f"nothing graded: {reasons[folder.name]}"))
+            continue
         if store is None:
             continue
         keys[folder.name] = store.key(folder)
         record = None if regrade else store.get(folder.name, keys[folder.name])
         if record is not None:
             outcomes[folder.name] = Outcome.from_record(record)
-    reused = len(outcomes)
+    known = sum(1 for f in folders if reasons and f.name in reasons)
+    reused = len(outcomes) - known
     pending = [(f.name, f) for f in folders if f.name not in outcomes]
-    progress = Progress(len(folders), echo, sys.stdout, reused)
+    progress = Progress(len(folders), echo, sys.stdout, len(outcomes))
     if reused:
         echo(f"{reused} of {len(folders)} students unchanged since the last run: their stored results are used")
 
