@@ -9,11 +9,13 @@ separator as they were. Upload it with "Upload grading worksheet".
 
 --moodle-feedback FILE (and a Moodle batch's OUT/moodle-feedback.zip) is the ZIP for "Upload
 multiple feedback files in a zip": each student's page (the same self-contained HTML as
-students/<id>.html) at `<full name>_<participant id>_assignsubmission_file/cnngrade-feedback.html`,
-the path mod/assign/feedback/file/importziplib.php (is_valid_filename_for_import) assigns to that
-participant: the first path part split on `_` gives the id second and the plugin third and
-fourth, the rest of the path is the feedback file's name. Entries are sorted and dated
-1980-01-01, so the same results give the same bytes.
+students/<id>.html) named `<full name>_<participant id>_assignsubmission_file_cnngrade-feedback.html`,
+which mod/assign/feedback/file/importziplib.php (is_valid_filename_for_import) assigns to that
+participant: the name split on `_` into at most five pieces gives the id second, the plugin
+third and fourth, and the feedback file's name fifth ("cnngrade-feedback.html", stored at the
+root of the participant's feedback files: import_zip_files takes a name without a folder as
+such). The name part loses what clean_filename() removes and its `_`. Entries are sorted and
+dated 1980-01-01, so the same results give the same bytes.
 """
 from __future__ import annotations
 
@@ -63,7 +65,7 @@ def comment(report: GradeReport) -> str:
 def feedback_path(participant: str, name: str) -> str:
     """The path of a participant's feedback file in the ZIP (importziplib.php's rule)."""
     person = UNSAFE.sub(" ", name).strip().lstrip(".~") or "Participant"
-    return f"{person}_{participant}_{PLUGIN}/{FEEDBACK_FILE}"
+    return f"{person}_{participant}_{PLUGIN}_{FEEDBACK_FILE}"
 
 
 def feedback_zip(context: ReportContext) -> bytes:
