@@ -314,15 +314,12 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
     except (ClassError, ClusterError, RosterError, MoodleError, WorksheetError) as exc:
         raise UserError(str(exc)) from None
     except BatchInterrupted as stopped:
-        _write(ReportContext(tuple(stopped.summary.reports), batch=True, roster=students,
-                             names=moodle.names if moodle else None), kwargs, out)
+        _write(_class_context(stopped.summary, students, None, moodle, decimal_comma), kwargs, out)
         for line in stopped.summary.lines(len(stopped.summary.reports)):
             click.echo(line)
         sys.exit(130)
     review = review_class(summary.folders, selected) if similarity_to is not None else None
-    _write(ReportContext(tuple(summary.reports), batch=True, roster=students, review=review,
-                         names=moodle.names if moodle else None, decimal_separator="," if decimal_comma else "."),
-           kwargs, out, similarity_to)
+    _write(_class_context(summary, students, review, moodle, decimal_comma), kwargs, out, similarity_to)
     pages = dict.fromkeys(Path(d) / "index.html" for d in (out, kwargs.get("report_html")) if d is not None)
     _batch_summary(summary, students, review, [similarity_to, *pages])
     for line in (moodle.lines() if moodle else []) + (
@@ -346,6 +343,12 @@ def _batch_summary(summary: Summary, students: Roster | None, review, where: lis
     if review is not None:
         for line in summary_lines(review, where):
             click.echo(line)
+
+
+def _class_context(summary: Summary, students: Roster | None, review, moodle: MoodleClass | None,
+                   decimal_comma: bool) -> ReportContext:
+    return ReportContext(tuple(summary.reports), batch=True, roster=students, review=review,
+                         names=moodle.names if moodle else None, decimal_separator="," if decimal_comma else ".")
 
 
 def _moodle(class_dir: Path, out: Path, worksheet: Path | None,

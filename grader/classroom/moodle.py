@@ -43,7 +43,8 @@ ONLINE_TEXT = "onlinetext"
 FOLDER = "moodle-download"            # under the batch's --out
 MARKER = ".made-by-cnngrade"          # so that only a folder made here is ever emptied
 STUDENT = Limits(members=2000, total_bytes=MAX_BYTES)           # one participant's files, archives unpacked
-DOWNLOAD = Limits(members=1_000_000, total_bytes=1 << 62, directory_bytes=512 << 20)  # the whole class's ZIP
+DOWNLOAD = Limits(members=200_000, total_bytes=1 << 62, directory_bytes=128 << 20)  # the class's ZIP (each
+                                                                                    # participant: STUDENT)
 SKIPPED = {MACOS_METADATA, "__pycache__", ".ipynb_checkpoints", ".git"}
 LISTED = 5                            # file names a reason lists at most
 
