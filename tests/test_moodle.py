@@ -195,7 +195,7 @@ def english_class(tmp: Path) -> tuple[dict[int, dict], dict[str, bytes]]:
         1005: {"name": "Chloé Dubois", "email": "chloe@uni.example", "files": {("/", "report.pdf"): b"%PDF-1.4"},
                "reason": "the upload holds no cnn.py and no notebook, only report.pdf"},
         1006: {"name": "Ann Lee", "email": "ann@uni.example", "onlinetext": "<p>def pad2d(x, p): ...</p>",
-               "reason": "only an online text was submitted (onlinetext.html)"},
+               "reason": "only an online text was submitted, and cnngrade grades cnn.py or a notebook"},
     }
 
 

@@ -296,8 +296,8 @@ def _nothing_uploaded(participant: Participant) -> str:
     if UPLOAD in participant.plugins:
         return "the upload holds no file"
     if ONLINE_TEXT in participant.plugins:
-        return ("only an online text was submitted (onlinetext.html), and cnngrade grades cnn.py or a "
-                "notebook uploaded as a file")
+        return ("only an online text was submitted, and cnngrade grades cnn.py or a notebook uploaded "
+                "as a file")
     others = ", ".join(sorted(participant.plugins))
     return f"nothing was uploaded as a file (the submission holds only: {others})"
 
