@@ -22,19 +22,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
 import stat
+import subprocess
+import sys
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import pytest
 from nbformat import v4
 
 import assemble
-from conftest import EXAMPLES, run_cnngrade
+from conftest import ROOT, run_cnngrade
 from test_notebook_grading import write_notebook
 
 EXERCISES = ("-e", "pad2d", "-e", "correlate2d")
@@ -224,15 +223,21 @@ def download_folder_flat(path: Path, participants: dict[int, dict], blind: bool)
     return path
 
 
-def alone(tmp: Path, pid: int, files: dict[str, bytes | str]) -> bytes:
-    """What `cnngrade submit --json` writes for the student's files in a folder named by their id."""
-    folder = tmp / "alone" / str(pid)
-    folder.mkdir(parents=True)
-    for name, data in files.items():
-        (folder / name).write_bytes(data if isinstance(data, bytes) else data.encode())
-    result = tmp / "alone" / f"{pid}.json"
-    run_cnngrade("submit", folder, *EXERCISES, json_path=result)
-    return result.read_bytes()
+def alone(tmp: Path, students: dict[int, dict[str, bytes | str]]) -> dict[int, bytes]:
+    """What `cnngrade submit --json` writes for each student's files in a folder named by their id
+    (the submits run at once)."""
+    runs = {}
+    for pid, files in students.items():
+        folder = tmp / "alone" / str(pid)
+        folder.mkdir(parents=True)
+        for name, data in files.items():
+            (folder / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+        command = [sys.executable, "-m", "grader.cli", "submit", str(folder), *EXERCISES, "--json",
+                   str(tmp / "alone" / f"{pid}.json")]
+        runs[pid] = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for run in runs.values():
+        assert run.wait(timeout=900) in (0, 1)
+    return {pid: (tmp / "alone" / f"{pid}.json").read_bytes() for pid in students}
 
 
 def expected_grade(result: dict, maximum: Decimal) -> float:
@@ -278,10 +283,11 @@ def test_folders_download_english_worksheet_and_feedback_zip(tmp_path):
     assert run.code == 1, run.stdout + run.stderr
     # Every graded participant is graded as `submit` grades their files, wherever they put them.
     results = {}
+    submitted = alone(tmp_path, {pid: p["graded"] for pid, p in participants.items() if "graded" in p})
     for pid, p in participants.items():
         results[pid] = json.loads((out / "results" / f"{pid}.json").read_text())
         if "graded" in p:
-            assert (out / "results" / f"{pid}.json").read_bytes() == alone(tmp_path, pid, p["graded"]), pid
+            assert (out / "results" / f"{pid}.json").read_bytes() == submitted[pid], pid
         else:
             shown = clean_filename(p["name"].replace("_", " "))  # the name as the download spells it
             assert f"Nothing graded for {shown} (participant {pid}): {p['reason']}" in run.stdout, run.stdout
@@ -344,8 +350,8 @@ def test_blind_prefixed_files_french_worksheet_similarity(tmp_path):
     assert "(one file per upload, prefixed with the participant)" in run.stdout
     assert "the graded module must be named cnn.py" in run.stdout
     results = {pid: json.loads((out / "results" / f"{pid}.json").read_text()) for pid in participants}
-    assert (out / "results" / "2002.json").read_bytes() == alone(tmp_path, 2002, {"cnn.py": _source(
-        "correlate2d_flipped_kernel")})
+    assert (out / "results" / "2002.json").read_bytes() == alone(tmp_path, {2002: {"cnn.py": _source(
+        "correlate2d_flipped_kernel")}})[2002]
     after = (tmp_path / "Notes-TP3-graded.csv").read_bytes()
     old, new = _cells(sheet.read_bytes()), _cells(after)
     grade, feedback = old[0].index("Note"), old[0].index("Feedback par commentaires")
@@ -422,7 +428,7 @@ def test_hostile_uploaded_archives_cost_their_student_only(tmp_path):
     written = {p for p in tmp_path.rglob("*")} - before
     assert written and all(p == out or out in p.parents for p in written), sorted(map(str, written))
     assert not list(tmp_path.rglob("evil.py")) and not (tmp_path.parent / "evil.py").exists()
-    assert (out / "results" / "3001.json").read_bytes() == alone(tmp_path, 3001, {"cnn.py": _source("good")})
+    assert (out / "results" / "3001.json").read_bytes() == alone(tmp_path, {3001: {"cnn.py": _source("good")}})[3001]
     for pid, p in participants.items():
         if "reason" in p:
             assert f"Nothing graded for {p['name']} (participant {pid}): {p['reason']}." in run.stdout, run.stdout
