@@ -145,7 +145,7 @@ def test_kill_9_half_way_then_the_same_command_finishes_as_a_clean_run(tmp_path)
     # A write that the kill cut short leaves at most its temporary file, never a half-written result.
     assert all(json.loads(p.read_text())["result"] for p in (out / "store").glob("*.json"))
     rerun = run_cnngrade("batch", klass, *EXERCISES, "--out", out)
-    assert not [p for p in out.rglob(".*") if p.is_file()], "a temporary file was left behind
+    assert not [p for p in out.rglob(".*") if p.is_file()], "a temporary file was left behind"
     assert f"{stored} of {len(names)} students unchanged" in rerun.stdout
     assert rerun.stdout.count("] ") == len(names) - stored  # only the unfinished were graded
     assert _outputs(out) == _outputs(clean)

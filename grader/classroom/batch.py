@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.classroom.executors import Student, runner
-from grader.classroom.outcome import Outcome, default_budget, refused
+from grader.classroom.outcome import Outcome, default_budget, refused, zero_report
 from grader.classroom.progress import Progress
 from grader.classroom.store import Damaged, ResultStore, grading_context
 from grader.grading.exercise import Exercise
@@ -102,9 +102,12 @@ def _taken(folder: Path, exercises: list[Exercise]) -> Manifest | Outcome:
 
 def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | None, jobs: int, options: dict,
                        echo: Callable[..., None], out: Path | None = None, regrade: bool = False,
-                       budget: float | None = None, scheduler: str | None = None) -> Summary:
+                       budget: float | None = None, scheduler: str | None = None,
+                       reasons: dict[str, str] | None = None) -> Summary:
     """Grade a class folder; results into out/store as each finishes (the outputs are the
-    reporters', written from the summary: grader.reporters.outputs).
+    reporters', written from the summary: grader.reporters.outputs). reasons: students known to
+    have nothing to grade (e.g. a Moodle participant who sent only online text), by folder name:
+    each gets a zero row with that reason, without a grading process.
 
     Ctrl-C stops the grading processes and raises BatchInterrupted with what is done.
     """
@@ -120,6 +123,9 @@ def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | Non
     reused = 0
     for folder in folders:
         name = folder.name
+        if reasons and name in reasons:  # known before any file is read (a Moodle participant's)
+            outcomes[name] = Outcome(zero_report(folder, exercises, f"nothing graded: {reasons[name]}"))
+            continue
         taken = _taken(folder, exercises)
         if isinstance(taken, Outcome):  # nothing to grade: its row at once, nothing stored
             outcomes[name] = taken
