@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from chromium import Browser, find_chromium
 from conftest import EXAMPLES, ROOT
@@ -27,6 +28,7 @@ from grader.grading.exercise import all_exercises
 from grader.submission.starter import starter_module
 from grader.reporters.similarity import CSV_HEADER, TITLE, csv_text, pair_files, render_pair, similarity_pages
 from grader.integrity import similarity
+from grader.integrity.review import ClassReview, summary_lines
 from grader.integrity.similarity import (DEFAULT_THRESHOLD, code_to_compare, find_similar, identical_models,
                                          model_fingerprint, module_source)
 
@@ -520,7 +522,7 @@ def _helpers(count: int, vary: bool) -> str:
     return f"import numpy as np\n\ndef relu(x):\n    return {calls}\n\n{helpers}"
 
 
-def test_two_huge_files_of_identical_helpers_are_compared_within_the_bounds():
+def test_two_huge_files_of_identical_helpers_are_compared_within_the_bounds(tmp_path):
     """Issue 18: two 600 KB files of thousands of identical helpers, all used by a graded function,
     kept `--similarity` busy for minutes. Now each is read up to MAX_SOURCE_CHARS and compared on
     MAX_DEFINITIONS definitions, the graded one first, and the notes say so; the copy is found."""
@@ -539,6 +541,14 @@ def test_two_huge_files_of_identical_helpers_are_compared_within_the_bounds():
         f"reads {similarity.MAX_SOURCE_CHARS >> 10} KiB of a student's code); compared {similarity.MAX_DEFINITIONS} "
         f"of its {result.submissions[name].source.count(chr(10) + 'def ')} definitions, the graded functions "
         f"first (cnngrade compares at most {similarity.MAX_DEFINITIONS})" for name in ("ann", "ben", "cy"))
+    # Said on the class page and after the batch.
+    pages, section = similarity_pages(result, tmp_path)
+    assert section["notes"] == list(result.notes)
+    assert "Not compared whole" in pages[tmp_path / "similarity" / "index.html"]
+    assert all(str(escape(note)) in pages[tmp_path / "similarity" / "index.html"] for note in result.notes)
+    lines = summary_lines(ClassReview(result, ()), [tmp_path / "similarity.csv"])
+    assert [line for line in lines if "not compared whole" in line] == [f"  not compared whole: {note}"
+                                                                        for note in result.notes]
 
 
 def test_the_class_bound_cuts_the_largest_students_only_and_says_so(monkeypatch, functions):
@@ -597,3 +607,8 @@ def test_definitions_are_paired_for_the_most_similar_pairs_first_within_the_clas
     monkeypatch.setattr(similarity, "CLASS_PAIRING", 10 ** 9)
     again = find_similar(sources_of(class_dir), functions, STARTER)
     assert again.pairs == result.pairs and again.notes == ()
+    # The lines (the pages' highlighting) are kept for the LINED_PAIRS most similar pairs only.
+    monkeypatch.setattr(similarity, "LINED_PAIRS", 1)
+    lined = find_similar(sources_of(class_dir), functions, STARTER)
+    assert lined.pairs[0] == result.pairs[0] and lined.pairs[1].lines_a == lined.pairs[1].lines_b == ()
+    assert [(p.a, p.b, p.score, p.matches) for p in lined.pairs] == [(p.a, p.b, p.score, p.matches) for p in result.pairs]

@@ -83,6 +83,9 @@ CLASS_WORK = 3_000_000_000
 # definitions, and the notes say from which score down. A class of 500 ordinary students needs
 # about 2e8 (1,700 a pair).
 CLASS_PAIRING = 300_000_000
+# The matching lines of a pair (the pages' highlighting) are kept for this many of the most
+# similar pairs only: many times the pages' 20, and a class's memory stays linear in its students.
+LINED_PAIRS = 200
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,8 @@ class Pair:
 
     score is the matched share of both students' fingerprinted code together (symmetric);
     share_a and share_b are each side's own share. lines_a and lines_b are the matching line
-    ranges (first, last; 1-based, inclusive) in each student's source, for highlighting.
+    ranges (first, last; 1-based, inclusive) in each student's source, for highlighting (found for
+    the LINED_PAIRS most similar pairs of a class, what its pages can show; () for the others).
     """
 
     a: str
@@ -491,14 +495,14 @@ def _common(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return hit, at[hit]
 
 
-def _overlap(side: _Flat, shared: np.ndarray) -> tuple[int, tuple[tuple[int, int], ...]]:
+def _overlap(side: _Flat, shared: np.ndarray, lines: bool) -> tuple[int, tuple[tuple[int, int], ...]]:
     """How much of one side's normalised code its `shared` fingerprints (indices of its distinct
-    ones) cover, and the lines they cover."""
+    ones) cover, and (with `lines`) the lines they cover."""
     chosen = np.zeros(len(side.positions), bool)
     chosen[side.grouped[_ranges(side.starts[shared], side.starts[shared + 1] - side.starts[shared])[0]]] = True
     positions, segments = side.positions[chosen], side.segments[chosen]
-    if not len(positions):
-        return 0, ()
+    if not len(positions) or not lines:
+        return _covered(positions, segments), ()
     # Runs of k-grams less than K apart, within a segment: each run is one highlighted range.
     starts = np.concatenate([[True], (np.diff(segments) != 0) | (np.diff(positions) > K - 1)])
     ends = np.concatenate([starts[1:], [True]])
@@ -594,16 +598,17 @@ def _pairing_work(fa: _Flat, fb: _Flat, shared_a: np.ndarray, shared_b: np.ndarr
 
 
 def compare_pair(a: Submission, b: Submission, fa: _Flat | None = None, fb: _Flat | None = None,
-                 pair_definitions: bool = True) -> Pair:
-    """How much of a's and b's compared code coincides, where, and (with `pair_definitions`) in
-    which definitions; `fa` and `fb`: their flat fingerprints, when already made. Scoring is linear
-    in the two students' fingerprints; pairing definitions costs `_pairing_work`."""
+                 lines: bool = True, pair_definitions: bool = True) -> Pair:
+    """How much of a's and b's compared code coincides, and (with `lines`) where and (with
+    `pair_definitions`) in which definitions; `fa` and `fb`: their flat fingerprints, when already
+    made. Scoring is linear in the two students' fingerprints; pairing definitions costs
+    `_pairing_work`."""
     fa, fb = fa or _flat(a), fb or _flat(b)
     shared_a, shared_b = _common(fa.distinct, fb.distinct)
     if not len(shared_a):
         return Pair(a.name, b.name, 0.0, 0.0, 0.0, (), (), ())
-    matched_a, lines_a = _overlap(fa, shared_a)
-    matched_b, lines_b = _overlap(fb, shared_b)
+    matched_a, lines_a = _overlap(fa, shared_a, lines)
+    matched_b, lines_b = _overlap(fb, shared_b, lines)
     score = _share(matched_a + matched_b, a.coverage + b.coverage)
     matches = _matches(a, b, fa, fb, shared_a, shared_b) if pair_definitions else ()
     return Pair(a.name, b.name, score, _share(matched_a, a.coverage), _share(matched_b, b.coverage), matches,
@@ -625,19 +630,21 @@ def compare(submissions: Iterable[Submission]) -> Similarity:
         ordered = [_limited(s, limit) for s in ordered]
     by_name = {s.name: s for s in ordered}
     flats = {s.name: _flat(s) for s in ordered}
-    scored = rank(compare_pair(a, b, flats[a.name], flats[b.name], pair_definitions=False)
+    scored = rank(compare_pair(a, b, flats[a.name], flats[b.name], lines=False, pair_definitions=False)
                   for a, b in itertools.combinations(ordered, 2))
     pairs: list[Pair] = []
     left, unpaired = CLASS_PAIRING, None
     for pair in scored:
         fa, fb = flats[pair.a], flats[pair.b]
+        lines = len(pairs) < LINED_PAIRS
+        pairing = False
         if pair.score and unpaired is None:
             work = _pairing_work(fa, fb, *_common(fa.distinct, fb.distinct))
-            if work <= left:
-                left -= work
-                pair = compare_pair(by_name[pair.a], by_name[pair.b], fa, fb)
-            else:
-                unpaired = len(pairs)
+            pairing = work <= left
+            left -= work if pairing else 0
+            unpaired = None if pairing else len(pairs)
+        if pair.score and (lines or pairing):
+            pair = compare_pair(by_name[pair.a], by_name[pair.b], fa, fb, lines, pairing)
         pairs.append(pair)
     notes = [f"{s.name}: {s.cut}" for s in ordered if s.cut]
     if unpaired is not None:
