@@ -76,7 +76,8 @@ MAX_DEPTH = 100  # syntax nesting of one statement (the deepest in NumPy's own s
 MAX_STATEMENTS = 10_000  # top-level statements, each analysed on its own (good/cnn.py has 40)
 # IPython's transformer tokenises the whole cell again after each magic it rewrites (quadratic):
 # characters x (magics + 1), summed over the cells it is run on, at most this in one notebook
-# (1 to 7 s, by how many tokens a character makes). Cells without a magic never go through it.
+# (about 3 s at worst, bench/trusted_bounds.py). A cell without a line IPython could rewrite
+# skips that pass.
 MAX_TRANSFORM_WORK = 1_000_000
 TRAINING_METHODS = {"fit", "fit_generator", "train_on_batch"}  # "a training call" in a reason
 _MAGIC_METHODS = {"run_line_magic": "a magic", "run_cell_magic": "a cell magic", "magic": "a magic",
