@@ -23,7 +23,7 @@ from grader.submission.files import Manifest, Refused, manifest, shown
 from grader.submission.starter import starter_module
 
 CSV_NAME = "similarity.csv"  # the CSV's default name, in the --out folder
-SHOWN_ON_TERMINAL = 5  # pairs printed after the batch; the CSV and the class page have the rest
+SHOWN_ON_TERMINAL = 5  # pairs (and notes) printed after the batch; the CSV and the class page have the rest
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def review_class(folders: Sequence[Path], exercises: Iterable) -> ClassReview:
     module sources, the starter removed) and graded files (identical copies)."""
     exercises = list(exercises)
     functions = list(dict.fromkeys(f for e in exercises for f in e.functions))
-    sources = {shown(f.name): source for f in folders if (source := module_source(f)) is not None}
+    sources = {shown(f.name): source for f in folders if (source := module_source(f, functions)) is not None}
     similarity = find_similar(sources, functions, starter_module(all_exercises()))
     models: list[ModelPair] = []
     graded = {shown(f.name): _manifest(f) for f in folders}
@@ -76,5 +76,9 @@ def summary_lines(review: ClassReview, where: Sequence[Path]) -> list[str]:
         lines.append(f"  {pair.score:.0%}  {pair.a} and {pair.b}" + (f"  ({functions})" if functions else ""))
     for model in review.models:
         lines.append(f"  identical {model.file or 'graded file'}: {model.a} and {model.b}")
+    notes = review.similarity.notes
+    lines += [f"  not compared whole: {note}" for note in notes[:SHOWN_ON_TERMINAL]]
+    if len(notes) > SHOWN_ON_TERMINAL:
+        lines.append(f"  not compared whole: {len(notes) - SHOWN_ON_TERMINAL} more on the class page")
     lines.append(f"  every pair: {', '.join(str(path) for path in where)}")
     return lines

@@ -63,7 +63,8 @@ def section_context(result: Similarity, models: Sequence[ModelPair] = (), thresh
             for i, p in enumerate(shown)]
     return {"title": TITLE, "threshold": threshold, "pairs": rows, "compared": len(result.submissions),
             "total": len(result.pairs), "more": above - len(shown), "below": len(result.pairs) - above,
-            "models": [{"a": m.a, "b": m.b, "file": m.file, "fingerprint": m.fingerprint[:16]} for m in models]}
+            "models": [{"a": m.a, "b": m.b, "file": m.file, "fingerprint": m.fingerprint[:16]} for m in models],
+            "notes": list(result.notes)}
 
 
 def _side(submission: Submission, lines: Sequence[tuple[int, int]], prefix: str) -> dict:
