@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import csv
 import html
+import json
 import os
 import re
 import subprocess
