@@ -32,6 +32,14 @@ def call_text(function: str, names: str, kwargs: dict) -> str:
     return f"{function}({names}{', ' + extra if extra else ''})"
 
 
+def as_batches(dout: Any, x: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(dout, x) of a 2D backward pass as float64 batches (N, H, W, C), and whether x had its batch
+    axis: the wrong versions of the backward exercises work on batches."""
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    batched = x.ndim == 4
+    return (dout, x, True) if batched else (dout[np.newaxis], x[np.newaxis], False)
+
+
 # ---------------------------------------------------------------------------------- conv2d
 
 @dataclass
@@ -247,5 +255,5 @@ def expect_max_routing(value: Any, case: PoolCase) -> None:
                                       f"{top[n, i, j, c]:g}", got=value)
 
 
-__all__ = ["ConvCase", "PoolCase", "backward_case", "pool_case", "conv_grads", "expect_triple", "expect_conv_grads",
+__all__ = ["ConvCase", "PoolCase", "as_batches", "backward_case", "pool_case", "conv_grads", "expect_triple", "expect_conv_grads",
            "expect_directional", "forward_pair", "directions", "expect_max_routing", "describe", "call_text"]
