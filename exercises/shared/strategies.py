@@ -123,11 +123,13 @@ def padding_form(draw, nsp: int, kind: str) -> tuple[Any, tuple[tuple[int, int],
     kind: 'valid', 'same', 'zero' (an amount of 0 in any explicit form), 'int' (1 or 2),
     'per_axis' (one int per axis, not all equal), 'pairs' (one (before, after) per axis, some axis
     asymmetric), 'flat' (2D only: top, bottom, left, right, some axis asymmetric; a zero on some
-    side often, where x[t:-b] breaks).
+    side often, where x[t:-b] breaks), or 'explicit': one of the explicit kinds, drawn.
     """
     none = ((0, 0),) * nsp
     if kind in ("valid", "same"):
         return kind, none
+    if kind == "explicit":
+        return padding_form(draw, nsp, draw(one_of(padding_kinds(nsp)[2:])))
     if kind == "zero":
         return draw(one_of(_zero_forms(nsp))), none
     if kind == "int":
@@ -194,7 +196,7 @@ def conv_case(draw, nsp: int, padding: Modes = "valid", stride: Modes = "one", d
     The conv exercises draw their arrays for it (conv1d/2d/3d, conv2d_backward with its dout),
     output_shape only its sizes; each passes the bounds its checks can afford.
     padding: one or several kinds of padding_form ('valid', 'same', 'zero', 'int', 'per_axis',
-      'pairs', 'flat'). stride / dilation: 'one' (the default, not passed), 'int' (> 1), 'tuple'
+      'pairs', 'flat', 'explicit'). stride / dilation: 'one' (the default, not passed), 'int' (> 1), 'tuple'
       (one per axis, not all equal when there are several axes; > 1 with one axis) or several of
       them; a drawn stride > 1 turns the dilation to 'one'.
     taps: 'any', 'odd', 'even' or 'wide' (at least 2) kernel sides, up to max_tap; distinct:
