@@ -5,6 +5,8 @@ Max pooling with ties has several right answers (the gradient of a window goes t
 tied maxima, any one): those checks read back where each window's gradient went
 (expect_max_routing) instead of comparing with the reference, which picks the first.
 """
+from typing import Callable
+
 import numpy as np
 from hypothesis import given, strategies as st
 
@@ -58,7 +60,7 @@ def with_direction(draw, kind):
     return case, v
 
 
-def pooling_checks(kind: str) -> dict:
+def pooling_checks(kind: str) -> dict[str, Callable]:
     """The checks both poolings have, named test_<kind>_<check> as in spec.toml."""
     values, reference = VALUES[kind], getattr(ref, f"{kind}_pool2d")
 

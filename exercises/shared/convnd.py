@@ -165,7 +165,7 @@ def conv_checks(nsp: int) -> dict[str, Callable]:
         return forward_case(nsp, bias=bias, integer=integer, **config)
 
     per_axis = "tuple" if nsp > 1 else "int"
-    stepped: Modes = ("int", per_axis) if nsp > 1 else "int"  # an int, or one value per axis
+    stepped: Modes = ("int", "tuple") if nsp > 1 else "int"  # an int, or one value per axis
     any_padding = padding_kinds(nsp)
 
     @given(case=calls(bias=None, integer=None))

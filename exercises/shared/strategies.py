@@ -196,9 +196,9 @@ def conv_case(draw, nsp: int, padding: Modes = "valid", stride: Modes = "one", d
     The conv exercises draw their arrays for it (conv1d/2d/3d, conv2d_backward with its dout),
     output_shape only its sizes; each passes the bounds its checks can afford.
     padding: one or several kinds of padding_form ('valid', 'same', 'zero', 'int', 'per_axis',
-      'pairs', 'flat', 'explicit'). stride / dilation: 'one' (the default, not passed), 'int' (> 1), 'tuple'
-      (one per axis, not all equal when there are several axes; > 1 with one axis) or several of
-      them; a drawn stride > 1 turns the dilation to 'one'.
+      'pairs', 'flat', 'explicit'). stride / dilation: 'one' (the default, not passed), 'int'
+      (> 1), 'tuple' (one per axis, not all equal when there are several axes; > 1 with one axis)
+      or several of them; a drawn stride > 1 turns the dilation to 'one'.
     taps: 'any', 'odd', 'even' or 'wide' (at least 2) kernel sides, up to max_tap; distinct:
       different sides on the spatial axes (the non-square trap), for the input and the kernel.
     batched: True always, False never, None either; batch, channels, filters: (low, high).
@@ -217,8 +217,8 @@ def conv_case(draw, nsp: int, padding: Modes = "valid", stride: Modes = "one", d
     padding_kind = _mode(draw, padding)
     padding_arg, pads = padding_form(draw, nsp, padding_kind)
     sizes: list[int] = []
-    for k, d, (before, after) in zip(kernel_taps, dilations, pads):
-        span = (k - 1) * d + 1
+    for tap, d, (before, after) in zip(kernel_taps, dilations, pads):
+        span = (tap - 1) * d + 1
         low = 1 if padding_kind == "same" else max(1, span - before - after)
         size = draw(ints(low, max(max_side, span + nsp)))
         while distinct and size in sizes:
