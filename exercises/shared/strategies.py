@@ -220,10 +220,8 @@ def conv_case(draw, nsp: int, padding: Modes = "valid", stride: Modes = "one", d
     for tap, d, (before, after) in zip(kernel_taps, dilations, pads):
         span = (tap - 1) * d + 1
         low = 1 if padding_kind == "same" else max(1, span - before - after)
-        size = draw(ints(low, max(max_side, span + nsp)))
-        while distinct and size in sizes:
-            size += 1
-        sizes.append(size)
+        side = ints(low, max(max_side, span + nsp))  # at least nsp + 1 values: a distinct one is left
+        sizes.append(draw(side.filter(lambda v: v not in sizes) if distinct and sizes else side))
     c, k = draw(ints(*channels)), draw(ints(*filters))
     is_batched = draw(BOOLEANS) if batched is None else batched
     n = draw(ints(*batch)) if is_batched else None
