@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from exercises.models import mnist as data  # noqa: E402
 from grader.api import grade  # noqa: E402
 from grader.grading.exercise import select  # noqa: E402
+from grader.grading.sandboxes import open_sandbox  # noqa: E402
 from grader.sandbox.client import Sandbox  # noqa: E402
 
 DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist"
@@ -72,7 +73,7 @@ def _worker_status(sandbox: Sandbox) -> dict:
 def one_run(folder: Path, mnist: data.Mnist) -> dict:
     exercise = select(["mnist_cnn"])[0]
     images = data.scaled(mnist.test[0])
-    with Sandbox(folder, exercise.limits, kind="keras") as sandbox:
+    with open_sandbox(folder, exercise.limits, kind="keras") as sandbox:
         start = time.perf_counter()
         sandbox._ensure_started()  # the worker alone: Python, NumPy, its limits and namespaces
         started = time.perf_counter()

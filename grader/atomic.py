@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+PREFIX = ".partial-"  # a temporary file's name starts so: a write killed half-way leaves only such a file
+
 
 @contextmanager
 def atomic_target(path: Path) -> Iterator[Path]:
@@ -20,7 +22,7 @@ def atomic_target(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     # The suffix is kept (a library may insist on its own, e.g. ".npz"), when it is a plain one.
     suffix = path.suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", path.suffix) else ""
-    handle, temporary = tempfile.mkstemp(prefix=".partial-", suffix=suffix, dir=path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=PREFIX, suffix=suffix, dir=path.parent)
     os.close(handle)
     try:
         yield Path(temporary)
@@ -31,6 +33,16 @@ def atomic_target(path: Path) -> Iterator[Path]:
         except OSError:
             pass
         raise
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove what a write killed half-way (kill -9, a power cut) left in `folder`: its temporary
+    files, never a finished one."""
+    for leftover in Path(folder).glob(f"{PREFIX}*"):
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:

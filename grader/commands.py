@@ -18,7 +18,9 @@ from grader.api import SubmissionError, UnknownExercise, exercises, grade, submi
 from grader.autograder.cli import autograder, init_ci
 from grader.classroom.batch import BatchInterrupted, ClassError, Summary, grade_class_folder
 from grader.classroom.executors import ClusterError
+from grader.classroom.moodle import MoodleClass, MoodleError, is_download, prepare
 from grader.classroom.roster import Roster, RosterError, matching, read_roster
+from grader.classroom.worksheet import Worksheet, WorksheetError, read_worksheet, summary as worksheet_summary
 from grader.grading.exercise import SpecError
 from grader.grading.fixtures import Fixtures
 from grader.grading.selftest import selftest as run_selftest
@@ -27,7 +29,7 @@ from grader.integrity.review import csv_destination, review_class, summary_lines
 from grader.plugins import FixtureMissing
 from grader.reporters import all_reporters
 from grader.reporters.outputs import OutputError, ReportContext, write_outputs
-from grader.reporters.terminal import render
+from grader.reporters.terminal import printable, render
 from grader.submission.starter import copy_starter_files, starter_module, starter_notebook
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
@@ -39,7 +41,7 @@ class UserError(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file=None) -> None:
-        click.echo(f"cnngrade: error: {self.message}", err=True)
+        _say(f"cnngrade: error: {self.message}", err=True)
 
 
 class GraderFault(click.ClickException):
@@ -48,7 +50,12 @@ class GraderFault(click.ClickException):
     exit_code = EXIT_FAULT
 
     def show(self, file=None) -> None:
-        click.echo(f"cnngrade: grader fault: {self.message}", err=True)
+        _say(f"cnngrade: grader fault: {self.message}", err=True)
+
+
+def _say(text: str, err: bool = False) -> None:
+    """A line that may hold something of a submission (a name, a message), as a terminal may show it."""
+    click.echo(printable(text), err=err)
 
 
 def _cores() -> int:
@@ -92,7 +99,7 @@ def _reporter_options(batch: bool) -> Callable:
         for reporter in reversed(list(all_reporters().values())):
             metavar = getattr(reporter, "batch_metavar", reporter.metavar) if batch else reporter.metavar
             help_text = getattr(reporter, "batch_help", reporter.help) if batch else reporter.help
-            command = click.option(f"--{reporter.name}", f"report_{reporter.name}", metavar=metavar,
+            command = click.option(f"--{reporter.name.replace('_', '-')}", f"report_{reporter.name}", metavar=metavar,
                                    type=click.Path(dir_okay=metavar == "DIR", path_type=Path),
                                    help=help_text)(command)
         return command
@@ -155,7 +162,7 @@ def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: i
         raise UserError(problem)
     if report.grader_faults:
         for fault in report.grader_faults:
-            click.echo(f"cnngrade: grader fault: {fault}", err=True)
+            _say(f"cnngrade: grader fault: {fault}", err=True)
         sys.exit(EXIT_FAULT)
     sys.exit(EXIT_FULL if report.full_marks else EXIT_PARTIAL)
 
@@ -224,11 +231,15 @@ def check(directory: str, exercise_ids: tuple[str, ...], examples: int | None, j
                    "who is missing and which folders are unknown.")
 @click.option("--roster-key", metavar="COLUMN", default="SIS Login ID", show_default=True,
               help="The roster column the folder names are (e.g. \"Email address\" or \"Username\" for Moodle).")
+@click.option("--decimal-comma", is_flag=True,
+              help="Write the gradebook CSV's numbers with a decimal comma (8,5), as Moodle reads them in a "
+                   "language whose decimal separator is a comma (French).")
 @_reporter_options(batch=True)
 def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
           student_timeout: float | None, out: Path, regrade: bool, scheduler: str | None, similarity: bool,
-          similarity_csv: Path | None, roster: Path | None, roster_key: str, **kwargs) -> None:
-    """Grade a whole class: every subfolder of CLASS_DIR is one student's submission.
+          similarity_csv: Path | None, roster: Path | None, roster_key: str, decimal_comma: bool, **kwargs) -> None:
+    """Grade a whole class: every subfolder of CLASS_DIR is one student's submission, or CLASS_DIR
+    is a Moodle assignment's "Download all submissions" (the ZIP, or its folder).
 
     A subfolder's name is the student's id in every report. Each is graded as `submit` grades
     it (every check, visible and hidden). A subfolder without cnn.py gets a row with zero points
@@ -252,6 +263,18 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
                         FILE's sibling <name>.unknown.csv
       --junit FILE      JUnit XML: a testsuite per student and exercise
       --gradescope DIR  DIR/<student>/results.json, Gradescope's format
+
+    \b
+    Moodle (see the README's "Moodle" section):
+      CLASS_DIR         the ZIP of "Download all submissions" (or its folder):
+                        each participant's cnn.py or notebook is found wherever
+                        they put it (their own ZIP unpacked within limits);
+                        the participant id is the student id, the full name
+                        shown beside it; who had nothing to grade, and why
+      --moodle-worksheet FILE  the offline grading worksheet, filled:
+                        FILE-graded.csv beside it (upload it back)
+      DIR/moodle-feedback.zip  each student's page as a feedback file
+                        ("Upload multiple feedback files in a zip")
 
     \b
     Class integrity, for review (no points change):
@@ -278,6 +301,7 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
       cnngrade batch class/ --out reports/
       cnngrade batch class/ --roster canvas-export.csv
       cnngrade batch class/ --scheduler tcp://10.0.0.5:8786
+      cnngrade batch submissions.zip --moodle-worksheet Grades.csv
     """
     options = _pack_values(kwargs)
     selected = _exercises(exercise_ids)
@@ -289,20 +313,25 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
             raise UserError("--scheduler needs Dask distributed: pip install 'cnngrade[dask]'") from None
     try:
         students = read_roster(roster, roster_key) if roster else None
-        summary = grade_class_folder(class_dir, selected, examples, jobs, options, click.echo, out=out,
-                                     regrade=regrade, budget=student_timeout, scheduler=scheduler)
-    except (ClassError, ClusterError, RosterError) as exc:
+        moodle, sheet = _moodle(class_dir, out, kwargs.get("report_moodle_worksheet"), students)
+        students = sheet.roster() if moodle and sheet else students
+        summary = grade_class_folder(moodle.folder if moodle else class_dir, selected, examples, jobs, options,
+                                     _say, out=out, regrade=regrade, budget=student_timeout,
+                                     scheduler=scheduler, reasons=moodle.reasons if moodle else None)
+    except (ClassError, ClusterError, RosterError, MoodleError, WorksheetError) as exc:
         raise UserError(str(exc)) from None
     except BatchInterrupted as stopped:
-        _write(ReportContext(tuple(stopped.summary.reports), batch=True, roster=students), kwargs, out)
+        _write(_class_context(stopped.summary, students, None, moodle, decimal_comma), kwargs, out)
         for line in stopped.summary.lines(len(stopped.summary.reports)):
-            click.echo(line)
+            _say(line)
         sys.exit(130)
     review = review_class(summary.folders, selected) if similarity_to is not None else None
-    _write(ReportContext(tuple(summary.reports), batch=True, roster=students, review=review), kwargs, out,
-           similarity_to)
+    _write(_class_context(summary, students, review, moodle, decimal_comma), kwargs, out, similarity_to)
     pages = dict.fromkeys(Path(d) / "index.html" for d in (out, kwargs.get("report_html")) if d is not None)
     _batch_summary(summary, students, review, [similarity_to, *pages])
+    for line in (moodle.lines() if moodle else []) + (
+            worksheet_summary(sheet, [r.submission for r in summary.reports], moodle and moodle.names) if sheet else []):
+        _say(line)
     if summary.faults:
         sys.exit(EXIT_FAULT)
     matched = matching(summary.reports, students) if students else None
@@ -314,13 +343,34 @@ def _batch_summary(summary: Summary, students: Roster | None, review, where: lis
     """The lines after a batch: the class, the roster's matching, the similarity review (where:
     the files that show every pair)."""
     for line in summary.lines(summary.count):
-        click.echo(line)
+        _say(line)
     matched = matching(summary.reports, students) if students else None
     if matched and matched.summary():
-        click.echo(f"  {matched.summary()}.")
+        _say(f"  {matched.summary()}.")
     if review is not None:
         for line in summary_lines(review, where):
-            click.echo(line)
+            _say(line)
+
+
+def _class_context(summary: Summary, students: Roster | None, review, moodle: MoodleClass | None,
+                   decimal_comma: bool) -> ReportContext:
+    return ReportContext(tuple(summary.reports), batch=True, roster=students, review=review,
+                         names=moodle.names if moodle else None, decimal_separator="," if decimal_comma else ".")
+
+
+def _moodle(class_dir: Path, out: Path, worksheet: Path | None,
+            roster: Roster | None) -> tuple[MoodleClass | None, Worksheet | None]:
+    """Moodle's download unpacked into a class folder under --out (None for a class folder), and
+    the grading worksheet read before any grading (None when not given)."""
+    sheet = read_worksheet(worksheet) if worksheet else None
+    if not is_download(class_dir):
+        return None, sheet
+    if roster is not None:
+        raise UserError("--roster names folders by login; with Moodle's download the grading worksheet "
+                        "(--moodle-worksheet) is the class list")
+    moodle = prepare(class_dir, out)
+    _say(f"Unpacked Moodle's download {class_dir}: {len(moodle.participants)} participants.")
+    return moodle, sheet
 
 
 def _similarity_destination(wanted: bool, csv_path: Path | None, out: Path) -> Path | None:

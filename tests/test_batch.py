@@ -142,8 +142,10 @@ def test_kill_9_half_way_then_the_same_command_finishes_as_a_clean_run(tmp_path)
     batch.wait()
     stored = len(list((out / "store").glob("*.json")))
     assert 2 <= stored < len(names)
-    assert not [p for p in out.rglob(".*") if p.is_file()], "a half-written file was left behind"
+    # A write that the kill cut short leaves at most its temporary file, never a half-written result.
+    assert all(json.loads(p.read_text())["result"] for p in (out / "store").glob("*.json"))
     rerun = run_cnngrade("batch", klass, *EXERCISES, "--out", out)
+    assert not [p for p in out.rglob(".*") if p.is_file()], "a temporary file was left behind"
     assert f"{stored} of {len(names)} students unchanged" in rerun.stdout
     assert rerun.stdout.count("] ") == len(names) - stored  # only the unfinished were graded
     assert _outputs(out) == _outputs(clean)
@@ -185,7 +187,7 @@ def test_ctrl_c_keeps_what_is_done_and_renders_it(tmp_path):
     output, _ = batch.communicate(timeout=120)
     assert batch.returncode == 130, output
     assert "interrupted: run the same command again to finish" in output and "Traceback" not in output
-    stored = sorted(p.stem for p in (out / "store").glob("*.json"))
+    stored = sorted(json.loads(p.read_text())["student"] for p in (out / "store").glob("*.json"))
     assert sorted(p.stem for p in (out / "results").glob("*.json")) == stored
     assert (out / "index.html").is_file()
     rerun = run_cnngrade("batch", klass, *EXERCISES, "--out", out)
@@ -196,11 +198,20 @@ def test_ctrl_c_keeps_what_is_done_and_renders_it(tmp_path):
 
 def test_a_local_dask_cluster_gives_the_local_results(tmp_path):
     klass = _class(tmp_path, ("good", "pad2d_one_side", "correlate2d_flipped_kernel"))
+    # Links, resolved on the trusted side before anything is sent: one inside the folder is its
+    # file, one out of it is left out with a notice, on a worker as here.
+    linked = klass / "linked"
+    (linked / "work").mkdir(parents=True)
+    (linked / "work" / "solution.py").write_text((klass / "good" / "cnn.py").read_text())
+    (linked / "cnn.py").symlink_to("work/solution.py")
+    (linked / "theirs.py").symlink_to(klass / "pad2d_one_side" / "cnn.py")
     local, dask = tmp_path / "local", tmp_path / "dask"
     assert run_cnngrade("batch", klass, *EXERCISES, "--out", local).code == 1
     run = run_cnngrade("batch", klass, *EXERCISES, "--out", dask, "--scheduler", "local", "--jobs", "2")
     assert run.code == 1, run.stdout + run.stderr
     assert _outputs(dask) == _outputs(local)
+    result = json.loads((dask / "results" / "linked.json").read_text())
+    assert result["score"] == result["max_score"] and "left out: theirs.py" in result["notices"][0]
 
 
 def _free_port() -> int:

@@ -143,7 +143,8 @@ def test_a_symlinked_cnn_py_is_refused_in_one_line(cnngrade, tmp_path):
     (folder / "cnn.py").symlink_to(EXAMPLES / "good" / "cnn.py")
     run = cnngrade("submit", folder)
     assert run.code == 2
-    assert run.stderr.strip().endswith("cnn.py is a symbolic link: copy the file itself into the folder")
+    assert run.stderr.strip().endswith("cnn.py is a symbolic link out of the folder: not followed; "
+                                       "copy the file itself into the folder")
 
 
 def test_what_the_submission_prints_is_kept_once_in_course_order(cnngrade, student_folder):

@@ -17,7 +17,8 @@ import pytest
 
 from conftest import EXAMPLES, MNIST, ROOT
 from exercises.models import mnist as data
-from grader.sandbox.client import Limits, Sandbox, hidden_paths, namespaces_available
+from grader.grading.sandboxes import hidden_paths, open_sandbox
+from grader.sandbox.client import Limits, namespaces_available
 
 # From ../shared/data/mnist/README.md: label counts per class and the mean pixel value.
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -176,9 +177,9 @@ def test_student_code_sees_neither_the_cache_nor_mnist(monkeypatch, tmp_path):
     folder = tmp_path / "student"
     folder.mkdir()
     (folder / "cnn.py").write_text(PEEK)
-    with Sandbox(folder, Limits(wall_seconds=10)) as sandbox:
-        assert sandbox.call("listing", (str(cache),)).value == 0
-        assert sandbox.call("listing", (str(MNIST),)).value == 0
+    with open_sandbox(folder, Limits(wall_seconds=10)) as sandbox:
+        assert sandbox.call("listing", (str(cache),)).value == -1  # not in the worker's view at all
+        assert sandbox.call("listing", (str(MNIST),)).value == -1
     assert len(list(MNIST.iterdir())) >= 4  # they are there, just not for the student
 
 

@@ -14,8 +14,10 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from grader.submission.notebook import (CellSyntaxError, Extracted, NotebookError, extract, notebook_in, read_notebook,
+from grader.submission import notebook as notebook_module
+from grader.submission.notebook import (CellSyntaxError, Extracted, NotebookError, extract, read_notebook,
                              starter_notebook)
+from grader.submission.folder import Unreadable, notebook_of
 
 MARKER = "trained.marker"
 TRAINING = f"""class Model:
@@ -323,24 +325,150 @@ def test_starter_notebook(tmp_path):
     assert "check" not in extracted.source and cell_line(extracted, "def relu") == (4, 1)
 
 
-def test_notebook_in(tmp_path):
-    assert notebook_in(tmp_path) is None
+def test_notebook_of(tmp_path):
+    assert notebook_of(tmp_path) is None
     nbformat.write(notebook("x = 1"), str(tmp_path / "mine.ipynb"))
-    assert notebook_in(tmp_path) == tmp_path / "mine.ipynb"
+    assert notebook_of(tmp_path) == tmp_path / "mine.ipynb"
     (tmp_path / "cnn.py").write_text("x = 1\n")
-    assert notebook_in(tmp_path) is None  # cnn.py is graded
+    assert notebook_of(tmp_path) is None  # cnn.py is graded
     (tmp_path / "cnn.py").unlink()
     nbformat.write(notebook("x = 2"), str(tmp_path / "copy.ipynb"))
-    with pytest.raises(NotebookError, match=r"several notebooks \(copy.ipynb, mine.ipynb\) and no cnn.ipynb"):
-        notebook_in(tmp_path)
+    with pytest.raises(Unreadable, match=r"several notebooks \(copy.ipynb, mine.ipynb\) and no cnn.ipynb"):
+        notebook_of(tmp_path)
     nbformat.write(notebook("x = 3"), str(tmp_path / "cnn.ipynb"))
-    assert notebook_in(tmp_path) == tmp_path / "cnn.ipynb"
+    assert notebook_of(tmp_path) == tmp_path / "cnn.ipynb"
 
 
-def test_notebook_in_refuses_a_link(tmp_path):
+def test_notebook_of_refuses_a_link_out_of_the_folder_and_reads_one_inside(tmp_path):
     outside = tmp_path / "outside.ipynb"
     nbformat.write(notebook("x = 1"), str(outside))
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "cnn.ipynb").symlink_to(outside)
-    with pytest.raises(NotebookError, match="cnn.ipynb is a symbolic link"):
-        notebook_in(tmp_path / "sub")
+    with pytest.raises(Unreadable, match="cnn.ipynb is a symbolic link out of the folder"):
+        notebook_of(tmp_path / "sub")
+    (tmp_path / "sub" / "cnn.ipynb").unlink()
+    (tmp_path / "sub" / "work").mkdir()
+    nbformat.write(notebook("x = 2"), str(tmp_path / "sub" / "work" / "draft.ipynb"))
+    (tmp_path / "sub" / "cnn.ipynb").symlink_to("work/draft.ipynb")  # inside: read as cnn.ipynb
+    assert notebook_of(tmp_path / "sub") == tmp_path / "sub" / "cnn.ipynb"
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds: every piece of work on the student's notebook is bounded, and reaching a bound is the
+# student's one-line reason (a NotebookError, or a cell left out), never an exception of ours.
+
+def _code_cell(source: str) -> dict:
+    return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": source}
+
+
+def _nested(depth: int) -> dict:
+    value: dict = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def _json(cells: list, **top) -> str:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells, **top})
+
+
+@pytest.mark.parametrize("write, says", [
+    # a sparse file: its size is refused before a byte is read or parsed
+    (lambda p: (p.write_text('{"cells": ['), os.truncate(p, 600 << 20)),
+     f"cnn.ipynb is 600 MiB; cnngrade reads notebooks of at most {notebook_module.MAX_NOTEBOOK_BYTES >> 20} MiB: "
+     "clear its outputs (Edit > Clear all outputs) and save it again"),
+    (lambda p: p.write_text(_json([_code_cell("x = 1")], metadata={"a": [[]] * (notebook_module.MAX_JSON_VALUES // 2)})),
+     f"JSON values; cnngrade reads notebooks of at most {notebook_module.MAX_JSON_VALUES:,}: clear its outputs"),
+    (lambda p: p.write_text(_json([_code_cell("x = 1")], metadata=_nested(500))),
+     f"cnn.ipynb nests its JSON more than {notebook_module.MAX_JSON_DEPTH} levels deep"),
+    (lambda p: p.write_text('{"nbformat": 4, "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+     f"cnn.ipynb nests its JSON more than {notebook_module.MAX_JSON_DEPTH} levels deep"),
+    (lambda p: p.write_text(_json([_code_cell("x = 1")] * (notebook_module.MAX_CELLS + 1))),
+     f"the notebook cnn.ipynb has {notebook_module.MAX_CELLS + 1:,} cells; cnngrade reads notebooks of at most "
+     f"{notebook_module.MAX_CELLS:,} cells"),
+    (lambda p: p.write_text(_json([_code_cell("x = 1\n" * (notebook_module.MAX_CODE_CHARS // 6 + 1))])),
+     "the notebook cnn.ipynb holds 256 KiB of code; cnngrade reads at most 256 KiB (is a data set pasted"),
+    # what nbformat's readers raise besides their schema check: a rejected notebook, not a crash
+    (lambda p: p.write_text(_json([_code_cell("x = 1")], nbformat_minor="x")),
+     "cnn.ipynb is not a valid notebook: nbformat cannot read it (AssertionError)"),
+    (lambda p: os.mkfifo(p), "cnn.ipynb is not a notebook: it is not a regular file"),
+])
+def test_reading_is_bounded_before_the_work_it_bounds(tmp_path, write, says):
+    path = tmp_path / "cnn.ipynb"
+    write(path)
+    with pytest.raises(NotebookError) as raised:
+        read_notebook(path)
+    message = str(raised.value)
+    assert says in message and "cnn.ipynb " in message.split(";")[0] and "\n" not in message, message
+    assert raised.value.__cause__ is None and (raised.value.__context__ is None or raised.value.__suppress_context__)
+
+
+def test_a_notebook_at_the_bounds_is_read(tmp_path):
+    """The controls of the test above: just under each bound, the notebook is read."""
+    path = tmp_path / "cnn.ipynb"
+    cells = [_code_cell("x = 1")] * (notebook_module.MAX_CELLS - 1) + [_code_cell("def relu(x):\n    return x\n")]
+    path.write_text(_json(cells, metadata=_nested(notebook_module.MAX_JSON_DEPTH - 2)))
+    assert "def relu" in extract(read_notebook(path), ["relu"]).source
+
+
+def _chain(depth: int) -> str:
+    return "np" + ".copy()" * depth
+
+
+def test_deep_code_is_left_out_with_its_reason_and_costs_nothing_else(tmp_path):
+    """An unused cell whose code nests deeper than Python's recursion allows in the slicer (600,
+    and 300, where the syntax tree parses and compiles but its recursive walks did not) is left
+    out with its reason; a graded function in such a cell is said to be not graded, and why."""
+    nb = notebook(
+        "import numpy as np\ndef relu(x):\n    return np.maximum(x, 0) + " + " + ".join(["0"] * 60),
+        f"unused = {_chain(600)}",
+        f"also_unused = {_chain(300)}",
+        f"def flatten(x):\n    return {_chain(150)}",
+    )
+    extracted = extract(nb, ["relu", "flatten"])
+    bound = f"was not read: its code nests more than {notebook_module.MAX_DEPTH} levels deep"
+    assert [r for r in extracted.reasons() if bound in r] == [
+        f"cell 2: {bound} at line 1; cnngrade reads at most {notebook_module.MAX_DEPTH}",
+        f"cell 3: {bound} at line 1; cnngrade reads at most {notebook_module.MAX_DEPTH}",
+        f"cell 4: {bound} at line 2; cnngrade reads at most {notebook_module.MAX_DEPTH}"]
+    assert str(extracted.syntax_error_of("flatten")) == \
+        f"cell 4 {bound} at line 2; cnngrade reads at most {notebook_module.MAX_DEPTH}"
+    assert extracted.syntax_error_of("relu") is None
+    assert run(extracted.source, tmp_path, "print(cnn.relu(-1), cnn.relu(2), hasattr(cnn, 'flatten'))") == "0 2 False\n"
+
+
+def test_statements_and_magics_are_bounded_per_notebook():
+    many = "x = 1\n" * (notebook_module.MAX_STATEMENTS + 1)
+    extracted = extract(notebook("def relu(x):\n    return x", many, "def flatten(x):\n    return x"),
+                        ["relu", "flatten"])
+    cap = f"{notebook_module.MAX_STATEMENTS:,}"
+    past = f"was not read: the notebook has more than {cap} top-level statements up to it; cnngrade reads at most {cap}"
+    assert extracted.reasons()[-2:] == [f"cell 2: {past}", f"cell 3: {past}"]
+    assert "def relu" in extracted.source and str(extracted.syntax_error_of("flatten")) == f"cell 3 {past}"
+    # IPython rewrites one magic per pass over the cell: a cell of thousands is not read, and
+    # takes nothing from the notebook's budget, which a later cell with one magic still gets.
+    magics = "!ls\n" * 5000
+    extracted = extract(notebook(magics, "!pip install numpy\ndef relu(x):\n    return x"), ["relu"])
+    assert extracted.reasons() == [
+        "cell 1: was not read: its IPython magics and shell escapes (5,000 lines in 20 KiB) are more than "
+        "cnngrade reads in one notebook; put them in small cells of their own",
+        "cell 2, partly: a shell escape (!pip install numpy)"]
+    assert "def relu" in extracted.source and [e.cell for e in extracted.syntax_errors] == [1]
+
+
+def test_lines_map_back_through_blank_lines_and_rewritten_magics():
+    """Each line of the module maps to its own line of the cell, read as plain Python or through
+    IPython (a magic continued over two lines, a help call, leading blank lines), in a long cell."""
+    filler = "".join(f"value_{i} = {i}\n\n" for i in range(3000))
+    plain = "import numpy as np\n\n@np.vectorize\ndef relu(v):\n\n    return max(v, 0)\n\n" + filler + \
+        "def flatten(x):\n\n    raise ValueError('flatten')\n"
+    magic = "\n\n!ls \\\n  -la\nnp?\n" + plain
+    for source, shift in ((plain, 0), (magic, 5)):
+        extracted = extract(notebook(source), ["relu", "flatten"])
+        cell_lines = source.split("\n")
+        for module_line, text in enumerate(extracted.source.splitlines(), start=1):
+            place = extracted.location(module_line)
+            if place is not None:
+                assert cell_lines[place[1] - 1] == text, (module_line, place, text)
+        assert cell_line(extracted, "raise ValueError") == (1, 7 + 2 * 3000 + 3 + shift)
+        assert cell_line(extracted, "def relu") == (1, 4 + shift)

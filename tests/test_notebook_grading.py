@@ -7,7 +7,9 @@ student's notebook really holds: magics, `!pip install`, a Colab mount, a plot, 
 from __future__ import annotations
 
 import ast
+import csv
 import html
+import json
 import os
 import re
 import subprocess
@@ -235,3 +237,50 @@ def test_the_in_notebook_check_in_a_real_kernel_shows_the_score_of_cnngrade_chec
     assert total.replace(" ", "") == score
     assert "flatten" in inner and "How the submission was read" in inner
     assert shown[0].data["text/plain"].startswith(f"cnngrade check of cnn.ipynb (as last saved): {score} points")
+
+
+def test_hostile_notebooks_cost_their_own_rows_and_notebook_copies_are_compared(tmp_path):
+    """Issue 18 and 19 in one class. Notebooks that nbformat rejects otherwise than by its schema
+    check, or that reach one of cnngrade's bounds, are each a zero row with a one-line reason; an
+    unused cell nested 600 calls deep costs its author nothing; everyone else is graded. Then
+    `--similarity` compares the notebook students by what is graded (their extracted modules): the
+    two who copied each other rank first, and the cnn.py student who copied them is found too."""
+    klass = tmp_path / "class"
+    cells = good_cells()
+    write_notebook(klass / "bob", code(*cells))
+    write_notebook(klass / "dave", code("import numpy as np", f"unused = np{'.copy()' * 600}", *cells,
+                                        "plt.plot(history)"))
+    (klass / "frank").mkdir()
+    (klass / "frank" / "cnn.py").write_text(ast.unparse(ast.parse("\n\n".join(cells))) + "\n")
+    for name, top in (("erin", {"nbformat_minor": "x"}), ("gina", {"metadata": json.loads("{\"a\": " * 500 + "1"
+                                                                                          + "}" * 500)})):
+        (klass / name).mkdir()
+        (klass / name / "cnn.ipynb").write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                                            "cells": [], **top}))
+    (klass / "hank").mkdir()
+    with (klass / "hank" / "cnn.ipynb").open("w") as handle:  # sparse: costs no disk
+        handle.write('{"cells": [')
+        handle.truncate(600 << 20)
+    out = tmp_path / "out"
+    run = run_cnngrade("batch", klass, "-e", "correlate2d", "-e", "flatten", "--examples", "3", "-j", "2",
+                       "--out", out, "--similarity", json_path=tmp_path / "class.json")
+    assert run.code == 1, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Traceback" not in run.stdout + run.stderr and "fault of the grader" not in run.stdout + run.stderr
+    assert "0 grader fault(s)" in run.stdout and "grader fault:" not in run.stderr
+    rows = {r["submission"]: r for r in run.result}
+    for name in ("bob", "dave", "frank"):
+        assert rows[name]["score"] == rows[name]["max_score"] > 0, name
+    reasons = {name: {c["message"] for e in rows[name]["exercises"] for c in e["checks"]}
+               for name in ("erin", "gina", "hank")}
+    assert reasons == {
+        "erin": {"nothing graded: cnn.ipynb is not a valid notebook: nbformat cannot read it (AssertionError)"},
+        "gina": {"nothing graded: cnn.ipynb nests its JSON more than 64 levels deep; cnngrade reads notebooks "
+                 "nested at most 64 deep (is it a notebook? save it again from Jupyter)"},
+        "hank": {"nothing graded: cnn.ipynb is 600 MiB; cnngrade reads notebooks of at most 32 MiB: clear its "
+                 "outputs (Edit > Clear all outputs) and save it again"}}
+    assert all(rows[name]["score"] == 0 for name in reasons)
+    assert any("was not read: its code nests more than 100 levels deep" in n for n in rows["dave"]["notices"])
+    with (out / "similarity.csv").open(newline="") as handle:
+        pairs = [(r["student_a"], r["student_b"], float(r["score"])) for r in csv.DictReader(handle)]
+    assert pairs[0][:2] == ("bob", "dave") and pairs[0][2] > 0.9
+    assert {(a, b) for a, b, score in pairs if score > 0.9} == {("bob", "dave"), ("bob", "frank"), ("dave", "frank")}

@@ -20,14 +20,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 from chromium import Browser, find_chromium
 from conftest import EXAMPLES, ROOT
 from grader.grading.exercise import all_exercises
 from grader.submission.starter import starter_module
 from grader.reporters.similarity import CSV_HEADER, TITLE, csv_text, pair_files, render_pair, similarity_pages
+from grader.integrity import similarity
+from grader.integrity.review import ClassReview, summary_lines
 from grader.integrity.similarity import (DEFAULT_THRESHOLD, code_to_compare, find_similar, identical_models,
-                               model_fingerprint)
+                                         model_fingerprint, module_source)
 
 # The starter cnn.py as `cnngrade init` writes it, from the installed packs.
 STARTER = starter_module(all_exercises())
@@ -490,3 +493,122 @@ def test_same_class_gives_identical_output(class_dir, functions, tmp_path):
     assert first.pairs == again.pairs
     (tmp_path / "here.csv").write_bytes(csv_text(first.pairs).encode())
     assert (tmp_path / "here.csv").read_bytes() == outputs[0]["pairs.csv"]
+
+
+# ---------------------------------------------------------------- bounds and what is compared
+
+def test_only_copydetects_public_api_is_used():
+    """copydetect's package exports CopyDetector, CodeFingerprint and compare_files (its docs: the
+    API for general comparisons); its utils and defaults are internals."""
+    imported = set()
+    for path in (ROOT / "grader").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("copydetect"):
+                imported |= {f"{node.module}.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names if alias.name.startswith("copydetect")}
+    import copydetect
+    assert imported and {name.rpartition(".")[2] for name in imported} <= {"CopyDetector", "CodeFingerprint",
+                                                                           "compare_files"}
+    assert all(name.startswith("copydetect.") and name.count(".") == 1 for name in imported)
+    assert all(hasattr(copydetect, name.rpartition(".")[2]) for name in imported)
+
+
+def _helpers(count: int, vary: bool) -> str:
+    """relu calling `count` helpers, every one the same shape (with vary, each its own constant)."""
+    calls = "sum([" + ", ".join(f"h{i}(x)" for i in range(count)) + "])"
+    helpers = "".join(f"def h{i}(x):\n    y = x * 2 + {i if vary else 1}\n    z = np.maximum(y, 0) * 3\n"
+                      f"    return y - x + z / 2\n\n" for i in range(count))
+    return f"import numpy as np\n\ndef relu(x):\n    return {calls}\n\n{helpers}"
+
+
+def test_two_huge_files_of_identical_helpers_are_compared_within_the_bounds(tmp_path):
+    """Issue 18: two 600 KB files of thousands of identical helpers, all used by a graded function,
+    kept `--similarity` busy for minutes. Now each is read up to MAX_SOURCE_CHARS and compared on
+    MAX_DEFINITIONS definitions, the graded one first, and the notes say so; the copy is found."""
+    source = _helpers(6500, vary=False)
+    assert len(source) > 600_000
+    result = find_similar({"ann": source, "ben": source, "cy": _helpers(6500, vary=True)}, ["relu"], STARTER)
+    top = result.pairs[0]
+    assert (top.a, top.b, top.score) == ("ann", "ben", 1.0) and ("relu", "relu") in top.matching_functions
+    for name in ("ann", "ben", "cy"):
+        submission = result.submissions[name]
+        assert len(submission.source) <= similarity.MAX_SOURCE_CHARS
+        assert len(submission.segments) == similarity.MAX_DEFINITIONS
+        assert [s.name for s in submission.segments if s.kind == "graded"] == ["relu"]
+    assert result.notes == tuple(
+        f"{name}: compared the first {len(result.submissions[name].source) >> 10} KiB of the code, which is longer (cnngrade "
+        f"reads {similarity.MAX_SOURCE_CHARS >> 10} KiB of a student's code); compared {similarity.MAX_DEFINITIONS} "
+        f"of its {result.submissions[name].source.count(chr(10) + 'def ')} definitions, the graded functions "
+        f"first (cnngrade compares at most {similarity.MAX_DEFINITIONS})" for name in ("ann", "ben", "cy"))
+    # Said on the class page and after the batch.
+    pages, section = similarity_pages(result, tmp_path)
+    assert section["notes"] == list(result.notes)
+    assert "Not compared whole" in pages[tmp_path / "similarity" / "index.html"]
+    assert all(str(escape(note)) in pages[tmp_path / "similarity" / "index.html"] for note in result.notes)
+    lines = summary_lines(ClassReview(result, ()), [tmp_path / "similarity.csv"])
+    assert [line for line in lines if "not compared whole" in line] == [f"  not compared whole: {note}"
+                                                                        for note in result.notes]
+
+
+def test_the_class_bound_cuts_the_largest_students_only_and_says_so(monkeypatch, functions):
+    good = (EXAMPLES / "good" / "cnn.py").read_text()
+    sources = {"good": good, "zoe": renamed_and_reordered(good, set(functions)), "alice": from_starter(ALICE),
+               "bob": from_starter(BOB)}
+    whole = find_similar(sources, functions, STARTER)
+    sizes = {name: s.size for name, s in whole.submissions.items()}
+    assert whole.notes == () and sizes["alice"] < sizes["bob"] < 1000 < sizes["good"]
+    # A class bound that fits alice and bob whole, not good and zoe.
+    limit = 2000
+    monkeypatch.setattr(similarity, "CLASS_WORK", 3 * (sizes["alice"] + sizes["bob"] + 2 * limit))
+    cut = find_similar(sources, functions, STARTER)
+    assert {name: s.size for name, s in cut.submissions.items()} == {**sizes, "good": limit, "zoe": limit}
+    assert [note.partition(":")[0] for note in cut.notes] == ["good", "zoe"]
+    assert cut.notes[0] == (f"good: compared {limit:,} of its {sizes['good']:,} fingerprints, the graded functions "
+                            f"first (a class with this much code is compared on at most {limit:,} a student)")
+    # What is compared whole compares as before; the copy is still found first.
+    assert [p for p in cut.pairs if (p.a, p.b) == ("alice", "bob")] == [p for p in whole.pairs if (p.a, p.b) == ("alice", "bob")]
+    assert (cut.pairs[0].a, cut.pairs[0].b) == ("good", "zoe") and cut.pairs[0].score > 0.9
+
+
+def test_a_notebook_students_code_is_the_module_cut_out_of_the_notebook(tmp_path, functions):
+    """Issue 19: `module_source` read only cnn.py, so notebook students were never compared."""
+    import nbformat
+    from nbformat import v4
+
+    good = (EXAMPLES / "good" / "cnn.py").read_text()
+    folder = tmp_path / "nina"
+    folder.mkdir()
+    cells = ["!pip install numpy", good, "history = model.fit(x, y)"]
+    nbformat.write(v4.new_notebook(cells=[v4.new_code_cell(c) for c in cells]), str(folder / "cnn.ipynb"))
+    source = module_source(folder, functions)
+    assert source is not None and "def conv2d(" in source and "pip" not in source and "model.fit" not in source
+    (tmp_path / "olga").mkdir()
+    (tmp_path / "olga" / "cnn.ipynb").write_text('{"nbformat": 4, "nbformat_minor": "x", "cells": [], "metadata": {}}')
+    assert module_source(tmp_path / "olga", functions) is None  # its grading row says why
+    result = find_similar({"nina": source, "zoe": renamed_and_reordered(good, set(functions))}, functions, STARTER)
+    assert result.pairs[0].score > 0.9
+
+
+def test_definitions_are_paired_for_the_most_similar_pairs_first_within_the_class_bound(monkeypatch, result,
+                                                                                        class_dir, functions):
+    """CLASS_PAIRING bounds the pairing of definitions; the most similar pairs are paired first,
+    the pairs after the bound keep their scores and lines, and the notes say from where."""
+    top = result.pairs[0]
+    monkeypatch.setattr(similarity, "CLASS_PAIRING", 1)
+    cut = find_similar(sources_of(class_dir), functions, STARTER)
+    assert [(p.a, p.b, p.score, p.lines_a, p.lines_b) for p in cut.pairs] == \
+        [(p.a, p.b, p.score, p.lines_a, p.lines_b) for p in result.pairs]
+    assert all(p.matches == () for p in cut.pairs)
+    paired = sum(1 for p in result.pairs if p.score)
+    assert cut.notes == (f"definitions were paired for the 0 most similar pairs; the {paired} pairs from good and zoe "
+                         f"({top.score:.0%}) down list none: the class shares more code than cnngrade pairs in one "
+                         "comparison",)
+    monkeypatch.setattr(similarity, "CLASS_PAIRING", 10 ** 9)
+    again = find_similar(sources_of(class_dir), functions, STARTER)
+    assert again.pairs == result.pairs and again.notes == ()
+    # The lines (the pages' highlighting) are kept for the LINED_PAIRS most similar pairs only.
+    monkeypatch.setattr(similarity, "LINED_PAIRS", 1)
+    lined = find_similar(sources_of(class_dir), functions, STARTER)
+    assert lined.pairs[0] == result.pairs[0] and lined.pairs[1].lines_a == lined.pairs[1].lines_b == ()
+    assert [(p.a, p.b, p.score, p.matches) for p in lined.pairs] == [(p.a, p.b, p.score, p.matches) for p in result.pairs]

@@ -19,7 +19,7 @@ import pytest
 from conftest import MNIST, ROOT, run_cnngrade
 from grader.grading.exercise import select
 from grader.grading.fixtures import Fixtures
-from grader.sandbox.client import Sandbox
+from grader.grading.sandboxes import open_sandbox
 from grader.grading.selftest import selftest_exercise
 
 EXERCISE = ROOT / "exercises" / "transfer_learning"
@@ -184,7 +184,7 @@ def test_the_keras_worker_loads_only_a_plain_file_name_of_the_folder(name, tmp_p
     (folder / "sub").mkdir(parents=True)
     for path in (tmp_path / "transfer.keras", folder / "sub" / "transfer.keras"):
         path.write_bytes((EXERCISE / "base_model.keras").read_bytes())
-    with Sandbox(folder, kind="keras") as sandbox:
+    with open_sandbox(folder, kind="keras") as sandbox:
         outcome = sandbox.ask({"action": "describe", "file": name})
     assert outcome.status == "crashed" and "only a plain file name" in outcome.error
 

@@ -9,9 +9,9 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from exercises.shared.gradients import (CONV_PADDINGS, call_text, conv_case, conv_grads, expect_conv_grads,
-                                 expect_directional, expect_triple, forward_pair)
-from exercises.shared.strategies import grid
+from exercises.shared.gradients import (backward_case, call_text, conv_grads, expect_conv_grads, expect_directional,
+                                        expect_triple, forward_pair)
+from exercises.shared.strategies import ANY_STEP, grid, padding_kinds
 from grader.pack import expect_close
 
 
@@ -23,7 +23,6 @@ DF = np.array([[-1, 3], [7, 0]], dtype=np.float64)                      # correl
 DX = np.array([[1, 1, -2], [1, 6, -1], [-2, 2, 0]], dtype=np.float64)   # full convolution of dE/dO with F
 
 H = 0.5  # conv2d is linear in x, kernel and bias: the central difference is exact for any h
-ALL_STEPS = ("one", "int", "tuple")
 
 
 def _course_call(student):
@@ -50,7 +49,7 @@ def _expect(student, case, note=""):
                       note or case.text())
 
 
-@given(case=conv_case(padding=("valid",)))
+@given(case=backward_case(padding="valid"))
 def test_matches_reference(student, case):
     _expect(student, case)
 
@@ -76,7 +75,7 @@ def _gradient_check(student, case, v, u, b, forward, reference=None):
 
 @st.composite
 def case_and_directions(draw):
-    case = draw(conv_case(stride=ALL_STEPS, dilation=ALL_STEPS))
+    case = draw(backward_case(stride=ANY_STEP, dilation=ANY_STEP))
     v = draw(grid(case.x.shape), label="v (direction for x)")
     u = draw(grid(case.kernel.shape), label="u (direction for kernel)")
     b = draw(grid(case.kernel.shape[-1:]), label="b (direction for bias)")
@@ -95,32 +94,32 @@ def test_gradient_check_own_forward(student, data):
     _gradient_check(student, case, v, u, b, student.conv2d, ref.conv2d)
 
 
-@given(case=conv_case(padding=("zero", "flat")))
+@given(case=backward_case(padding=("zero", "flat")))
 def test_padding_zero(student, case):
     _expect(student, case)
 
 
-@given(case=conv_case(padding=("valid", "int", "per_axis"), stride=("one", "tuple"), square=False))
+@given(case=backward_case(padding=("valid", "int", "per_axis"), stride=("one", "tuple"), distinct=True))
 def test_non_square(student, case):
     _expect(student, case)
 
 
-@given(case=conv_case(padding=("valid", "int", "same"), stride=("int", "tuple"), max_side=6))
+@given(case=backward_case(padding=("valid", "int", "same"), stride=("int", "tuple"), max_side=6))
 def test_stride(student, case):
     _expect(student, case)
 
 
-@given(case=conv_case(padding=("valid", "same", "int"), batched=True, min_batch=2))
+@given(case=backward_case(padding=("valid", "same", "int"), batched=True, batch=(2, 3)))
 def test_batch_summed(student, case):
     _expect(student, case, f"{case.text()}, a batch of {case.x.shape[0]}: dkernel and dbias are "
                            "summed over the batch")
 
 
-@given(case=conv_case(padding=CONV_PADDINGS[1:], stride=("one", "int"), max_tap=4))
+@given(case=backward_case(padding=padding_kinds(2)[1:], stride=("one", "int"), max_tap=4))
 def test_every_padding_form(student, case):
     _expect(student, case, f"{case.text()}: the gradient of the padding is cropped from dx")
 
 
-@given(case=conv_case(dilation=("int", "tuple")))
+@given(case=backward_case(dilation=("int", "tuple")))
 def test_dilation(student, case):
     _expect(student, case)

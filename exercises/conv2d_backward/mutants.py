@@ -1,17 +1,14 @@
 """Realistic wrong versions of conv2d_backward: one loop-based implementation, one bug per switch."""
 import numpy as np
 
+from exercises.shared.gradients import as_batches
 from grader.pack import Mutant
 from reference.padding import resolve_padding, to_tuple
 
 
 def _backward(dout, x, kernel, stride=1, padding="valid", dilation=1, bug=""):
-    x = np.asarray(x, dtype=np.float64)
+    gb, xb, batched = as_batches(dout, x)
     kernel = np.asarray(kernel, dtype=np.float64)
-    dout = np.asarray(dout, dtype=np.float64)
-    batched = x.ndim == 4
-    xb = x if batched else x[np.newaxis]
-    gb = dout if batched else dout[np.newaxis]
     n, height, width, _ = xb.shape
     kh, kw = kernel.shape[:2]
     (sh, sw), (dh, dw) = to_tuple(stride, 2), to_tuple(dilation, 2)
@@ -57,24 +54,20 @@ def _wrong(bug):
     return {"conv2d_backward": conv2d_backward}
 
 
-MUTANTS = [
-    Mutant("averaged", "divides dkernel and dbias by the batch size: the gradients of a batch are summed, "
-           "not averaged", _wrong("averaged")),
-    Mutant("dx_kernel_not_flipped", "computes dx without flipping the kernel: dx is the full convolution "
-           "of dout with the kernel (a correlation with the kernel rotated by 180 degrees)",
-           _wrong("dx_kernel_not_flipped")),
-    Mutant("not_cropped", "returns the gradient of the padded input: the padding must be cropped from dx",
-           _wrong("not_cropped")),
-    Mutant("crop_end", "crops the padding from the end only (dxp[:H, :W]) instead of taking off "
-           "the top/left padding too", _wrong("crop_end")),
-    Mutant("slice_zero", "crops with dxp[top:-bottom, left:-right], which is empty when an amount is 0",
-           _wrong("slice_zero")),
-    Mutant("dbias_mean_positions", "averages dbias over the output positions instead of summing them",
-           _wrong("dbias_mean_positions")),
-    Mutant("stride_ignored_in_dx", "scatters output (i, j) back to x at (i, j) instead of "
-           "(i * stride, j * stride) when computing dx", _wrong("stride_ignored_in_dx")),
-    Mutant("dilation_ignored", "ignores the dilation: takes contiguous windows instead of every d-th cell",
-           _wrong("dilation_ignored")),
-    Mutant("same_before", "'same' puts the extra row/column of an odd total padding before instead of "
-           "after, so dx is cropped one cell off", _wrong("same_before")),
-]
+# Each mistake with the misconception behind it.
+MISTAKES = {
+    "averaged": "divides dkernel and dbias by the batch size: the gradients of a batch are summed, not averaged",
+    "dx_kernel_not_flipped": "computes dx without flipping the kernel: dx is the full convolution of dout with "
+                             "the kernel (a correlation with the kernel rotated by 180 degrees)",
+    "not_cropped": "returns the gradient of the padded input: the padding must be cropped from dx",
+    "crop_end": "crops the padding from the end only (dxp[:H, :W]) instead of taking off the top/left padding too",
+    "slice_zero": "crops with dxp[top:-bottom, left:-right], which is empty when an amount is 0",
+    "dbias_mean_positions": "averages dbias over the output positions instead of summing them",
+    "stride_ignored_in_dx": "scatters output (i, j) back to x at (i, j) instead of (i * stride, j * stride) when "
+                            "computing dx",
+    "dilation_ignored": "ignores the dilation: takes contiguous windows instead of every d-th cell",
+    "same_before": "'same' puts the extra row/column of an odd total padding before instead of after, so dx is "
+                   "cropped one cell off",
+}
+
+MUTANTS = [Mutant(bug, text, _wrong(bug)) for bug, text in MISTAKES.items()]

@@ -2,16 +2,13 @@
 implementation, one bug per switch."""
 import numpy as np
 
+from exercises.shared.gradients import as_batches
 from grader.pack import Mutant
 from reference.padding import resolve_padding, to_tuple
 
 
 def _backward(dout, x, pool_size, strides, padding, kind, bug):
-    x = np.asarray(x, dtype=np.float64)
-    dout = np.asarray(dout, dtype=np.float64)
-    batched = x.ndim == 4
-    xb = x if batched else x[np.newaxis]
-    gb = dout if batched else dout[np.newaxis]
+    gb, xb, batched = as_batches(dout, x)
     n, height, width, channels = xb.shape
     ph, pw = to_tuple(pool_size, 2)
     sh, sw = (ph, pw) if strides is None or bug == "strides_ignored" else to_tuple(strides, 2)
@@ -41,7 +38,7 @@ def _backward(dout, x, pool_size, strides, padding, kind, bug):
                         a = int(np.argmax(window[b, :, :, c]))
                         r, q = i * sh + a // pw, j * sw + a % pw
                         value = 1.0 if bug == "mask_only" else g[b, c]
-                        if bug == "overwrite":
+                        if bug == "overwrites":
                             dxp[b, r, q, c] = value
                         else:
                             dxp[b, r, q, c] += value
@@ -50,7 +47,7 @@ def _backward(dout, x, pool_size, strides, padding, kind, bug):
                 count = ph * pw if bug == "full_window" else cells.sum()
                 share = g / (1.0 if bug == "not_divided" else count)
                 contrib = cells[None, :, :, None] * share[:, None, None, :]
-                if bug == "overwrite":
+                if bug == "overwrites":
                     dxp[:, rows, cols, :] = contrib
                 else:
                     dxp[:, rows, cols, :] += contrib
@@ -65,30 +62,29 @@ def _wrong(kind, bug):
     return {f"{kind}_pool2d_backward": backward}
 
 
-MUTANTS = [
-    Mutant("max_overwrites", "writes dx[cell] = dout instead of dx[cell] += dout: when windows overlap, "
-           "a cell that is the maximum of two windows keeps only the last one's gradient",
-           _wrong("max", "overwrite")),
-    Mutant("max_all_ties", "sends a window's gradient to every cell equal to its maximum: with a tie the "
-           "gradient must go to ONE of them", _wrong("max", "all_ties")),
-    Mutant("max_split_ties", "splits a window's gradient among its tied maxima: all of it must go to one of "
-           "them", _wrong("max", "split_ties")),
-    Mutant("max_mask_only", "puts 1 at each window's maximum instead of the window's gradient dout",
-           _wrong("max", "mask_only")),
-    Mutant("max_pads_zeros", "'same' pads with zeros, so a padded cell wins over negative values and takes "
-           "the gradient", _wrong("max", "pads_zeros")),
-    Mutant("max_strides_ignored", "ignores the strides argument (uses pool_size as the stride)",
-           _wrong("max", "strides_ignored")),
-    Mutant("max_same_before", "'same' puts the extra row/column of an odd total padding before instead of "
-           "after", _wrong("max", "same_before")),
-    Mutant("avg_overwrites", "writes dx[window] = share instead of +=: when windows overlap, a cell keeps "
-           "only the last window's share", _wrong("avg", "overwrite")),
-    Mutant("avg_full_window", "divides by the pool's area in 'same': a window shares its gradient among "
-           "its real cells only", _wrong("avg", "full_window")),
-    Mutant("avg_not_divided", "gives each cell the window's whole gradient: the average divides it by the "
-           "number of cells", _wrong("avg", "not_divided")),
-    Mutant("avg_strides_ignored", "ignores the strides argument (uses pool_size as the stride)",
-           _wrong("avg", "strides_ignored")),
-    Mutant("avg_same_before", "'same' puts the extra row/column of an odd total padding before instead of "
-           "after", _wrong("avg", "same_before")),
+# Each pooling's mistakes with the misconception behind each, the ones both can make last.
+BOTH = [
+    ("strides_ignored", "ignores the strides argument (uses pool_size as the stride)"),
+    ("same_before", "'same' puts the extra row/column of an odd total padding before instead of after"),
 ]
+MISTAKES = {
+    "max": [
+        ("overwrites", "writes dx[cell] = dout instead of dx[cell] += dout: when windows overlap, a cell that is "
+                       "the maximum of two windows keeps only the last one's gradient"),
+        ("all_ties", "sends a window's gradient to every cell equal to its maximum: with a tie the gradient must "
+                     "go to ONE of them"),
+        ("split_ties", "splits a window's gradient among its tied maxima: all of it must go to one of them"),
+        ("mask_only", "puts 1 at each window's maximum instead of the window's gradient dout"),
+        ("pads_zeros", "'same' pads with zeros, so a padded cell wins over negative values and takes the gradient"),
+    ],
+    "avg": [
+        ("overwrites", "writes dx[window] = share instead of +=: when windows overlap, a cell keeps only the last "
+                       "window's share"),
+        ("full_window", "divides by the pool's area in 'same': a window shares its gradient among its real cells "
+                        "only"),
+        ("not_divided", "gives each cell the window's whole gradient: the average divides it by the number of "
+                        "cells"),
+    ],
+}
+
+MUTANTS = [Mutant(f"{kind}_{bug}", text, _wrong(kind, bug)) for kind, own in MISTAKES.items() for bug, text in own + BOTH]

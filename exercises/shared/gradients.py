@@ -17,14 +17,10 @@ from hypothesis import assume, strategies as st
 
 import reference as ref
 from grader.pack import RELATIVE_TOLERANCE, CheckFailed, StudentRaised, as_array, close, expect_close
-from exercises.shared.strategies import BOOLEANS, PADDING_KINDS, grid, int_grid, ints, one_of, pair_of, padding_form
+from exercises.shared.strategies import BOOLEANS, conv_case, grid, int_grid, padding_kinds
 from exercises.shared.strategies import pool_case as pool_call
 from reference.padding import output_sizes, resolve_padding, to_tuple
 from reference.pooling import pool_windows
-
-CONV_PADDINGS = PADDING_KINDS
-
-
 
 
 def describe(kwargs: dict) -> str:
@@ -36,6 +32,14 @@ def call_text(function: str, names: str, kwargs: dict) -> str:
     return f"{function}({names}{', ' + extra if extra else ''})"
 
 
+def as_batches(dout: Any, x: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(dout, x) of a 2D backward pass as float64 batches (N, H, W, C), and whether x had its batch
+    axis: the wrong versions of the backward exercises work on batches."""
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    batched = x.ndim == 4
+    return (dout, x, True) if batched else (dout[np.newaxis], x[np.newaxis], False)
+
+
 # ---------------------------------------------------------------------------------- conv2d
 
 @dataclass
@@ -45,74 +49,28 @@ class ConvCase:
     dout: np.ndarray
     kwargs: dict = field(default_factory=dict)  # stride, padding, dilation when not the default
 
-    @property
-    def batched(self) -> bool:
-        return self.x.ndim == 4
-
     def expected(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return ref.conv2d_backward(self.dout, self.x, self.kernel, **self.kwargs)
-
-    def forward(self, x=None, kernel=None, **extra) -> np.ndarray:
-        return ref.conv2d(self.x if x is None else x, self.kernel if kernel is None else kernel,
-                          **{**self.kwargs, **extra})
 
     def text(self) -> str:
         return call_text("conv2d_backward", "dout, x, kernel", self.kwargs)
 
 
-def _step(draw, mode: str, high: int) -> tuple[tuple[int, int], Any]:
-    """(per-axis values, the argument) for a stride or dilation mode: 'one', 'int' or 'tuple'."""
-    if mode == "one":
-        return (1, 1), None
-    if mode == "int":
-        s = draw(ints(2, high))
-        return (s, s), s
-    values = pair_of(draw, 1, high, True)
-    return values, values
+# Small arrays: a gradient check calls the forward pass six times per example.
+BACKWARD_BOUNDS = {"padding": padding_kinds(2), "max_side": 5, "max_tap": 3, "max_stride": 3, "max_dilation": 2,
+                   "channels": (1, 2), "filters": (1, 2), "batched": None}
 
 
 @st.composite
-def conv_case(draw, padding=CONV_PADDINGS, stride=("one",), dilation=("one",), batched=None,
-              min_batch=1, square=None, max_side=5, max_tap=3):
-    """A generated conv2d_backward call.
-
-    padding: the padding kinds to draw from ('valid', 'same', 'zero': 0 in any explicit form,
-    'int', 'per_axis', 'pairs', 'flat'); stride/dilation: modes 'one' (not passed), 'int' (> 1),
-    'tuple' (two different values); a stride > 1 turns the dilation to 1 (never asked together).
-    square=False: H != W and KH != KW.
-    """
-    padding_kind = draw(one_of(tuple(padding)))
-    strides, stride_arg = _step(draw, draw(one_of(tuple(stride))), 3)
-    dilation_mode = "one" if max(strides) > 1 else draw(one_of(tuple(dilation)))
-    dilations, dilation_arg = _step(draw, dilation_mode, 2)
-    padding_arg, pads = padding_form(draw, 2, padding_kind)
-    kh, kw = pair_of(draw, 1, max_tap, square is False)
-    sizes = []
-    for k, d, (before, after) in zip((kh, kw), dilations, pads):
-        span = (k - 1) * d + 1
-        low = 1 if padding_kind == "same" else max(1, span - before - after)
-        size = draw(ints(low, max(max_side, low + 1)))
-        if square is False and sizes and size == sizes[0]:
-            size += 1
-        sizes.append(size)
-    c, k = draw(ints(1, 2)), draw(ints(1, 2))
-    is_batched = draw(BOOLEANS) if batched is None else batched
-    shape = (*sizes, c)
-    if is_batched:
-        shape = (draw(ints(min_batch, 3)), *shape)
+def backward_case(draw, **config: Any) -> ConvCase:
+    """A generated conv2d_backward call: a conv_case (exercises.shared.strategies) within
+    BACKWARD_BOUNDS, which config overrides, its x and kernel, and a dout of the output's shape."""
+    shape = draw(conv_case(2, **{**BACKWARD_BOUNDS, **config}))
     is_int = draw(BOOLEANS)  # one draw for both (arrays(integer=None) costs a flatmap each)
-    x = draw(grid(shape, is_int))
-    kernel = draw(grid((kh, kw, c, k), is_int))
-    kwargs: dict[str, Any] = {}
-    if stride_arg is not None:
-        kwargs["stride"] = stride_arg
-    if padding_kind != "valid":
-        kwargs["padding"] = padding_arg
-    if dilation_arg is not None:
-        kwargs["dilation"] = dilation_arg
-    out_shape = ref.conv2d(x, kernel, **kwargs).shape
-    dout = draw(grid(out_shape))
-    return ConvCase(x, kernel, dout, kwargs)
+    x = draw(grid(shape.x_shape, is_int))
+    kernel = draw(grid(shape.kernel_shape, is_int))
+    dout = draw(grid(ref.conv2d(x, kernel, **shape.kwargs).shape))
+    return ConvCase(x, kernel, dout, shape.kwargs)
 
 
 def expect_triple(value: Any) -> None:
@@ -297,5 +255,5 @@ def expect_max_routing(value: Any, case: PoolCase) -> None:
                                       f"{top[n, i, j, c]:g}", got=value)
 
 
-__all__ = ["ConvCase", "PoolCase", "conv_case", "pool_case", "conv_grads", "expect_triple", "expect_conv_grads",
+__all__ = ["ConvCase", "PoolCase", "as_batches", "backward_case", "pool_case", "conv_grads", "expect_triple", "expect_conv_grads",
            "expect_directional", "forward_pair", "directions", "expect_max_routing", "describe", "call_text"]

@@ -1,6 +1,7 @@
 """The course's Hypothesis strategies that several exercises share, in one place: the cached
-primitives, the padding forms of the contract, the pooling cases (forward and backward), and the
-'same' totals, taken from reference.padding rather than derived again.
+primitives, the padding forms of the contract, the convolution cases (conv1d/2d/3d, their backward
+pass and the output shapes), the pooling cases (forward and backward), and the 'same' totals,
+taken from reference.padding rather than derived again.
 
 Strategies are built once and reused (lru_cache): building and validating a new one for every
 draw costs more than the draw itself, and the whole NumPy set must grade in a few seconds.
@@ -9,6 +10,7 @@ A drawn call keeps only the keyword arguments that differ from the contract's de
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +40,11 @@ def one_of(options: tuple) -> st.SearchStrategy:
 @lru_cache(maxsize=None)
 def _distinct_pairs(low: int, high: int) -> st.SearchStrategy:
     return st.lists(ints(low, high), min_size=2, max_size=2, unique=True)
+
+
+@lru_cache(maxsize=None)
+def _distinct_picks(options: tuple, count: int) -> st.SearchStrategy:
+    return st.lists(one_of(options), min_size=count, max_size=count, unique=True)
 
 
 @lru_cache(maxsize=4096)
@@ -100,6 +107,11 @@ def image_and_kernel(draw, max_side: int = 7, integer: bool | None = False, squa
 PADDING_KINDS = ("valid", "same", "zero", "int", "per_axis", "pairs", "flat")
 
 
+def padding_kinds(nsp: int) -> tuple[str, ...]:
+    """The padding kinds of padding_form for nsp spatial axes: 'valid', 'same', then the explicit ones."""
+    return PADDING_KINDS if nsp == 2 else tuple(kind for kind in PADDING_KINDS if kind != "flat")
+
+
 def _zero_forms(nsp: int) -> tuple:
     forms = (0, (0,) * nsp, ((0, 0),) * nsp)
     return forms + ((0, 0, 0, 0),) if nsp == 2 else forms
@@ -111,11 +123,13 @@ def padding_form(draw, nsp: int, kind: str) -> tuple[Any, tuple[tuple[int, int],
     kind: 'valid', 'same', 'zero' (an amount of 0 in any explicit form), 'int' (1 or 2),
     'per_axis' (one int per axis, not all equal), 'pairs' (one (before, after) per axis, some axis
     asymmetric), 'flat' (2D only: top, bottom, left, right, some axis asymmetric; a zero on some
-    side often, where x[t:-b] breaks).
+    side often, where x[t:-b] breaks), or 'explicit': one of the explicit kinds, drawn.
     """
     none = ((0, 0),) * nsp
     if kind in ("valid", "same"):
         return kind, none
+    if kind == "explicit":
+        return padding_form(draw, nsp, draw(one_of(padding_kinds(nsp)[2:])))
     if kind == "zero":
         return draw(one_of(_zero_forms(nsp))), none
     if kind == "int":
@@ -138,6 +152,104 @@ def padding_form(draw, nsp: int, kind: str) -> tuple[Any, tuple[tuple[int, int],
             b = draw(AMOUNTS.filter(lambda v: v != t))
         return (t, b, l, r), ((t, b), (l, r))
     raise ValueError(f"unknown padding kind {kind!r}")
+
+
+# ------------------------------------------------------------------------------- convolutions
+
+Modes = str | tuple[str, ...]  # one mode, or several to draw from
+ANY_STEP = ("one", "int", "tuple")  # a stride or dilation in any form: not passed, an int, one per axis
+
+
+@dataclass(frozen=True)
+class ConvShape:
+    """A convolution call without its arrays: x is ([batch,] *sizes, channels), the kernel
+    (*taps, channels, filters); kwargs holds stride, padding and dilation as convNd takes them,
+    only those that differ from the contract's defaults."""
+    sizes: tuple[int, ...]
+    taps: tuple[int, ...]
+    channels: int
+    filters: int
+    batch: int | None  # None: x has no batch axis
+    kwargs: dict
+
+    @property
+    def x_shape(self) -> tuple[int, ...]:
+        return (() if self.batch is None else (self.batch,)) + self.sizes + (self.channels,)
+
+    @property
+    def kernel_shape(self) -> tuple[int, ...]:
+        return self.taps + (self.channels, self.filters)
+
+
+# taps: the kernel sides to draw from, as (first, step) up to max_tap
+TAPS = {"any": (1, 1), "odd": (1, 2), "even": (2, 2), "wide": (2, 1)}
+
+
+@st.composite
+def conv_case(draw, nsp: int, padding: Modes = "valid", stride: Modes = "one", dilation: Modes = "one",
+              taps: str = "any", distinct: bool = False, batched: bool | None = False,
+              batch: tuple[int, int] = (1, 3), channels: tuple[int, int] = (1, 1), filters: tuple[int, int] = (1, 1),
+              max_side: int = 6, max_tap: int = 4, max_stride: int = 4, max_dilation: int = 3) -> ConvShape:
+    """The configuration of one convolution with nsp spatial axes, within the contract's promises:
+    the (dilated) kernel fits the padded input, and stride > 1 never comes with dilation > 1.
+
+    The conv exercises draw their arrays for it (conv1d/2d/3d, conv2d_backward with its dout),
+    output_shape only its sizes; each passes the bounds its checks can afford.
+    padding: one or several kinds of padding_form ('valid', 'same', 'zero', 'int', 'per_axis',
+      'pairs', 'flat', 'explicit'). stride / dilation: 'one' (the default, not passed), 'int'
+      (> 1), 'tuple' (one per axis, not all equal when there are several axes; > 1 with one axis)
+      or several of them; a drawn stride > 1 turns the dilation to 'one'.
+    taps: 'any', 'odd', 'even' or 'wide' (at least 2) kernel sides, up to max_tap; distinct:
+      different sides on the spatial axes (the non-square trap), for the input and the kernel.
+    batched: True always, False never, None either; batch, channels, filters: (low, high).
+    A side is at most max_side, or a little more where the dilated kernel needs it.
+    """
+    first, step = TAPS[taps]
+    choices = tuple(range(first, max_tap + 1, step))
+    if distinct and nsp > 1 and len(choices) >= nsp:
+        kernel_taps = tuple(draw(_distinct_picks(choices, nsp)))
+    else:
+        kernel_taps = per_axis(draw, nsp, one_of(choices), distinct and len(choices) > 1)
+    stride_mode = _mode(draw, stride)
+    strides = _steps(draw, nsp, stride_mode, max_stride)
+    dilation_mode = "one" if max(strides) > 1 else _mode(draw, dilation)
+    dilations = _steps(draw, nsp, dilation_mode, max_dilation)
+    padding_kind = _mode(draw, padding)
+    padding_arg, pads = padding_form(draw, nsp, padding_kind)
+    sizes: list[int] = []
+    for tap, d, (before, after) in zip(kernel_taps, dilations, pads):
+        span = (tap - 1) * d + 1
+        low = 1 if padding_kind == "same" else max(1, span - before - after)
+        side = ints(low, max(max_side, span + nsp))  # at least nsp + 1 values: a distinct one is left
+        sizes.append(draw(side.filter(lambda v: v not in sizes) if distinct and sizes else side))
+    c, k = draw(ints(*channels)), draw(ints(*filters))
+    is_batched = draw(BOOLEANS) if batched is None else batched
+    n = draw(ints(*batch)) if is_batched else None
+    kwargs: dict[str, Any] = {}
+    if stride_mode != "one":
+        kwargs["stride"] = strides[0] if stride_mode == "int" else strides
+    if padding_kind != "valid":
+        kwargs["padding"] = padding_arg
+    if dilation_mode != "one":
+        kwargs["dilation"] = dilations[0] if dilation_mode == "int" else dilations
+    return ConvShape(tuple(sizes), kernel_taps, c, k, n, kwargs)
+
+
+def _mode(draw, mode: Modes) -> str:
+    return draw(one_of(mode)) if isinstance(mode, tuple) else mode
+
+
+def _steps(draw, nsp: int, mode: str, high: int) -> tuple[int, ...]:
+    """The per-axis values of a stride or dilation drawn in mode 'one', 'int' or 'tuple'."""
+    if mode == "one":
+        return (1,) * nsp
+    if mode == "int":
+        return (draw(ints(2, high)),) * nsp
+    if mode == "tuple":
+        if nsp == 1:
+            return (draw(ints(2, high)),)
+        return per_axis(draw, nsp, ints(1, high), distinct=True)
+    raise ValueError(f"unknown stride/dilation mode {mode!r}")
 
 
 # ------------------------------------------------------------------------------------ pooling

@@ -27,10 +27,14 @@ from packaging.utils import canonicalize_name
 import grader
 from grader import plugins
 from grader.grading.exercise import select
+from grader.submission import files as submission_files
 
 DISTRIBUTION = "cnngrade"
 FILES = ("pyproject.toml", "README.md", "LICENSE")
 HARNESS = Path(__file__).with_name("harness.py")
+# What the images run outside cnngrade, by the names it runs them under: the harness, and the one
+# definition of a submission's files that it imports (both standard library only).
+SHIPPED = {"cnngrade_harness.py": HARNESS, "cnngrade_files.py": Path(submission_files.__file__)}
 
 
 class BundleError(Exception):

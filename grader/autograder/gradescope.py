@@ -114,7 +114,8 @@ def build_zip(output: Path, exercises: tuple[str, ...] = (), data: tuple[str, ..
         with zipfile.ZipFile(buffer, "w") as archive:
             _add(archive, "setup.sh", SETUP_SH, executable=True)
             _add(archive, "run_autograder", RUN_AUTOGRADER, executable=True)
-            _add(archive, "cnngrade_harness.py", bundle.HARNESS.read_bytes())
+            for name, path in bundle.SHIPPED.items():
+                _add(archive, name, path.read_bytes())
             _add(archive, "config.json", bundle.config_text(ids, options, timeout, warm_up))
             _add(archive, "requirements.txt", bundle.requirements_text(wheel))
             _add(archive, "python-version", bundle.python_version() + "\n")

@@ -1,7 +1,9 @@
 """The grading harness that runs inside Gradescope's and PrairieLearn's containers.
 
-Copied as a plain file (cnngrade_harness.py) next to the run script, it imports only the standard
-library, so it still writes a result when cnngrade itself is missing or broken. It grades the
+Copied as a plain file (cnngrade_harness.py) next to the run script, with the one definition of a
+submission's files beside it (grader/submission/files.py as cnngrade_files.py, standard library
+only too), it imports only the standard library and that file, so it still writes a result when
+cnngrade itself is missing or broken. It grades the
 submission with `cnngrade submit`, then makes sure a results.json exists and is valid:
 
     python3 cnngrade_harness.py gradescope ROOT     # ROOT/submission -> ROOT/results/results.json
@@ -40,12 +42,16 @@ import sys
 import time
 from pathlib import Path
 
+try:  # shipped beside this file in the images, so that it needs nothing of cnngrade
+    import cnngrade_files as files
+except ImportError:  # run from cnngrade's own source tree
+    from grader.submission import files
+
 HERE = Path(__file__).resolve().parent
 SUBMISSION = {"gradescope": "submission", "prairielearn": "student"}
 TIMEOUT = {"gradescope": 540, "prairielearn": 570}
 GRADER_FAILED = ("The autograder failed while grading this submission; this is not a fault of your code, "
                  "and course staff can see what happened. ")
-IGNORED = {"__MACOSX", "__pycache__"}
 
 
 def config() -> dict:
@@ -57,11 +63,16 @@ def config() -> dict:
 
 def submission_folder(folder: Path) -> Path:
     """The folder that holds cnn.py: the submission itself, or its only subfolder that has one
-    (a student who zipped the folder rather than its files)."""
+    (a student who zipped the folder rather than its files), among the submission's files as
+    cnngrade takes them (no link out of the folder followed, caches and archive debris left out)."""
     if (folder / "cnn.py").exists() or not folder.is_dir():
         return folder
-    found = [p.parent for p in folder.rglob("cnn.py") if not IGNORED & set(p.parts)]
-    return found[0] if len(found) == 1 else folder
+    try:
+        taken = files.manifest(folder)
+    except files.Refused:  # cnngrade itself says why
+        return folder
+    found = {f.path.rpartition(b"/")[0] for f in taken.files if f.path.rpartition(b"/")[2] == b"cnn.py"}
+    return folder / os.fsdecode(found.pop()) if len(found) == 1 else folder
 
 
 def option_arguments(settings: dict) -> list[str]:

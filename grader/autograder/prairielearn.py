@@ -110,7 +110,7 @@ def write_image(directory: Path, exercises: tuple[str, ...] = (), data: tuple[st
     contents = {
         "Dockerfile": dockerfile,
         "run": RUN,
-        "cnngrade_harness.py": bundle.HARNESS.read_text(encoding="utf-8"),
+        **{name: path.read_text(encoding="utf-8") for name, path in bundle.SHIPPED.items()},
         "config.json": bundle.config_text(ids, options, timeout, warm_up),
         "requirements.txt": bundle.requirements_text(wheel),
         "README.md": README.format(where=directory, exercises=", ".join(ids) or "all"),

@@ -15,21 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from grader.classroom.executors import runner
-from grader.classroom.outcome import Outcome, default_budget
+from grader.classroom.executors import Student, runner
+from grader.classroom.outcome import Outcome, default_budget, refused, zero_report
 from grader.classroom.progress import Progress
-from grader.classroom.store import ResultStore, grading_context
+from grader.classroom.store import Damaged, ResultStore, grading_context
+from grader.grading.exercise import Exercise
 from grader.results import GradeReport
+from grader.submission.files import Manifest, Refused, manifest, shown, student_folders
 from grader.submission.folder import problem
 
-SKIPPED_NAMES = {"__pycache__", "__MACOSX"}
-
-
-def student_folders(class_dir: Path) -> list[Path]:
-    """The subfolders of class_dir, in name order (hidden folders and caches left out)."""
-    return sorted((p for p in class_dir.iterdir()
-                   if p.is_dir() and not p.name.startswith(".") and p.name not in SKIPPED_NAMES),
-                  key=lambda p: p.name)
+LINKED = ("the student's folder is a symbolic link: not followed (put the folder itself in the class folder)")
 
 
 class ClassError(Exception):
@@ -42,7 +37,10 @@ def class_folders(class_dir: Path) -> list[Path]:
         raise ClassError(f"no such folder: {class_dir}")
     if not class_dir.is_dir():
         raise ClassError(f"not a folder: {class_dir} (give the folder that holds one subfolder per student)")
-    folders = student_folders(class_dir)
+    try:
+        folders = student_folders(class_dir)
+    except OSError as exc:
+        raise ClassError(f"cannot read {class_dir}: {exc.strerror or exc}") from None
     if not folders:
         advice = (" (it holds a cnn.py: grade one submission with `cnngrade submit`)"
                   if (class_dir / "cnn.py").is_file() else "")
@@ -85,18 +83,31 @@ class Summary:
         return lines
 
 
-def _line(name: str, outcome: Outcome) -> str:
+def _line(outcome: Outcome) -> str:
     report = outcome.report
     note = f"  ({report.reason})" if report.reason else ""
     took = f" in {outcome.seconds:.0f} s" if outcome.seconds else ""
-    return f"{name}: {report.score:g}/{report.max_score:g}{took}{note}"
+    return f"{report.submission}: {report.score:g}/{report.max_score:g}{took}{note}"
+
+
+def _taken(folder: Path, exercises: list[Exercise]) -> Manifest | Outcome:
+    """What the batch takes of a student folder: its manifest, or the row of a folder it cannot take."""
+    if folder.is_symlink():
+        return refused(folder, exercises, LINKED)
+    try:
+        return manifest(folder)
+    except Refused as exc:
+        return refused(folder, exercises, str(exc))
 
 
 def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | None, jobs: int, options: dict,
                        echo: Callable[..., None], out: Path | None = None, regrade: bool = False,
-                       budget: float | None = None, scheduler: str | None = None) -> Summary:
+                       budget: float | None = None, scheduler: str | None = None,
+                       reasons: dict[str, str] | None = None) -> Summary:
     """Grade a class folder; results into out/store as each finishes (the outputs are the
-    reporters', written from the summary: grader.reporters.outputs).
+    reporters', written from the summary: grader.reporters.outputs). reasons: students known to
+    have nothing to grade (e.g. a Moodle participant who sent only online text), by folder name:
+    each gets a zero row with that reason, without a grading process.
 
     Ctrl-C stops the grading processes and raises BatchInterrupted with what is done.
     """
@@ -107,26 +118,42 @@ def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | Non
     out = Path(out) if out is not None else None
     store = ResultStore(out / "store", grading_context(exercises, examples, options)) if out else None
     outcomes: dict[str, Outcome] = {}
+    files: dict[str, Manifest] = {}
     keys: dict[str, str] = {}
+    reused = 0
     for folder in folders:
-        if store is None:
+        name = folder.name
+        if reasons and name in reasons:  # known before any file is read (a Moodle participant's)
+            outcomes[name] = Outcome(zero_report(folder, exercises, f"nothing graded: {reasons[name]}"))
             continue
-        keys[folder.name] = store.key(folder)
-        record = None if regrade else store.get(folder.name, keys[folder.name])
-        if record is not None:
-            outcomes[folder.name] = Outcome.from_record(record)
-    reused = len(outcomes)
-    pending = [(f.name, f) for f in folders if f.name not in outcomes]
+        taken = _taken(folder, exercises)
+        if isinstance(taken, Outcome):  # nothing to grade: its row at once, nothing stored
+            outcomes[name] = taken
+            continue
+        if store is not None:
+            try:
+                keys[name] = store.key(taken)
+            except Refused as exc:  # a file changed while it was read
+                outcomes[name] = refused(folder, exercises, str(exc))
+                continue
+            stored = None if regrade else _stored(store, name, keys[name], echo)
+            if stored is not None:
+                outcomes[name], reused = stored, reused + 1
+        files[name] = taken
+    pending = [Student(f.name, f, files[f.name]) for f in folders if f.name in files and f.name not in outcomes]
     progress = Progress(len(folders), echo, sys.stdout, reused)
     if reused:
         echo(f"{reused} of {len(folders)} students unchanged since the last run: their stored results are used")
+    for folder in folders:  # the folders that could not be taken: their rows at once
+        if folder.name in outcomes and folder.name not in keys:
+            progress.finished(folder.name, _line(outcomes[folder.name]))
 
     def done(name: str, record: dict) -> None:
         outcome = Outcome.from_record(record)
         if store is not None:
             store.put(name, keys[name], record)
         outcomes[name] = outcome
-        progress.finished(name, _line(name, outcome))
+        progress.finished(name, _line(outcome))
         for fault in outcome.faults:
             echo(f"cnngrade: grader fault: {fault}", err=True)
 
@@ -138,13 +165,28 @@ def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | Non
         interrupted = True
     finally:
         progress.close()
-    summary = Summary([f for f in folders if f.name in outcomes], [outcomes[f.name].report for f in folders if f.name in outcomes],
-                      {name: o.seconds for name, o in outcomes.items() if o.seconds},
-                      [fault for f in folders if f.name in outcomes for fault in outcomes[f.name].faults],
-                      [f.name for f in folders if f.name in outcomes and problem(f)], reused, interrupted)
+    finished = [f for f in folders if f.name in outcomes]
+    summary = Summary(finished, [outcomes[f.name].report for f in finished],
+                      {outcomes[f.name].report.submission: outcomes[f.name].seconds
+                       for f in finished if outcomes[f.name].seconds},
+                      [fault for f in finished for fault in outcomes[f.name].faults],
+                      [outcomes[f.name].report.submission for f in finished
+                       if f.name not in files or problem(f, files[f.name])], reused, interrupted)
     if interrupted:
         raise BatchInterrupted(summary)
     return summary
+
+
+def _stored(store: ResultStore, name: str, key: str, echo: Callable[..., None]) -> Outcome | None:
+    """The stored outcome of a student, if still valid; a damaged entry is discarded, with a warning."""
+    try:
+        record = store.get(name, key)
+        return Outcome.from_record(record) if record is not None else None
+    except (Damaged, KeyError, TypeError, ValueError) as exc:
+        echo(f"cnngrade: warning: the stored result of {shown(name)} cannot be used ({exc}): "
+             "it is discarded and the student graded again", err=True)
+        store.discard(name)
+        return None
 
 
 class BatchInterrupted(KeyboardInterrupt):

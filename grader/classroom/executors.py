@@ -10,31 +10,40 @@ each, so that a pack's data set is loaded once per process. A process that dies 
 that kills two processes gets a zero row with the reason. A student still running well past
 its time budget (the sandbox stops at the budget; this is the backstop) has its process killed.
 
-Dask: each student is one task (pure=False) that carries the submission as bytes (a tar archive,
-size-capped), so workers need no shared file system; a task that kills its workers fails as
-KilledWorker after the scheduler's allowed failures and becomes a zero row.
+Dask: each student is one task (pure=False) that carries the submission as bytes: the archive of
+its manifest (grader.submission.files: regular files only, links resolved here, size-capped) and
+the entries the folder left out, so that a worker grades exactly what a local process would,
+with no shared file system; a task that kills its workers fails as KilledWorker after the
+scheduler's allowed failures and becomes a zero row.
 """
 from __future__ import annotations
 
-import io
+import hashlib
 import multiprocessing
 import os
-import tarfile
 import tempfile
 import time
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from grader.classroom.outcome import crashed_record, grade_student, worker_fixtures
 from grader.grading.fixtures import Fixtures
 from grader.results import Status
-from grader.submission.folder import MAX_BYTES
+from grader.submission.files import LeftOut, Manifest, Refused, unpack
 
 Record = dict  # {"result": result-3 JSON, "faults": [str], "seconds": float}
 Done = Callable[[str, Record], None]
 Started = Callable[[str], None]
 GRACE_SECONDS = 60  # past the budget: the sandbox stops each call at the budget, this is the backstop
+
+
+class Student(NamedTuple):
+    """One student to grade: the folder's name (the batch's key), the folder, what it holds."""
+
+    name: str
+    folder: Path
+    files: Manifest
 
 
 def _serve(connection: Connection, exercise_ids: tuple[str, ...], examples: int | None, options: dict) -> None:
@@ -47,8 +56,8 @@ def _serve(connection: Connection, exercise_ids: tuple[str, ...], examples: int 
             return
         if task is None:
             return
-        folder, budget = task
-        connection.send(grade_student(Path(folder), exercise_ids, examples, fixtures, budget).to_record())
+        folder, budget, files = task
+        connection.send(grade_student(Path(folder), exercise_ids, examples, fixtures, budget, files).to_record())
 
 
 class _Process:
@@ -57,7 +66,7 @@ class _Process:
         self.process = context.Process(target=_serve, args=(child, exercise_ids, examples, options), daemon=True)
         self.process.start()
         child.close()
-        self.task: tuple[str, Path, float] | None = None  # (name, folder, started)
+        self.task: tuple[Student, float] | None = None  # (student, started)
 
     def kill(self) -> None:
         self.process.kill()
@@ -72,7 +81,7 @@ class LocalPool:
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
-    def run(self, students: list[tuple[str, Path]], budget: float, started: Started, done: Done) -> None:
+    def run(self, students: list[Student], budget: float, started: Started, done: Done) -> None:
         queue = list(students)
         attempts: dict[str, int] = {}
         processes: list[_Process] = []
@@ -81,14 +90,15 @@ class LocalPool:
                 idle = [p for p in processes if p.task is None]
                 while queue and (idle or len(processes) < self.jobs):
                     process = idle.pop() if idle else self._start(processes)
-                    name, folder = queue.pop(0)
-                    process.task = (name, folder, time.monotonic())
-                    process.connection.send((str(folder), budget))
-                    started(name)
+                    student = queue.pop(0)
+                    process.task = (student, time.monotonic())
+                    process.connection.send((str(student.folder), budget, student.files))
+                    started(student.name)
                 busy = [p for p in processes if p.task]
                 ready = wait([p.connection for p in busy] + [p.process.sentinel for p in busy], timeout=1.0)
                 for process in busy:
-                    name, folder, since = process.task
+                    student, since = process.task
+                    name, folder = student.name, student.folder
                     if process.connection in ready:
                         try:
                             record = process.connection.recv()
@@ -113,7 +123,7 @@ class LocalPool:
                         done(name, crashed_record(folder, self.arguments[0], f"the grading process died twice "
                                                   f"(exit code {process.process.exitcode})"))
                     else:
-                        queue.insert(0, (name, folder))  # once more, in a fresh process
+                        queue.insert(0, student)  # once more, in a fresh process
         finally:
             for process in processes:
                 try:
@@ -132,30 +142,18 @@ class LocalPool:
 
 # -- Dask ---------------------------------------------------------------------------------
 
-def archive(folder: Path, cap: int) -> bytes:
-    """The submission as a tar archive in memory (links kept as links), refused above cap bytes."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git"))
-            for name in sorted(files):
-                path = Path(root) / name
-                tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
-            if buffer.tell() > cap:
-                raise ValueError(f"the folder is larger than {cap >> 20} MiB")
-    return buffer.getvalue()
-
-
-def grade_archive(name: str, data: bytes, exercise_ids: tuple[str, ...], examples: int | None, options: dict,
-                  budget: float) -> Record:
-    """What a Dask worker runs: unpack the submission into a scratch folder named as the student,
-    grade it as a local batch does (fixtures made once per worker process), return the record."""
+def grade_archive(name: str, data: bytes, left_out: tuple[LeftOut, ...], exercise_ids: tuple[str, ...],
+                  examples: int | None, options: dict, budget: float) -> Record:
+    """What a Dask worker runs: unpack the submission (grader.submission.files.unpack checks every
+    member) into a scratch folder named as the student, grade it as a local batch does (fixtures
+    made once per worker process), return the record."""
     with tempfile.TemporaryDirectory(prefix="cnngrade-task-") as scratch:
         folder = Path(scratch) / name
-        folder.mkdir()
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
-            tar.extractall(folder, filter="data")  # no absolute paths, no links out of the folder
-        return grade_student(folder, exercise_ids, examples, worker_fixtures(options), budget).to_record()
+        try:
+            files = unpack(data, folder, left_out)
+        except Refused as exc:
+            return crashed_record(folder, exercise_ids, f"the submission could not be unpacked: {exc}")
+        return grade_student(folder, exercise_ids, examples, worker_fixtures(options), budget, files).to_record()
 
 
 class ClusterError(Exception):
@@ -171,7 +169,7 @@ class DaskRunner:
         self.jobs = jobs
         self.arguments = (exercise_ids, examples, options)
 
-    def run(self, students: list[tuple[str, Path]], budget: float, started: Started, done: Done) -> None:
+    def run(self, students: list[Student], budget: float, started: Started, done: Done) -> None:
         from distributed import Client, LocalCluster, as_completed
 
         cluster = None
@@ -188,14 +186,16 @@ class DaskRunner:
             raise ClusterError(f"cannot reach the Dask scheduler at {self.address}: {exc}".replace("\n", " ")) from None
         try:
             futures = {}
-            for name, folder in students:
+            for name, folder, files in students:
                 try:
-                    data = archive(folder, MAX_BYTES)
-                except (OSError, ValueError) as exc:
+                    data = files.archive()
+                except Refused as exc:  # a file changed since it was walked
                     done(name, crashed_record(folder, self.arguments[0], f"cannot send the submission: {exc}"))
                     continue
-                future = client.submit(grade_archive, name, data, *self.arguments, budget, pure=False,
-                                       key=f"cnngrade-{name}-{os.getpid()}-{time.monotonic_ns()}")
+                # The key names no student: a folder name may hold any bytes, and keys are text.
+                digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+                future = client.submit(grade_archive, name, data, files.left_out, *self.arguments, budget,
+                                       pure=False, key=f"cnngrade-{digest}-{os.getpid()}-{time.monotonic_ns()}")
                 futures[future] = (name, folder)
                 started(name)
             for future in as_completed(list(futures)):

@@ -18,6 +18,7 @@ from grader.grading.fixtures import Fixtures
 from grader.grading.runner import grade_submission
 from grader.results import CheckResult, ExerciseResult, GradeReport
 from grader.sandbox.client import Deadline
+from grader.submission.files import Manifest, Refused, manifest, shown
 from grader.submission.folder import Unreadable, problem
 
 STARTUP_SECONDS = 120  # a sandbox worker's own start-up allowance
@@ -42,7 +43,7 @@ class Outcome:
 
 def zero_report(folder: Path, exercises: Iterable, reason: str, status: str = "missing") -> GradeReport:
     """A report with every check at zero and the reason as its message."""
-    report = GradeReport(submission=folder.name, mode="submit", output="")
+    report = GradeReport(submission=shown(folder.name), mode="submit", output="")
     for exercise in exercises:
         checks = [CheckResult(c.name, status, 0, c.points, c.visibility, message=reason,
                               description=c.description, hint=exercise.hint()) for c in exercise.checks]
@@ -61,32 +62,42 @@ def default_budget(exercises: Iterable) -> float:
 
 
 def grade_student(folder: Path, exercise_ids: tuple[str, ...], examples: int | None, fixtures: Fixtures,
-                  budget: float | None = None) -> Outcome:
-    """Grade one student folder as `submit` does; a folder that cannot be graded is a zero row
-    with the reason, a failure of the grader a zero row and a fault."""
+                  budget: float | None = None, files: Manifest | None = None) -> Outcome:
+    """Grade one student folder as `submit` does (files: its manifest, when the caller has it); a
+    folder that cannot be graded is a zero row with the reason, a failure of the grader a zero row
+    and a fault."""
     exercises = select(exercise_ids)
-    reason = problem(folder)
+    try:
+        files = files or manifest(folder)
+    except Refused as exc:
+        return refused(folder, exercises, str(exc))
+    reason = problem(folder, files)
     if reason:
-        return Outcome(zero_report(folder, exercises, f"nothing graded: {reason}"))
+        return refused(folder, exercises, reason)
     start = time.monotonic()
     deadline = Deadline.after(budget) if budget else None
     try:
         # jobs=1: the batch keeps the cores busy with one student per process.
         report = grade_submission(folder, exercises, mode="submit", examples=examples, fixtures=fixtures,
-                                  jobs=1, deadline=deadline)
+                                  jobs=1, deadline=deadline, files=files)
     except Unreadable as exc:  # a notebook that cannot be read: the student's, one row
         return Outcome(zero_report(folder, exercises, f"nothing graded: {exc}"), [], time.monotonic() - start)
     except Exception as exc:  # noqa: BLE001  (a grader bug must cost one row, not the batch)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return Outcome(zero_report(folder, exercises, f"grading failed (a fault of the grader): {detail}", "error"),
-                       [f"{folder.name}: {detail}"], time.monotonic() - start)
+                       [f"{shown(folder.name)}: {detail}"], time.monotonic() - start)
     return Outcome(report, list(report.grader_faults), time.monotonic() - start)
+
+
+def refused(folder: Path, exercises: Iterable, reason: str) -> Outcome:
+    """The row of a folder that cannot be graded: every check at zero, the reason its message."""
+    return Outcome(zero_report(folder, exercises, f"nothing graded: {reason}"))
 
 
 def crashed_record(folder: Path, exercise_ids: tuple[str, ...], why: str, status: str = "error") -> dict:
     """The record of a student whose grading could not finish; a grader fault unless it ran out of time."""
     reason = f"grading stopped: {why}"
-    faults = [] if status == "timeout" else [f"{folder.name}: {why}"]
+    faults = [] if status == "timeout" else [f"{shown(folder.name)}: {why}"]
     return Outcome(zero_report(folder, select(exercise_ids), reason, status), faults).to_record()
 
 

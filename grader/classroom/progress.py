@@ -5,6 +5,9 @@ import shutil
 import time
 from typing import Callable, TextIO
 
+from grader.reporters.terminal import printable
+from grader.submission.files import shown
+
 Echo = Callable[..., None]
 
 
@@ -12,7 +15,8 @@ class Progress:
     """Count, rate, ETA and who is being graded; a finished student is one line either way.
 
     On a terminal the bar is one line redrawn in place under the finished lines; elsewhere only
-    the finished lines are written (a log should not fill with redraws).
+    the finished lines are written (a log should not fill with redraws). Names and lines hold what
+    students named and raised: they are shown `printable` (the bar's own carriage return is ours).
     """
 
     def __init__(self, total: int, echo: Echo, stream: TextIO, reused: int = 0):
@@ -35,7 +39,7 @@ class Progress:
         self.done += 1
         self.graded_here += 1
         self._clear()
-        self.echo(f"[{self.done}/{self.total}] {line}")
+        self.echo(printable(f"[{self.done}/{self.total}] {line}"))
         self._draw()
 
     def close(self) -> None:
@@ -47,7 +51,8 @@ class Progress:
         left = self.total - self.done
         eta = f"ETA {left / rate:.0f} s" if rate else "ETA --"
         filled = int(width * self.done / self.total) if self.total else width
-        who = ", ".join(self.running[:3]) + (f" +{len(self.running) - 3}" if len(self.running) > 3 else "")
+        who = ", ".join(shown(name) for name in self.running[:3]) \
+            + (f" +{len(self.running) - 3}" if len(self.running) > 3 else "")
         return (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  "
                 f"{rate * 60:.1f}/min  {eta}  grading: {who or '-'}")
 

@@ -18,6 +18,8 @@ address"): exactly first, then ignoring case and surrounding spaces.
 from __future__ import annotations
 
 import csv
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +35,8 @@ MOODLE_IDENTITY = ["First name", "Last name", "Surname", "ID number", "Instituti
                    "Email address", "Username", "Phone", "Mobile phone", "Address", "City", "Country"]
 NOT_STUDENTS = {"points possible", "muted"}
 NO_SUBMISSION = "no submission"
+MAX_ROSTER_BYTES = 16 << 20  # a class list of 100,000 students is a few MB
+MAX_CELL = 1000  # characters of one cell: a name, an email, an id
 
 
 class RosterError(ValueError):
@@ -71,12 +75,28 @@ def _kind(header: list[str]) -> tuple[str, list[str]]:
 
 
 def read_roster(path: Path, key: str = DEFAULT_KEY) -> Roster:
-    """Read a Canvas or Moodle export (or a plain CSV table) and check that `key` is one of its columns."""
+    """Read a Canvas or Moodle export (or a plain CSV table) and check that `key` is one of its
+    columns and names each student once. RosterError, one line, for a file that is not a roster:
+    unreadable, larger than MAX_ROSTER_BYTES, a cell longer than MAX_CELL characters, malformed
+    CSV, a key value given to two students."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # Excel and Moodle may add a byte-order mark
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise RosterError(f"the roster {path} is not a file")
+            data = handle.read(MAX_ROSTER_BYTES + 1)
+        if len(data) > MAX_ROSTER_BYTES:
+            raise RosterError(f"the roster {path} is larger than {MAX_ROSTER_BYTES >> 20} MiB: is it a class list?")
+        text = data.decode("utf-8-sig")  # Excel and Moodle may add a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise RosterError(f"cannot read the roster {path}: {exc}") from None
-    rows = list(csv.reader(text.splitlines()))
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:  # e.g. a field larger than the csv module takes
+        raise RosterError(f"the roster {path} is not a CSV file cnngrade can read ({exc})") from None
+    for number, row in enumerate(rows, start=1):
+        if any(len(cell) > MAX_CELL for cell in row):
+            raise RosterError(f"the roster {path} has a cell of more than {MAX_CELL} characters (row {number}): "
+                              "is it a class list?")
     if not rows or not rows[0]:
         raise RosterError(f"the roster {path} is empty")
     header = [name.strip() for name in rows[0]]
@@ -94,7 +114,21 @@ def read_roster(path: Path, key: str = DEFAULT_KEY) -> Roster:
         if row[0].strip().lower() in NOT_STUDENTS:
             continue
         students.append({name: (row[i].strip() if i < len(row) else "") for name, i in index.items()})
+    _refuse_duplicates(path, students, key)
     return Roster(kind, columns, students, key)
+
+
+def _refuse_duplicates(path: Path, students: list[dict[str, str]], key: str) -> None:
+    """Each key value names one student (as folders are matched: ignoring case and spaces)."""
+    seen: dict[str, str] = {}
+    for student in students:
+        value = student.get(key, "")
+        if not value:
+            continue
+        if _normal(value) in seen:
+            raise RosterError(f"the roster {path} gives the {key} {value!r} to two students "
+                              f"({seen[_normal(value)]!r} and {value!r}): each folder must name one student")
+        seen[_normal(value)] = value
 
 
 def _normal(name: str) -> str:

@@ -1,42 +1,40 @@
 """The batch's results store: one JSON file per student, written atomically as each finishes.
 
-A stored result is reused when its key still matches: a hash of the submission's files, of the
-versions of cnngrade and of the installed packs (and of the selected exercises' own files, so
-that an edited check in a development checkout counts as a new version), and of the options
-that change a grade (the exercise selection, --examples, the packs' options). Anything else
-(--jobs, --scheduler, the reports asked for) never changes a grade, so it is not in the key.
+A stored result is reused when its key still matches: a hash of the submission's files (what
+grader.submission.files takes of the folder, links resolved), of the versions of cnngrade and of
+the installed packs (and of the selected exercises' own files, so that an edited check in a
+development checkout counts as a new version), and of the options that change a grade (the
+exercise selection, --examples, the packs' options). Anything else (--jobs, --scheduler, the
+reports asked for) never changes a grade, so it is not in the key.
+
+An entry's file name is a digest of the student's folder name (whatever bytes it holds, however
+long), never the name itself. An entry that cannot be read, is too large or does not have the
+shape this module writes is `Damaged`: the batch warns, discards it and grades that student again.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import os
+import stat
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from grader import __version__, plugins
-from grader.atomic import write_atomically
+from grader.atomic import remove_leftovers, write_atomically
+from grader.results import GradeReport, Status
+from grader.submission.files import Manifest, manifest, shown
 
-SKIPPED = {"__pycache__", ".git", ".ipynb_checkpoints"}
+MAX_ENTRY_BYTES = 16 << 20  # a record is a few KB to a few hundred; what is larger was not written here
+CHECK_KEYS = {"name", "status", "score", "max_score", "visibility", "message", "counterexample", "diagnosis",
+              "details", "description", "hint"}
+COUNTEREXAMPLE_TEXT = ("function", "reproduce", "traceback")
 
 
-def folder_digest(folder: Path) -> str:
-    """sha256 over the relative paths and contents of a folder's files (links by their target text)."""
-    digest = hashlib.sha256()
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
-        for name in sorted(files):
-            path = Path(root) / name
-            digest.update(str(path.relative_to(folder)).encode() + b"\0")
-            if path.is_symlink():
-                digest.update(b"link:" + os.readlink(path).encode())
-            else:
-                with open(path, "rb") as handle:
-                    for block in iter(lambda: handle.read(1 << 20), b""):
-                        digest.update(block)
-            digest.update(b"\0")
-    return digest.hexdigest()
+class Damaged(Exception):
+    """A store entry that cannot be used; the message says why, in one line."""
 
 
 def grading_context(exercises: Iterable, examples: int | None, options: dict) -> str:
@@ -47,7 +45,7 @@ def grading_context(exercises: Iterable, examples: int | None, options: dict) ->
     described = {
         "cnngrade": __version__,
         "packs": distributions,
-        "exercises": [[e.id, folder_digest(e.folder)] for e in selected],
+        "exercises": [[e.id, manifest(e.folder).digest()] for e in selected],
         "examples": examples,
         "options": {k: str(v) for k, v in sorted(options.items()) if v is not None},
         "hypothesis": _version("hypothesis"),
@@ -63,26 +61,112 @@ def _version(name: str) -> str:
 
 
 class ResultStore:
-    """folder/<student>.json: {"key", "result" (the result-3 record), "faults", "seconds"}."""
+    """folder/<digest of the student's name>.json: {"student" (the name as shown), "key", "result"
+    (the result-3 record), "faults", "seconds"}."""
 
     def __init__(self, folder: Path, context: str):
         self.folder = Path(folder)
         self.context = context
+        remove_leftovers(self.folder)  # a batch killed while it stored a result (its rerun starts here)
 
-    def key(self, submission: Path) -> str:
-        return hashlib.sha256((self.context + folder_digest(submission)).encode()).hexdigest()
+    def key(self, files: Manifest) -> str:
+        """The key of a submission's files under this store's grading context."""
+        return hashlib.sha256((self.context + files.digest()).encode()).hexdigest()
 
     def path(self, name: str) -> Path:
-        return self.folder / f"{name}.json"
+        return self.folder / f"{hashlib.sha256(os.fsencode(name)).hexdigest()}.json"
 
     def get(self, name: str, key: str) -> dict | None:
-        """The stored record of this student, if it was graded with this key; else None."""
+        """The stored record of this student if it was graded with this key, None when there is
+        none (or an older one); Damaged for an entry that cannot be used (read as data only: no
+        link followed, nothing but a regular file of at most MAX_ENTRY_BYTES)."""
         try:
-            record = json.loads(self.path(name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            descriptor = os.open(self.path(name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
             return None
-        return record if isinstance(record, dict) and record.get("key") == key else None
+        except OSError as exc:
+            raise Damaged(f"it cannot be opened ({exc.strerror or exc})") from None
+        with os.fdopen(descriptor, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_ENTRY_BYTES:
+                raise Damaged(f"it is not a file of at most {MAX_ENTRY_BYTES >> 20} MiB")
+            data = handle.read(MAX_ENTRY_BYTES + 1)
+        try:
+            record = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise Damaged("it is not JSON (cut short?)") from None
+        if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+            raise Damaged("it has no key")
+        if record["key"] != key:
+            return None
+        problem = record_problem(record)
+        if problem:
+            raise Damaged(problem)
+        return record
+
+    def discard(self, name: str) -> None:
+        self.path(name).unlink(missing_ok=True)
 
     def put(self, name: str, key: str, record: dict) -> None:
         # Insertion order kept: reports render a counterexample's arguments in the order they were given.
-        write_atomically(self.path(name), json.dumps({**record, "key": key}) + "\n")
+        write_atomically(self.path(name), json.dumps({"student": shown(name), **record, "key": key}) + "\n")
+
+
+def record_problem(record: Any) -> str:
+    """'' when a record has the shape the batch writes (grader.classroom.outcome.Outcome.to_record,
+    its result the result-2 JSON that the reporters read), else what is wrong, in a few words."""
+    if not isinstance(record, dict):
+        return "not an object"
+    if not _texts(record.get("faults")) or not _number(record.get("seconds")):
+        return "its faults or seconds have the wrong type"
+    result = record.get("result")
+    if not isinstance(result, dict):
+        return "no result"
+    if not all(isinstance(result.get(k), str) for k in ("submission", "mode", "output")) \
+            or not _texts(result.get("notices")) or not isinstance(result.get("review"), list) \
+            or not all(isinstance(r, dict) and set(r) <= {"kind", "message", "exercise"}
+                       and _texts([r.get("kind"), r.get("message")])
+                       and isinstance(r.get("exercise"), (str, type(None))) for r in result["review"]):
+        return "its result has the wrong shape"
+    exercises = result.get("exercises")
+    if not isinstance(exercises, list):
+        return "its result has no exercises"
+    for exercise in exercises:
+        if not isinstance(exercise, dict) or not _texts([exercise.get("id"), exercise.get("title")]) \
+                or not isinstance(exercise.get("checks"), list):
+            return "an exercise has the wrong shape"
+        for check in exercise["checks"]:
+            problem = _check_problem(check)
+            if problem:
+                return problem
+    try:  # the totals are what the checks add up to
+        if GradeReport.from_json(result).to_json() != result:
+            return "its totals do not add up"
+    except (KeyError, TypeError, ValueError):
+        return "its result cannot be read back"
+    return ""
+
+
+def _check_problem(check: Any) -> str:
+    if not isinstance(check, dict) or set(check) != CHECK_KEYS:
+        return "a check has the wrong fields"
+    if check["status"] not in {s.value for s in Status} or not _number(check["score"]) \
+            or not _number(check["max_score"]) \
+            or not _texts([check["name"], check["visibility"], check["message"], check["description"], check["hint"]]) \
+            or not isinstance(check["diagnosis"], (str, type(None))) \
+            or not isinstance(check["details"], (dict, type(None))):
+        return "a check has the wrong types"
+    example = check["counterexample"]
+    if example is not None and not (isinstance(example, dict)
+                                    and isinstance(example.get("arguments", {}), dict)
+                                    and all(isinstance(example.get(k, ""), str) for k in COUNTEREXAMPLE_TEXT)):
+        return "a counterexample has the wrong shape"
+    return ""
+
+
+def _texts(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)

@@ -20,10 +20,12 @@ from grader.i18n import DEFAULT, _, speaking
 from grader.grading.processes import helper_pool
 from grader.grading.reproduce import reproduction
 from grader.results import CheckResult, ExerciseResult, GradeReport, Review, Status, jsonable
+from grader.grading.sandboxes import open_sandbox
 from grader.sandbox.client import PYTHON, Deadline, Sandbox
 from grader.sandbox.wire import Answer
 from grader.grading.student import Backend, Call, SandboxBackend, Student, StudentFault, StudentRaised, TrustedBackend, bind_arguments
-from grader.submission.folder import Submission, read_submission
+from grader.submission.files import Manifest, Refused, shown
+from grader.submission.folder import Submission, Unreadable, read_submission
 
 MODES = ("submit", "check")
 
@@ -51,7 +53,7 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
                      examples: int | None = None, options: dict | None = None,
                      fixtures: Fixtures | None = None, jobs: int = 1,
                      deadline: Deadline | None = None, notebook: Path | None = None,
-                     lang: str = DEFAULT) -> GradeReport:
+                     files: Manifest | None = None, lang: str = DEFAULT) -> GradeReport:
     """Grade a student folder, one sandbox per shard (see `shards`), speaking `lang` (its
     messages, descriptions, hints and diagnoses; grader.i18n).
 
@@ -61,17 +63,18 @@ def grade_submission(folder: Path, exercises: Iterable[Exercise], mode: str = "s
     at first use (pass one Fixtures to share them across submissions).
     jobs: how many shards are graded at once (jobs - 1 helper processes); the result is the same.
     deadline: a time budget for the whole submission; what it leaves ungraded is `timeout`.
+    files: the folder's manifest (grader.submission.files), when the caller has it.
     """
     with speaking(lang):
         return _grade_submission(Path(folder), list(exercises), mode, examples, fixtures or Fixtures(options),
-                                 jobs, deadline, notebook, lang)
+                                 jobs, deadline, notebook, files, lang)
 
 
 def _grade_submission(folder: Path, exercises: list[Exercise], mode: str, examples: int | None,
                       fixtures: Fixtures, jobs: int, deadline: Deadline | None, notebook: Path | None,
-                      lang: str) -> GradeReport:
-    report = GradeReport(submission=folder.resolve().name, mode=mode, lang=lang)
-    submission = read_submission(folder, [f for e in exercises for f in e.functions], notebook)
+                      files: Manifest | None, lang: str) -> GradeReport:
+    report = GradeReport(submission=shown(folder.resolve().name), mode=mode, lang=lang)
+    submission = read_submission(folder, [f for e in exercises for f in e.functions], notebook, files)
     plan = shards(exercises)
     # Shards whose checks use a pack's fixtures stay here (a data set is loaded once), after the
     # helpers are done, so that a heavy worker never runs beside another sandbox; any other
@@ -142,8 +145,12 @@ def grade_shard(folder: Path, shard: list[Exercise], mode: str, examples: int | 
     kind, limits = shard[0].kind, shard[0].limits
     submission = submission or Submission(folder)
     generated = submission.generated if kind == PYTHON else {}
-    with Sandbox(folder, limits, kind=kind, options=fixtures.options, deadline=deadline,
-                 generated=generated) as sandbox:
+    try:
+        sandbox = open_sandbox(folder, limits, kind=kind, options=fixtures.options, deadline=deadline,
+                               generated=generated, files=submission.files)
+    except Refused as exc:  # a file that changed or became unreadable since the folder was walked
+        raise Unreadable(str(exc)) from None
+    with sandbox:
         import_error = _import_error(sandbox, submission) if kind == PYTHON else ""
         backend = SandboxBackend(sandbox, limits.wall_seconds)
         printed = sandbox.student_output()

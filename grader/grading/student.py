@@ -11,7 +11,8 @@ import numpy as np
 from grader.grading.checking import CheckFailed
 from grader.results import Status
 from grader.sandbox import wire
-from grader.sandbox.client import Outcome, Sandbox, wire_types
+from grader.grading.sandboxes import wire_types
+from grader.sandbox.client import Outcome, Sandbox
 from grader.sandbox.wire import Answer
 
 # The one mapping from what a worker's answer came to, when it ends a check, to the check's status.

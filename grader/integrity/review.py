@@ -11,6 +11,7 @@ Student code is read as text and never run; model files are read as bytes.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -18,10 +19,11 @@ from typing import Iterable, Sequence
 from grader.grading.exercise import all_exercises
 from grader.integrity.similarity import (DEFAULT_THRESHOLD, ModelPair, Similarity, find_similar, identical_models,
                                          module_source)
+from grader.submission.files import Manifest, Refused, manifest, shown
 from grader.submission.starter import starter_module
 
 CSV_NAME = "similarity.csv"  # the CSV's default name, in the --out folder
-SHOWN_ON_TERMINAL = 5  # pairs printed after the batch; the CSV and the class page have the rest
+SHOWN_ON_TERMINAL = 5  # pairs (and notes) printed after the batch; the CSV and the class page have the rest
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,22 @@ def review_class(folders: Sequence[Path], exercises: Iterable) -> ClassReview:
     module sources, the starter removed) and graded files (identical copies)."""
     exercises = list(exercises)
     functions = list(dict.fromkeys(f for e in exercises for f in e.functions))
-    sources = {f.name: source for f in folders if (source := module_source(f)) is not None}
+    sources = {shown(f.name): source for f in folders if (source := module_source(f, functions)) is not None}
     similarity = find_similar(sources, functions, starter_module(all_exercises()))
     models: list[ModelPair] = []
+    graded = {shown(f.name): _manifest(f) for f in folders}
     for name in dict.fromkeys(n for e in exercises for n in e.files):
-        models += identical_models({f.name: f / name for f in folders}, name)
+        models += identical_models({student: Path(os.fsdecode(file.source)) for student, files in graded.items()
+                                    if files and (file := files.file(name))}, name)
     return ClassReview(similarity, tuple(sorted(models, key=lambda m: (m.a, m.b, m.file))))
+
+
+def _manifest(folder: Path) -> Manifest | None:
+    """What was graded of a folder (links inside it resolved), None when nothing could be."""
+    try:
+        return manifest(folder)
+    except Refused:
+        return None
 
 
 def summary_lines(review: ClassReview, where: Sequence[Path]) -> list[str]:
@@ -64,5 +76,9 @@ def summary_lines(review: ClassReview, where: Sequence[Path]) -> list[str]:
         lines.append(f"  {pair.score:.0%}  {pair.a} and {pair.b}" + (f"  ({functions})" if functions else ""))
     for model in review.models:
         lines.append(f"  identical {model.file or 'graded file'}: {model.a} and {model.b}")
+    notes = review.similarity.notes
+    lines += [f"  not compared whole: {note}" for note in notes[:SHOWN_ON_TERMINAL]]
+    if len(notes) > SHOWN_ON_TERMINAL:
+        lines.append(f"  not compared whole: {len(notes) - SHOWN_ON_TERMINAL} more on the class page")
     lines.append(f"  every pair: {', '.join(str(path) for path in where)}")
     return lines

@@ -2,21 +2,32 @@
 
 What is compared, per student, is the source of the graded functions and of the top-level
 helpers and constants they use (found statically with `ast`; student code is never executed),
-taken from a module source text (cnn.py, or the module extracted from a notebook). The
-comparison is copydetect's (PyPI, MIT): its Pygments-based normaliser replaces every name by
-`V`/`F`, every string by `S` and drops layout and comments, so renaming every variable changes
-nothing; k-grams of the normalised text are winnowed into fingerprints; fingerprints that occur
-in the starter code (the boilerplate) are dropped. Each top-level definition is fingerprinted
-on its own, so the order of the functions in the file does not matter either.
+taken from the module that is graded (cnn.py, or the module cut out of the folder's notebook).
+Fingerprints are copydetect's (PyPI, MIT), through its public API (`CodeFingerprint`, which its
+documentation offers for general comparisons): its Pygments-based normaliser replaces every name
+by `V`/`F`, every string by `S` and drops layout and comments, so renaming every variable changes
+nothing; every k-gram of the normalised text is a fingerprint (window 1). Fingerprints that occur
+in the starter code (the boilerplate) are dropped. Each top-level definition is fingerprinted on
+its own, so the order of the functions in the file does not matter either.
 
-The k-gram hash is ours, not copydetect's: copydetect hashes with Python's `hash()`, which is
-salted per process (PYTHONHASHSEED). With copydetect's default window of 1 every k-gram is kept
-and only equality of hashes matters, but with a wider window the winnowed selection, and so the
-scores, would change from one run to the next; BLAKE2b of each k-gram is the same every run.
+Ours, and why: copydetect's own boilerplate removal drops the second occurrence of every k-gram
+repeated in a file (it tells numpy.intersect1d the hashes are unique; with window 1 they are not),
+and its comparison (`compare_files`) takes two whole files, in Python loops; so the starter's
+fingerprints are removed, and two students' definitions compared, here, over NumPy arrays in
+time linear in their code. copydetect hashes k-grams with Python's hash(), salted per process:
+with window 1 only whether two hashes are equal matters, which the salt does not change, and
+nothing shown is ordered by a hash, so every run gives the same scores, matches and lines.
 
 Short NumPy functions look alike naturally (`np.maximum(x, 0)` is written the same way by
 everyone), so pairs are ranked for a person to review, never cut at a score: every pair goes to
 the CSV; `DEFAULT_THRESHOLD` only decides which pairs the class page shows.
+
+The work is bounded (a student's files are hostile until checked): per student, the source read
+(MAX_SOURCE_CHARS) and the definitions compared (MAX_DEFINITIONS); per pair, scoring is linear in
+the two students' fingerprints, and fingerprints that repeat in more than MAX_SPREAD of a
+student's definitions do not pair definitions; per class, the fingerprints scored (CLASS_WORK:
+the largest submissions cut alike) and the pairing of definitions (CLASS_PAIRING: the most
+similar pairs first). Each cut is said in `Similarity.notes`, one line each.
 
 Identical files: the files the exercises grade (spec `files`, e.g. a trained model) that are
 byte for byte the same, or, for a zip archive, whose largest member is (see `model_fingerprint`).
@@ -24,24 +35,25 @@ byte for byte the same, or, for a zip archive, whose largest member is (see `mod
 from __future__ import annotations
 
 import ast
-import bisect
 import hashlib
+import io
 import itertools
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
-from copydetect import defaults
-from copydetect.utils import filter_code, get_copied_slices, get_token_coverage, winnow
+from copydetect import CodeFingerprint
 
-# copydetect's defaults: a match must span K normalised characters (noise threshold), and any
-# match of GUARANTEE characters is found (window = GUARANTEE - K + 1; 1 keeps every k-gram).
-K = defaults.NOISE_THRESHOLD
-GUARANTEE = defaults.GUARANTEE_THRESHOLD
-WINDOW = GUARANTEE - K + 1
+from grader.submission.files import Refused, manifest
+from grader.submission.folder import MODULE, Unreadable, read_submission
+
+# A match must span K normalised characters (copydetect's default noise threshold); every k-gram
+# is a fingerprint (window 1, copydetect's default), which the determinism above relies on.
+K = 25
+WINDOW = 1
 
 # The class page lists pairs scoring at least this; all pairs still go to the CSV. Measured on
 # this course (tests/test_similarity.py): correct solutions written independently, in different
@@ -53,9 +65,28 @@ DEFAULT_THRESHOLD = 0.25
 MATCH_THRESHOLD = 0.3
 MAX_WEIGHTS_BYTES = 1 << 30  # read no more than this of one file or archive member (a zip bomb stops here)
 SCORE_DIGITS = 4  # scores are rounded, so that the ranking never depends on float noise
-# Characters of one source compared at most: a real cnn.py is under 50 KB, and lexing is linear,
-# so a huge file (a folder may hold 256 MiB) costs seconds, not the batch.
-MAX_SOURCE_CHARS = 1 << 20
+# Bounds (see the module doc). A real cnn.py is under 50 KB with some 40 definitions; parsing
+# holds up to 600 bytes a character of source (a long literal) and lexing takes up to 10 µs a
+# character: 128 KiB costs at most 80 MB and 1.3 s.
+MAX_SOURCE_CHARS = 128 << 10
+MAX_DEFINITIONS = 200
+# A fingerprint found in more of one student's definitions than this does not pair definitions
+# (pairing costs the product of such counts); in a complete solution the most is 7.
+MAX_SPREAD = 8
+# The class's comparison: every pair is scored and its lines found in time linear in the two
+# students' fingerprints (about 20 ns each), so the class costs its fingerprints, each student's
+# counted once per other student; past CLASS_WORK (about a minute), the largest submissions are
+# cut alike to the most that fits. 500 complete solutions count 1.2e9.
+CLASS_WORK = 3_000_000_000
+# Pairing definitions costs what two students share, times how often it repeats in their
+# definitions (`_pairing_work`, about 100 ns a unit): it is done for the most similar pairs first,
+# until CLASS_PAIRING of that work (about 30 s) is spent; the pairs after that list no matching
+# definitions, and the notes say from which score down. A class of 500 ordinary students needs
+# about 2e8 (1,700 a pair).
+CLASS_PAIRING = 300_000_000
+# The matching lines of a pair (the pages' highlighting) are kept for this many of the most
+# similar pairs only: many times the pages' 20, and a class's memory stays linear in its students.
+LINED_PAIRS = 200
 
 
 @dataclass(frozen=True)
@@ -70,28 +101,32 @@ class Segment:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # NumPy arrays: compared by identity
 class _Print:
-    """A segment's fingerprints: hash -> positions in its normalised text, and how to map a
-    normalised position back to the segment's own text."""
+    """A segment's fingerprints (the starter's removed), in the order of their positions in its
+    normalised text, and the source line where a match starting or ending at each would be."""
 
-    index: dict[int, list[int]]
-    coverage: float  # normalised characters covered by fingerprints (copydetect's token coverage)
-    offsets: np.ndarray
-    newlines: list[int]  # positions of "\n" in the segment's text
+    keys: np.ndarray  # int64: the fingerprint (k-gram hash) at each position
+    positions: np.ndarray  # int32: where each k-gram starts in the normalised text
+    first_lines: np.ndarray  # int32: source line of each k-gram's first character
+    last_lines: np.ndarray  # int32: source line of each k-gram's last character
+    coverage: int  # normalised characters covered by the fingerprints (copydetect's token coverage)
     starter_only: bool  # every fingerprint is the starter's: an untouched stub
 
 
 @dataclass(frozen=True)
 class Submission:
-    """A student's code prepared for comparison (the output of `prepare`)."""
+    """A student's code prepared for comparison (the output of `prepare`): its segments and, over
+    all of them, its fingerprints as flat arrays in segment then position order; `cut` says what
+    of the student's code a bound kept out of the comparison, "" when nothing."""
 
     name: str
     source: str
     segments: tuple[Segment, ...]
     prints: tuple[_Print, ...] = field(repr=False)
-    hashes: frozenset[int] = field(repr=False)  # every fingerprint of every segment
-    coverage: float = 0.0
+    coverage: int = 0
+    cut: str = ""
+    priority: tuple[int, ...] = ()  # the segments, most important first: what a bound keeps
 
     def untouched(self, segment: Segment) -> bool:
         """Whether a segment is the starter's as handed out (a stub never filled in)."""
@@ -100,6 +135,29 @@ class Submission:
     def owner(self, line: int) -> Segment | None:
         """The segment that holds a line of the source, if any."""
         return next((s for s in self.segments if s.first_line <= line <= s.last_line), None)
+
+    @property
+    def size(self) -> int:
+        """Fingerprints compared."""
+        return sum(len(p.keys) for p in self.prints)
+
+
+@dataclass(frozen=True, eq=False)  # NumPy arrays: compared by identity
+class _Flat:
+    """A Submission's fingerprints as one set of arrays, what a pair comparison works on: each
+    fingerprint in segment then position order, and an index from each distinct fingerprint to
+    its places (`grouped[starts[k]:starts[k + 1]]` for distinct[k], in segment then position order)."""
+
+    positions: np.ndarray
+    segments: np.ndarray
+    first_lines: np.ndarray
+    last_lines: np.ndarray
+    distinct: np.ndarray  # sorted
+    grouped: np.ndarray
+    starts: np.ndarray
+    spread: np.ndarray  # per distinct fingerprint: in how many of the segments it is
+    coverages: np.ndarray  # per segment
+    count: int  # segments
 
 
 @dataclass(frozen=True)
@@ -123,7 +181,8 @@ class Pair:
 
     score is the matched share of both students' fingerprinted code together (symmetric);
     share_a and share_b are each side's own share. lines_a and lines_b are the matching line
-    ranges (first, last; 1-based, inclusive) in each student's source, for highlighting.
+    ranges (first, last; 1-based, inclusive) in each student's source, for highlighting (found for
+    the LINED_PAIRS most similar pairs of a class, what its pages can show; () for the others).
     """
 
     a: str
@@ -143,10 +202,13 @@ class Pair:
 
 @dataclass(frozen=True)
 class Similarity:
-    """Every pair of a class, ranked, and the prepared submissions (the pair pages show them)."""
+    """Every pair of a class, ranked, and the prepared submissions (the pair pages show them);
+    notes: what a bound cut, one line each: a student whose code was not compared whole, and why;
+    the pairs whose definitions were not paired."""
 
     pairs: tuple[Pair, ...]
     submissions: Mapping[str, Submission]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,20 +222,27 @@ class ModelPair:
     file: str = ""
 
 
-def module_source(folder: Path | str) -> str | None:
-    """A student's module source text, as compared: the folder's cnn.py, or None when there is
-    none. The one place that says where a student's code is read from (a notebook's extracted
-    module comes in here too). A symbolic link is not followed (it could name any file of the
-    grader's machine, which the pair pages would show); at most MAX_SOURCE_CHARS characters."""
-    path = Path(folder) / "cnn.py"
-    if path.is_symlink() or not path.is_file():
-        return None
+def module_source(folder: Path | str, functions: Sequence[str]) -> str | None:
+    """A student's module source text, as compared: what was graded. The folder's cnn.py as
+    grader.submission.files takes it (a link to a file inside the folder is that file; a link out
+    of it, which could name any file of the grader's machine, is not taken) or, when it has none,
+    the module cut out of its notebook for the graded `functions`; None when there is neither, or
+    the notebook cannot be read (the student's grading row says why). The one place that says
+    where a student's code is read from. cnn.py is read up to MAX_SOURCE_CHARS characters
+    (`prepare` says when a file is longer)."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(4 * MAX_SOURCE_CHARS)
-    except OSError:
+        files = manifest(folder)
+        module = files.file(MODULE)
+        if module is None:  # the notebook's own bounds apply (grader.submission.notebook)
+            return read_submission(Path(folder), functions, files=files).generated.get(MODULE)
+        data = b""
+        for block in files.chunks(module):
+            data += block
+            if len(data) >= 4 * MAX_SOURCE_CHARS + 4:
+                break
+    except (Refused, Unreadable):
         return None
-    return data.decode("utf-8", errors="replace")[:MAX_SOURCE_CHARS]
+    return data[:4 * MAX_SOURCE_CHARS + 4].decode("utf-8", errors="replace")[:MAX_SOURCE_CHARS + 1]
 
 
 # ---------------------------------------------------------------- what is compared
@@ -210,7 +279,7 @@ def code_to_compare(source: str, functions: Sequence[str]) -> tuple[Segment, ...
     a submission with a syntax error is still compared (the starter code is removed later anyway).
     Only the first MAX_SOURCE_CHARS characters are read.
     """
-    source = source[:MAX_SOURCE_CHARS]
+    source = _head(source)
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # ValueError: a NUL byte
@@ -241,144 +310,310 @@ def code_to_compare(source: str, functions: Sequence[str]) -> tuple[Segment, ...
     return tuple(segments)
 
 
+def _head(source: str) -> str:
+    """The first MAX_SOURCE_CHARS characters of a source, cut after its last whole top-level
+    statement there (a line that starts a new one), so that what is kept still parses."""
+    if len(source) <= MAX_SOURCE_CHARS:
+        return source
+    head = source[:MAX_SOURCE_CHARS]
+    end = len(head)
+    while (end := head.rfind("\n", 0, end)) > 0:  # a newline followed by a top-level line
+        if end + 1 < len(head) and head[end + 1] not in " \t\n#)]}":
+            return head[:end + 1]
+    return head
+
+
 # ---------------------------------------------------------------- fingerprints
 
-def _kgram_hashes(text: str, k: int) -> np.ndarray:
-    """A stable 63-bit hash of every k-gram (copydetect's hashed_kgrams, without the salt)."""
-    return np.array([int.from_bytes(hashlib.blake2b(text[i:i + k].encode(), digest_size=8).digest(), "little") >> 1
-                     for i in range(len(text) - k + 1)], dtype=np.int64)
+def _copydetect(text: str) -> CodeFingerprint:
+    """copydetect's normalised text and k-gram fingerprints of a piece of Python (window 1: all)."""
+    return CodeFingerprint(MODULE, K, WINDOW, fp=io.StringIO(text), language="python")
 
 
-def _fingerprint(text: str, boilerplate: frozenset[int]) -> _Print:
-    normalised, offsets = filter_code(text, "cnn.py", language="python")
-    hashes = _kgram_hashes(normalised, K)
-    index: dict[int, list[int]] = {}
-    starter_only = False
-    if len(hashes):
-        selected, positions = winnow(hashes, WINDOW, remove_duplicates=False)
-        for value, position in zip(selected.tolist(), positions.tolist()):
-            if value not in boilerplate:
-                index.setdefault(value, []).append(position)
-        starter_only = not index
-    coverage = float(get_token_coverage(index, K, len(normalised))) if index else 0.0
-    newlines = [i for i, c in enumerate(text) if c == "\n"]
-    return _Print(index, coverage, offsets, newlines, starter_only)
+def _fingerprint(segment: Segment, starter: np.ndarray) -> _Print:
+    found = _copydetect(segment.text)
+    keys = np.fromiter(found.hash_idx.keys(), dtype=np.int64, count=len(found.hash_idx))
+    counts = [len(where) for where in found.hash_idx.values()]
+    positions = np.fromiter(itertools.chain.from_iterable(found.hash_idx.values()), dtype=np.int64,
+                            count=sum(counts))
+    keys = np.repeat(keys, counts)
+    order = np.argsort(positions, kind="stable")
+    keys, positions = keys[order], positions[order]
+    own = ~np.isin(keys, starter)
+    starter_only = bool(len(keys)) and not own.any()
+    keys, positions = keys[own], positions[own]
+    # copydetect's mapping from normalised positions back to the raw text (compare_files): add
+    # the characters the normaliser removed before each one; then to source lines.
+    offsets = np.asarray(found.offsets, dtype=np.int64).reshape(-1, 2)
+    newlines = np.array([i for i, c in enumerate(segment.text) if c == "\n"], dtype=np.int64)
+
+    def raw(normalised: np.ndarray) -> np.ndarray:
+        if not len(offsets):
+            return normalised
+        return normalised + offsets[:, 1][np.clip(np.searchsorted(offsets[:, 0], normalised), 0, len(offsets) - 1)]
+
+    start, end = raw(positions), raw(positions + K)
+    first_lines = segment.first_line + np.searchsorted(newlines, start)
+    last_lines = segment.first_line + np.searchsorted(newlines, np.maximum(end - 1, start))
+    # int32 where it fits (a source is at most MAX_SOURCE_CHARS): a class holds every student's.
+    return _Print(keys, positions.astype(np.int32), first_lines.astype(np.int32), last_lines.astype(np.int32),
+                  _covered(positions), starter_only)
 
 
-def boilerplate(starter_source: str) -> frozenset[int]:
-    """Every k-gram hash of the starter code (as copydetect does for boilerplate: window 1), so
-    that what every student received counts for nothing."""
-    normalised, _ = filter_code(starter_source, "cnn.py", language="python")
-    return frozenset(_kgram_hashes(normalised, K).tolist())
+def _covered(positions: np.ndarray, groups: np.ndarray | None = None) -> int:
+    """Normalised characters spanned by k-grams starting at these positions (sorted, within each
+    group), summed over the groups: each run of k-grams less than K apart covers from its first
+    start to its last start plus K (copydetect's copied slices)."""
+    if not len(positions):
+        return 0
+    steps = np.minimum(np.diff(positions), K)
+    if groups is None:
+        return int(steps.sum()) + K
+    same = np.diff(groups) == 0
+    return int(steps[same].sum()) + K * (int(np.count_nonzero(~same)) + 1)
 
 
-def prepare(name: str, source: str, functions: Sequence[str], starter: frozenset[int]) -> Submission:
+def boilerplate(starter_source: str) -> np.ndarray:
+    """Every k-gram fingerprint of the starter code (as copydetect does for boilerplate: window
+    1), sorted, so that what every student received counts for nothing."""
+    return np.unique(np.fromiter(_copydetect(starter_source).hashes, dtype=np.int64))
+
+
+def prepare(name: str, source: str, functions: Sequence[str], starter: np.ndarray) -> Submission:
     """A student's module source text, ready to compare: its segments and their fingerprints,
-    without the starter's (see `boilerplate`)."""
-    source = source[:MAX_SOURCE_CHARS]
-    segments = code_to_compare(source, functions)
-    prints = tuple(_fingerprint(s.text, starter) for s in segments)
-    hashes = frozenset(h for p in prints for h in p.index)
-    return Submission(name, source, segments, prints, hashes, sum(p.coverage for p in prints))
+    without the starter's (see `boilerplate`); at most MAX_SOURCE_CHARS of the source and
+    MAX_DEFINITIONS definitions, the graded functions first (`cut` says what was left out)."""
+    cut = []
+    head = _head(source)
+    if len(head) < len(source):
+        cut.append(f"compared the first {len(head) >> 10} KiB of the code, which is longer (cnngrade reads "
+                   f"{MAX_SOURCE_CHARS >> 10} KiB of a student's code)")
+    segments = code_to_compare(head, functions)
+    # What a bound keeps first: the graded functions in the order of the course (so that two
+    # students keep the same ones, whatever the order of their files), then helpers in file order.
+    course = {f: i for i, f in enumerate(dict.fromkeys(functions))}
+    priority = sorted(range(len(segments)), key=lambda i: (course.get(segments[i].name, len(course)),
+                                                           segments[i].first_line))
+    if len(segments) > MAX_DEFINITIONS:
+        cut.append(f"compared {MAX_DEFINITIONS} of its {len(segments):,} definitions, the graded functions first "
+                   f"(cnngrade compares at most {MAX_DEFINITIONS})")
+        kept = sorted(priority[:MAX_DEFINITIONS])
+        segments = tuple(segments[i] for i in kept)
+        priority = [kept.index(i) for i in priority[:MAX_DEFINITIONS]]
+    prints = tuple(_fingerprint(s, starter) for s in segments)
+    return Submission(name, head, segments, prints, sum(p.coverage for p in prints), "; ".join(cut), tuple(priority))
+
+
+def _limited(submission: Submission, most: int) -> Submission:
+    """The submission compared on at most `most` fingerprints: its segments in order of priority,
+    the one that crosses the limit cut short, the ones after it left without fingerprints."""
+    total = submission.size
+    if total <= most:
+        return submission
+    prints = list(submission.prints)
+    left = most
+    for i in submission.priority:
+        p = prints[i]
+        keep = min(len(p.keys), left)
+        left -= keep
+        if keep < len(p.keys):
+            prints[i] = replace(p, keys=p.keys[:keep], positions=p.positions[:keep], first_lines=p.first_lines[:keep],
+                                last_lines=p.last_lines[:keep], coverage=_covered(p.positions[:keep]))
+    note = (f"compared {most:,} of its {total:,} fingerprints, the graded functions first (a class with this "
+            f"much code is compared on at most {most:,} a student)")
+    return replace(submission, prints=tuple(prints), coverage=sum(p.coverage for p in prints),
+                   cut="; ".join(filter(None, [submission.cut, note])))
+
+
+def _class_limit(sizes: Sequence[int]) -> int | None:
+    """The most fingerprints a student is compared on so that each student's, times the other
+    students, summed, stays within CLASS_WORK; None when the class is within it whole."""
+    others = max(len(sizes) - 1, 1)
+    if others * sum(sizes) <= CLASS_WORK:
+        return None
+    ordered = sorted(sizes)
+    below = 0  # fingerprints of the students below the limit, compared whole
+    for index, size in enumerate(ordered):
+        above = len(ordered) - index  # students at or above this size, each cut to the limit
+        limit = (CLASS_WORK // others - below) // above
+        if limit < size:
+            return max(limit, 0)
+        below += size
+    return None
+
+
+def _flat(submission: Submission) -> _Flat:
+    prints = submission.prints
+
+    def stacked(name: str) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in prints]) if prints else np.zeros(0, np.int32)
+
+    keys = stacked("keys")
+    segments = np.repeat(np.arange(len(prints), dtype=np.int32), [len(p.keys) for p in prints])
+    distinct, which = np.unique(keys, return_inverse=True)
+    grouped = np.argsort(which, kind="stable").astype(np.int32)  # by fingerprint, then segment and position
+    starts = np.searchsorted(which[grouped], np.arange(len(distinct) + 1))
+    # How many of the student's segments hold each fingerprint.
+    firsts = np.concatenate([[True], (np.diff(which[grouped]) != 0) | (np.diff(segments[grouped]) != 0)]) \
+        if len(keys) else np.zeros(0, bool)
+    spread = np.bincount(which[grouped][firsts], minlength=len(distinct))
+    return _Flat(stacked("positions"), segments, stacked("first_lines"), stacked("last_lines"), distinct, grouped,
+                 starts, spread, np.array([p.coverage for p in prints], dtype=np.int64), len(prints))
 
 
 # ---------------------------------------------------------------- comparing
-
-def _covered(positions: list[int]) -> int:
-    """Normalised characters spanned by k-grams starting at these positions (copydetect's slices)."""
-    if not positions:
-        return 0
-    starts, ends = get_copied_slices(np.array(positions, dtype=np.int64), K)
-    return int(np.sum(ends - starts))
-
-
-def _lines(submission: Submission, segment: int, positions: list[int]) -> list[tuple[int, int]]:
-    """The source lines (first, last) of the matched runs of one segment."""
-    if not positions:
-        return []
-    p = submission.prints[segment]
-    slices = get_copied_slices(np.array(positions, dtype=np.int64), K).astype(np.int64)
-    if len(p.offsets):
-        # copydetect's own mapping from normalised positions back to the raw text
-        # (detector.compare_files): add the characters the normaliser removed before each one.
-        slices = slices + p.offsets[:, 1][np.clip(np.searchsorted(p.offsets[:, 0], slices),
-                                                  0, p.offsets.shape[0] - 1)]
-    first_line = submission.segments[segment].first_line
-    ranges = []
-    for start, end in zip(slices[0].tolist(), slices[1].tolist()):
-        ranges.append((first_line + bisect.bisect_left(p.newlines, start),
-                       first_line + bisect.bisect_left(p.newlines, max(end - 1, start))))
-    return ranges
-
-
-def _merge(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    merged: list[list[int]] = []
-    for first, last in sorted(ranges):
-        if merged and first <= merged[-1][1] + 1:
-            merged[-1][1] = max(merged[-1][1], last)
-        else:
-            merged.append([first, last])
-    return tuple((a, b) for a, b in merged)
-
-
-def _positions(submission: Submission, segment: int, hashes: set[int] | frozenset[int]) -> list[int]:
-    """Where a segment's fingerprints that are in `hashes` start, in its normalised text."""
-    return [p for h, positions in submission.prints[segment].index.items() if h in hashes for p in positions]
-
 
 def _share(matched: float, coverage: float) -> float:
     return round(matched / coverage, SCORE_DIGITS) if coverage else 0.0
 
 
-def _matches(a: Submission, b: Submission, shared: set[int]) -> tuple[Match, ...]:
-    """Definitions of a and b that share code: pairs of mutual best partners that share enough."""
-    candidates: set[tuple[int, int]] = set()
-    segments_a = [set(p.index) for p in a.prints]
-    segments_b = [set(p.index) for p in b.prints]
-    for i, hashes_a in enumerate(segments_a):
-        if hashes_a & shared:
-            candidates.update((i, j) for j, hashes_b in enumerate(segments_b) if not hashes_a.isdisjoint(hashes_b))
-    scores: dict[tuple[int, int], float] = {}
-    for i, j in candidates:
-        common = segments_a[i] & segments_b[j]
-        matched = _covered(_positions(a, i, common)) + _covered(_positions(b, j, common))
-        scores[i, j] = _share(matched, a.prints[i].coverage + b.prints[j].coverage)
+def _merge(first: np.ndarray, last: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """Line ranges (first, last) joined where they overlap or touch, in order."""
+    if not len(first):
+        return ()
+    order = np.lexsort((last, first))
+    first, last = first[order], last[order]
+    reach = np.maximum.accumulate(last)
+    starts = np.concatenate([[True], first[1:] > reach[:-1] + 1])
+    ends = np.concatenate([starts[1:], [True]])
+    return tuple(zip(first[starts].tolist(), reach[ends].tolist()))
+
+
+def _ranges(low: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every index of the ranges [low, low + width), in order, and the range each belongs to."""
+    rows = np.repeat(np.arange(len(low)), width)
+    return np.repeat(low, width) + np.arange(int(width.sum())) - np.repeat(np.cumsum(width) - width, width), rows
+
+
+def _common(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the values two sorted arrays of distinct values share are, in each (in value order):
+    the shorter searched in the longer."""
+    if len(x) > len(y):
+        found_y, found_x = _common(y, x)
+        return found_x, found_y
+    at = np.minimum(np.searchsorted(y, x), max(len(y) - 1, 0))
+    hit = np.flatnonzero(y[at] == x) if len(y) else np.zeros(0, np.int64)
+    return hit, at[hit]
+
+
+def _overlap(side: _Flat, shared: np.ndarray, lines: bool) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """How much of one side's normalised code its `shared` fingerprints (indices of its distinct
+    ones) cover, and (with `lines`) the lines they cover."""
+    chosen = np.zeros(len(side.positions), bool)
+    chosen[side.grouped[_ranges(side.starts[shared], side.starts[shared + 1] - side.starts[shared])[0]]] = True
+    positions, segments = side.positions[chosen], side.segments[chosen]
+    if not len(positions) or not lines:
+        return _covered(positions, segments), ()
+    # Runs of k-grams less than K apart, within a segment: each run is one highlighted range.
+    starts = np.concatenate([[True], (np.diff(segments) != 0) | (np.diff(positions) > K - 1)])
+    ends = np.concatenate([starts[1:], [True]])
+    return _covered(positions, segments), _merge(side.first_lines[chosen][starts], side.last_lines[chosen][ends])
+
+
+def _places(side: _Flat, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(fingerprint, segment) ids (the fingerprint's rank among `shared`, times the segments, plus
+    the segment) of every place of the shared fingerprints, sorted, and their positions."""
+    low = side.starts[shared]
+    where, rank = _ranges(low, side.starts[shared + 1] - low)
+    entries = side.grouped[where]
+    return rank * side.count + side.segments[entries], side.positions[entries]
+
+
+def _matches(a: Submission, b: Submission, fa: _Flat, fb: _Flat, shared_a: np.ndarray,
+             shared_b: np.ndarray) -> tuple[Match, ...]:
+    """Definitions of a and b that share code: pairs of mutual best partners that share enough.
+
+    A definition pair's score is the share of both definitions' fingerprinted code covered by the
+    fingerprints they have in common, computed for every pair of definitions with one in common,
+    over arrays: (fingerprint, definition of a, definition of b) triples, then each definition's
+    positions of those fingerprints. Fingerprints in more than MAX_SPREAD of a side's definitions
+    are left out of this (only here), which bounds the triples by MAX_SPREAD² times the shared
+    fingerprints."""
+    shared_a, shared_b = _pairing(fa, fb, shared_a, shared_b)
+    ids_a, positions_a = _places(fa, shared_a)
+    ids_b, positions_b = _places(fb, shared_b)
+    pairs_a, pairs_b = _distinct(ids_a), _distinct(ids_b)
+    fingerprint_b = pairs_b // fb.count
+    low = np.searchsorted(fingerprint_b, pairs_a // fa.count)
+    width = np.searchsorted(fingerprint_b, pairs_a // fa.count, "right") - low
+    if not width.sum():
+        return ()
+    # Every (fingerprint, segment of a, segment of b) with the fingerprint in both segments.
+    row_b, row_a = _ranges(low, width)
+    candidates = (pairs_a[row_a] % fa.count) * fb.count + pairs_b[row_b] % fb.count
+    matched_a = _covered_by(candidates, pairs_a[row_a], ids_a, positions_a)
+    matched_b = _covered_by(candidates, pairs_b[row_b], ids_b, positions_b)
+    pairs = sorted(matched_a)
+    i = np.array([c // fb.count for c in pairs])
+    j = np.array([c % fb.count for c in pairs])
+    total = fa.coverages[i] + fb.coverages[j]
+    scores = [_share(matched_a[c] + matched_b[c], t) for c, t in zip(pairs, total.tolist())]
     # Each definition's best partner on the other side (a tie goes to the earlier one); a pair
     # is listed when each is the other's best, so that a function that merely resembles a
     # neighbour of its real counterpart (max_pool2d and avg_pool2d) is not listed twice.
-    best: list[dict[int, tuple[tuple[float, int], tuple[int, int]]]] = [{}, {}]
-    for ij, score in scores.items():
-        for side in (0, 1):
-            key = (score, -ij[1 - side])
-            if ij[side] not in best[side] or key > best[side][ij[side]][0]:
-                best[side][ij[side]] = (key, ij)
-    mutual = {ij for (score, _), ij in best[0].values()
-              if score >= MATCH_THRESHOLD and best[1][ij[1]][1] == ij}
-    found = [Match(a.segments[i].name, b.segments[j].name, a.segments[i].kind, b.segments[j].kind, scores[i, j])
-             for i, j in mutual]
+    score = np.array(scores)
+    best_a = np.lexsort((j, -score, i))  # per i: highest score, then lowest j
+    best_b = np.lexsort((i, -score, j))
+    first_a = best_a[np.concatenate([[True], np.diff(i[best_a]) != 0])]
+    first_b = best_b[np.concatenate([[True], np.diff(j[best_b]) != 0])]
+    mutual = sorted(set(first_a.tolist()) & set(first_b.tolist()))
+    found = [Match(a.segments[i[k]].name, b.segments[j[k]].name, a.segments[i[k]].kind, b.segments[j[k]].kind,
+                   scores[k]) for k in mutual if scores[k] >= MATCH_THRESHOLD]
     return tuple(sorted(found, key=lambda m: (-m.score, m.a, m.b)))
 
 
-def _overlap(side: Submission, shared: set[int]) -> tuple[int, list[tuple[int, int]]]:
-    """How much of one side's normalised code the shared fingerprints cover, and its lines."""
-    matched, lines = 0, []
-    for i in range(len(side.segments)):
-        positions = _positions(side, i, shared)
-        matched += _covered(positions)
-        lines += _lines(side, i, positions)
-    return matched, lines
+def _covered_by(candidates: np.ndarray, keys: np.ndarray, ids: np.ndarray, positions: np.ndarray) -> dict[int, int]:
+    """For each candidate definition pair, the normalised characters of one side's definition
+    covered by its positions of the fingerprints given for that candidate (`keys`: one
+    (fingerprint, segment) id per candidate row; `ids`, `positions`: the side's, sorted by id)."""
+    low = np.searchsorted(ids, keys)
+    where, row = _ranges(low, np.searchsorted(ids, keys, "right") - low)
+    rows, spots = candidates[row], positions[where]
+    order = np.lexsort((spots, rows))
+    rows, spots = rows[order], spots[order]
+    same = np.concatenate([[False], rows[1:] == rows[:-1]])
+    gains = np.where(same, np.minimum(np.diff(spots, prepend=0), K), K)
+    first = np.flatnonzero(~same)
+    return dict(zip(rows[first].tolist(), np.add.reduceat(gains, first).tolist()))
 
 
-def compare_pair(a: Submission, b: Submission) -> Pair:
-    """How much of a's and b's compared code coincides, where, and in which definitions."""
-    shared = set(a.hashes & b.hashes)
-    if not shared:
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array."""
+    return values[np.concatenate([[True], values[1:] != values[:-1]])] if len(values) else values
+
+
+def _pairing(fa: _Flat, fb: _Flat, shared_a: np.ndarray, shared_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The shared fingerprints that pair definitions: those in at most MAX_SPREAD definitions of each."""
+    use = (fa.spread[shared_a] <= MAX_SPREAD) & (fb.spread[shared_b] <= MAX_SPREAD)
+    return shared_a[use], shared_b[use]
+
+
+def _pairing_work(fa: _Flat, fb: _Flat, shared_a: np.ndarray, shared_b: np.ndarray) -> int:
+    """What pairing the definitions of two students costs (`_matches`), known before it is done:
+    the (fingerprint, definition, definition) triples and the positions each side brings to them."""
+    shared_a, shared_b = _pairing(fa, fb, shared_a, shared_b)
+    spread_a, spread_b = fa.spread[shared_a], fb.spread[shared_b]
+    places_a = fa.starts[shared_a + 1] - fa.starts[shared_a]
+    places_b = fb.starts[shared_b + 1] - fb.starts[shared_b]
+    return int((spread_a * spread_b).sum() + (places_a * spread_b).sum() + (places_b * spread_a).sum())
+
+
+def compare_pair(a: Submission, b: Submission, fa: _Flat | None = None, fb: _Flat | None = None,
+                 lines: bool = True, pair_definitions: bool = True) -> Pair:
+    """How much of a's and b's compared code coincides, and (with `lines`) where and (with
+    `pair_definitions`) in which definitions; `fa` and `fb`: their flat fingerprints, when already
+    made. Scoring is linear in the two students' fingerprints; pairing definitions costs
+    `_pairing_work`."""
+    fa, fb = fa or _flat(a), fb or _flat(b)
+    shared_a, shared_b = _common(fa.distinct, fb.distinct)
+    if not len(shared_a):
         return Pair(a.name, b.name, 0.0, 0.0, 0.0, (), (), ())
-    matched_a, lines_a = _overlap(a, shared)
-    matched_b, lines_b = _overlap(b, shared)
+    matched_a, lines_a = _overlap(fa, shared_a, lines)
+    matched_b, lines_b = _overlap(fb, shared_b, lines)
     score = _share(matched_a + matched_b, a.coverage + b.coverage)
-    return Pair(a.name, b.name, score, _share(matched_a, a.coverage), _share(matched_b, b.coverage),
-                _matches(a, b, shared), _merge(lines_a), _merge(lines_b))
+    matches = _matches(a, b, fa, fb, shared_a, shared_b) if pair_definitions else ()
+    return Pair(a.name, b.name, score, _share(matched_a, a.coverage), _share(matched_b, b.coverage), matches,
+                lines_a, lines_b)
 
 
 def rank(pairs: Iterable[Pair]) -> tuple[Pair, ...]:
@@ -387,10 +622,39 @@ def rank(pairs: Iterable[Pair]) -> tuple[Pair, ...]:
 
 
 def compare(submissions: Iterable[Submission]) -> Similarity:
-    """Every pair of submissions (each pair once, a before b in name order), ranked."""
-    by_name = {s.name: s for s in sorted(submissions, key=lambda s: s.name)}
-    pairs = (compare_pair(a, b) for a, b in itertools.combinations(by_name.values(), 2))
-    return Similarity(rank(pairs), by_name)
+    """Every pair of submissions (each pair once, a before b in name order), ranked, within the
+    class's bounds: CLASS_WORK (the larger submissions cut alike) and CLASS_PAIRING (definitions
+    paired for the most similar pairs first); the notes say what was cut."""
+    ordered = sorted(submissions, key=lambda s: s.name)
+    limit = _class_limit([s.size for s in ordered])
+    if limit is not None:
+        ordered = [_limited(s, limit) for s in ordered]
+    by_name = {s.name: s for s in ordered}
+    flats = {s.name: _flat(s) for s in ordered}
+    scored = rank(compare_pair(a, b, flats[a.name], flats[b.name], lines=False, pair_definitions=False)
+                  for a, b in itertools.combinations(ordered, 2))
+    pairs: list[Pair] = []
+    left, unpaired = CLASS_PAIRING, None
+    for pair in scored:
+        fa, fb = flats[pair.a], flats[pair.b]
+        lines = len(pairs) < LINED_PAIRS
+        pairing = False
+        if pair.score and unpaired is None:
+            work = _pairing_work(fa, fb, *_common(fa.distinct, fb.distinct))
+            pairing = work <= left
+            left -= work if pairing else 0
+            unpaired = None if pairing else len(pairs)
+        if pair.score and (lines or pairing):
+            pair = compare_pair(by_name[pair.a], by_name[pair.b], fa, fb, lines, pairing)
+        pairs.append(pair)
+    notes = [f"{s.name}: {s.cut}" for s in ordered if s.cut]
+    if unpaired is not None:
+        first = pairs[unpaired]
+        rest = sum(1 for p in pairs[unpaired:] if p.score)
+        notes.append(f"definitions were paired for the {unpaired:,} most similar pairs; the {rest:,} pairs from "
+                     f"{first.a} and {first.b} ({first.score:.0%}) down list none: the class shares more code than "
+                     "cnngrade pairs in one comparison")
+    return Similarity(tuple(pairs), by_name, tuple(notes))
 
 
 def find_similar(sources: Mapping[str, str], functions: Sequence[str], starter_source: str) -> Similarity:

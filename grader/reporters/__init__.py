@@ -3,7 +3,8 @@
 A reporter is a class with a `name`, a `help` line, a `metavar` (FILE or DIR) and
 `files(context, destination) -> {path: text}`: every file it makes for the run described by
 `context` (grader.reporters.outputs.ReportContext: the reports, whether it is a class, the
-roster, the class review) at `destination`. The CLI offers it as `--NAME DESTINATION` on submit,
+roster, the class review, the students' names) at `destination`. The CLI offers it as
+`--NAME DESTINATION` (an `_` in NAME written `-`) on submit,
 check and batch; `batch_metavar` and `batch_help` say what it writes for a class, `out_name`
 where a batch puts it in its --out folder ('' for the folder itself, None for not at all), and
 `out_files(context, out)`, when a reporter has one, replaces files(context, out / out_name) there.
@@ -43,9 +44,11 @@ def cnngrade_reporters() -> list[type]:
     from grader.reporters.html import HtmlReporter
     from grader.reporters.json_report import JsonReporter
     from grader.reporters.junit import JunitReporter
+    from grader.reporters.moodle import MoodleFeedbackReporter, MoodleWorksheetReporter
     from grader.reporters.prairielearn import PrairieLearnReporter
 
-    return [JsonReporter, HtmlReporter, GradescopeReporter, JunitReporter, CsvReporter, PrairieLearnReporter]
+    return [JsonReporter, HtmlReporter, GradescopeReporter, JunitReporter, CsvReporter, PrairieLearnReporter,
+            MoodleWorksheetReporter, MoodleFeedbackReporter]
 
 
 def all_reporters() -> dict[str, Reporter]:

@@ -4,6 +4,7 @@ Every reporter reads a result alone (the hint and description travel in each Che
 page rendered from a saved JSON on a machine without the pack says the same."""
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 from dataclasses import replace
@@ -12,8 +13,12 @@ from pathlib import Path
 from grader.reporters.terminal import check_lines
 from grader.results import CheckResult, GradeReport
 
-# XML 1.0 forbids these characters even when escaped; a student's message may contain them.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 forbids these characters even when escaped (and a lone surrogate is no character at
+# all); a student's message may contain them.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+MAX_STEM = 120  # characters of a file name made from a submission's name (file systems allow 255 bytes)
 
 
 def check_text(check: CheckResult) -> str:
@@ -34,12 +39,23 @@ def xml_text(text: str) -> str:
     return _XML_ILLEGAL.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
+def safe_stem(name: str, limit: int = MAX_STEM) -> str:
+    """A file name stem made from a submission's name: letters, digits, '.', '_' and '-' only, at
+    most `limit` characters (a longer one is cut and ends with a digest of the whole name, so that
+    two long names stay apart)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "submission"
+    if len(stem) > limit:
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        stem = f"{stem[:limit - 13]}-{digest}"
+    return stem
+
+
 def file_names(reports: list[GradeReport], suffix: str) -> list[str]:
-    """One safe, distinct file name per report, made from its submission name."""
+    """One safe, distinct file name per report, made from its submission name (see safe_stem)."""
     names: list[str] = []
     taken: set[str] = set()
     for report in reports:
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", report.submission).strip("._") or "submission"
+        stem = safe_stem(report.submission)
         name, n = stem, 1
         while name.lower() in taken:
             n += 1

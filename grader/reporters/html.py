@@ -15,7 +15,7 @@ import io
 import math
 import statistics
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 from markdown_it import MarkdownIt
@@ -403,7 +403,7 @@ def _check_view(check: CheckResult) -> dict:
     return view
 
 
-def student_context(report: GradeReport, class_href: str | None = None) -> dict:
+def student_context(report: GradeReport, class_href: str | None = None, name: str | None = None) -> dict:
     exercises = []
     for exercise in report.exercises:
         checks = [_check_view(c) for c in exercise.checks]
@@ -418,11 +418,12 @@ def student_context(report: GradeReport, class_href: str | None = None) -> dict:
             "fraction": fraction(exercise.score, exercise.max_score), "full": not failed, "checks": checks,
         })
     return {"report": report, "fraction": fraction(report.score, report.max_score), "exercises": exercises,
-            "class_href": class_href}
+            "class_href": class_href, "name": name}
 
 
-def render_student(report: GradeReport, class_href: str | None = None) -> str:
-    return environment().get_template("student.html.j2").render(student_context(report, class_href))
+def render_student(report: GradeReport, class_href: str | None = None, name: str | None = None) -> str:
+    """A student's page; name: the person's name, shown beside the submission's (e.g. Moodle's participant id)."""
+    return environment().get_template("student.html.j2").render(student_context(report, class_href, name))
 
 
 def _median(values: list[float]) -> float:
@@ -430,9 +431,10 @@ def _median(values: list[float]) -> float:
 
 
 def class_context(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None,
-                  roster=None) -> dict:
+                  roster=None, names: Mapping[str, str] | None = None) -> dict:
     """What class.html.j2 needs; similarity: the section of grader/reporters/similarity_html.py
-    (batch --similarity), or None; roster (grader.classroom.roster, batch --roster), or None."""
+    (batch --similarity), or None; roster (grader.classroom.roster, batch --roster), or None;
+    names: a person's name per submission, shown beside it."""
     fractions = [fraction(r.score, r.max_score) for r in reports]
     bins = [0] * 10
     for f in fractions:
@@ -474,7 +476,8 @@ def class_context(reports: list[GradeReport], hrefs: list[str], similarity: dict
     for report, href, f in zip(reports, hrefs, fractions):
         scores = {e.id: e for e in report.exercises}
         note = report.reason  # one reason for every lost check (no cnn.py, an import that fails)
-        students.append({"name": report.submission, "href": href, "score": report.score,
+        students.append({"name": report.submission, "person": (names or {}).get(report.submission, ""),
+                         "href": href, "score": report.score,
                          "max_score": report.max_score, "fraction": f, "note": note,
                          "exercises": [scores.get(i) for i in exercise_ids]})
     return {
@@ -496,8 +499,10 @@ def _roster_view(reports: list[GradeReport], roster) -> object:
     return matching(reports, roster) if roster is not None else None
 
 
-def render_class(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None, roster=None) -> str:
-    return environment().get_template("class.html.j2").render(class_context(reports, hrefs, similarity, roster))
+def render_class(reports: list[GradeReport], hrefs: list[str], similarity: dict | None = None, roster=None,
+                 names: Mapping[str, str] | None = None) -> str:
+    return environment().get_template("class.html.j2").render(class_context(reports, hrefs, similarity, roster,
+                                                                            names))
 
 
 class HtmlReporter:
@@ -513,14 +518,17 @@ class HtmlReporter:
         class was compared (batch --similarity)."""
         reports = list(context.reports)
         if not context.batch and len(reports) == 1:
-            return {destination / "index.html": render_student(reports[0])}
+            return {destination / "index.html": render_student(reports[0], name=(context.names or {}).get(
+                reports[0].submission))}
         names = file_names(reports, ".html")
-        files: dict[Path, str] = {destination / "students" / name: render_student(report, class_href="../index.html")
+        people = context.names or {}
+        files: dict[Path, str] = {destination / "students" / name: render_student(report, class_href="../index.html",
+                                                                                  name=people.get(report.submission))
                                   for report, name in zip(reports, names)}
         section = None
         if context.review is not None:
             pages, section = similarity_pages(context.review.similarity, destination, context.review.models)
             files.update(pages)
         files[destination / "index.html"] = render_class(reports, [f"students/{n}" for n in names], section,
-                                                         context.roster)
+                                                         context.roster, context.names)
         return files

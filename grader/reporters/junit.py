@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _suite(parent: ET.Element, report: GradeReport, exercise, prefix: str) -> tuple[int, int]:
-    name = f"{prefix}{exercise.id}"
+    name = xml_text(f"{prefix}{exercise.id}")
     failures = sum(1 for c in exercise.checks if not c.passed)
     suite = ET.SubElement(parent, "testsuite", name=name, tests=str(len(exercise.checks)),
                           failures=str(failures), errors="0", skipped="0", time="0")
@@ -28,11 +28,11 @@ def _suite(parent: ET.Element, report: GradeReport, exercise, prefix: str) -> tu
                        ("score", f"{exercise.score:g}"), ("max_score", f"{exercise.max_score:g}")):
         ET.SubElement(properties, "property", name=key, value=xml_text(str(value)))
     for check in exercise.checks:
-        case = ET.SubElement(suite, "testcase", name=check.name, classname=name, time="0")
+        case = ET.SubElement(suite, "testcase", name=xml_text(check.name), classname=name, time="0")
         if check.passed:
             continue
         message = check.message.splitlines()[0] if check.message else check.status
-        failure = ET.SubElement(case, "failure", type=check.status,
+        failure = ET.SubElement(case, "failure", type=str(check.status),
                                 message=xml_text(f"{message} ({check.score:g}/{check.max_score:g} points)"))
         failure.text = xml_text(check_text(check))
     return len(exercise.checks), failures

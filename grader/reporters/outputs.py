@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
-from grader.atomic import write_atomically
+from grader.atomic import remove_leftovers, write_atomically
 from grader.reporters import Files, all_reporters
 from grader.reporters.similarity import similarity_csv_files
 from grader.results import GradeReport
@@ -31,13 +31,17 @@ class ReportContext:
     """What a run hands to the reporters: everything they may show, nothing they must compute.
 
     reports: one per submission, in order; batch: a class (pages per student, a list in JSON);
-    roster: the LMS's class list (batch --roster); review: the class compared (batch --similarity).
+    roster: the LMS's class list (batch --roster); review: the class compared (batch --similarity);
+    names: a person's name per submission name, shown beside it (e.g. a Moodle participant's);
+    decimal_separator: how the gradebook writes a number's decimals ("," where the LMS reads 8,5).
     """
 
     reports: tuple[GradeReport, ...]
     batch: bool = False
     roster: "Roster | None" = None
     review: "ClassReview | None" = None
+    names: Mapping[str, str] | None = None
+    decimal_separator: str = "."
 
 
 class OutputError(Exception):
@@ -70,6 +74,8 @@ def write_outputs(context: ReportContext, destinations: dict[str, Path | None], 
                   similarity_csv: Path | None = None) -> list[Path]:
     """Write every file of the run once, each whole; OutputError names the first that cannot be."""
     files = planned_files(context, destinations, out, similarity_csv)
+    for folder in {path.parent for path in files}:
+        remove_leftovers(folder)  # what a run killed while writing left behind
     for path, data in files.items():
         try:
             if data is None:

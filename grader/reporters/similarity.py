@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from grader.integrity.similarity import DEFAULT_THRESHOLD, SCORE_DIGITS, ModelPair, Pair, Similarity, Submission
+from grader.reporters.common import MAX_STEM, safe_stem
 from grader.reporters.jinja import environment
 
 if TYPE_CHECKING:
@@ -30,16 +30,12 @@ DEFAULT_LIMIT = 20  # pairs listed in the section at most; the CSV has every pai
 FOLDER = "similarity"
 
 
-def _stem(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "submission"
-
-
 def pair_files(pairs: Sequence[Pair]) -> dict[tuple[str, str], str]:
     """A safe, distinct file name for each pair's page, in the order given."""
     files: dict[tuple[str, str], str] = {}
     taken: set[str] = set()
     for pair in pairs:
-        stem = f"{_stem(pair.a)}--{_stem(pair.b)}"
+        stem = f"{safe_stem(pair.a, MAX_STEM // 2)}--{safe_stem(pair.b, MAX_STEM // 2)}"
         name, n = stem, 1
         while name.lower() in taken:
             n += 1
@@ -67,7 +63,8 @@ def section_context(result: Similarity, models: Sequence[ModelPair] = (), thresh
             for i, p in enumerate(shown)]
     return {"title": TITLE, "threshold": threshold, "pairs": rows, "compared": len(result.submissions),
             "total": len(result.pairs), "more": above - len(shown), "below": len(result.pairs) - above,
-            "models": [{"a": m.a, "b": m.b, "file": m.file, "fingerprint": m.fingerprint[:16]} for m in models]}
+            "models": [{"a": m.a, "b": m.b, "file": m.file, "fingerprint": m.fingerprint[:16]} for m in models],
+            "notes": list(result.notes)}
 
 
 def _side(submission: Submission, lines: Sequence[tuple[int, int]], prefix: str) -> dict:

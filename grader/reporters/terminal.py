@@ -1,15 +1,32 @@
 """The terminal summary: a line per exercise, and for each failed check what to fix."""
 from __future__ import annotations
 
+import re
 import sys
 
 import click
 import numpy as np
 
 from grader.results import CheckResult, GradeReport, Status
+from grader.submission.files import escaped
 
 COLOURS = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "red", Status.TIMEOUT: "yellow",
            Status.MEMORY: "yellow", Status.MISSING: "bright_black"}
+
+
+# What a terminal acts on rather than shows: C0 controls but newline (tabs are expanded first), DEL,
+# C1 controls (0x9b is CSI to some terminals), bidirectional overrides, and lone surrogates.
+_ACTING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Text that holds anything of a submission (its output, an exception message, a file or folder
+    name) as a terminal may show it: every character a terminal would act on (escape sequences,
+    carriage return, backspace, bell...) shown escaped (\\x1b), tabs as spaces, newlines kept."""
+    text = text.replace("\r\n", "\n")
+    if "\t" in text:
+        text = text.expandtabs(4)
+    return _ACTING.sub(lambda match: escaped(match.group()), text)
 
 
 def _unicode() -> bool:
@@ -43,12 +60,13 @@ def _indent(text: str, prefix: str) -> str:
 def check_lines(check: CheckResult, color: bool) -> list[str]:
     status = Status(check.status)
     mark, colour = (status.mark if _unicode() else status.ascii_mark), COLOURS[status]
-    head = f"    {click.style(mark, fg=colour) if color else mark} {check.name:<28} {_points(check.score, check.max_score):>7}"
+    head = (f"    {click.style(mark, fg=colour) if color else mark} {printable(check.name):<28} "
+            f"{_points(check.score, check.max_score):>7}")
     if check.visibility == "hidden":
         head += "  (hidden)"
-    lines = [head]
+    lines: list[str] = []
     if check.status == Status.PASSED and not check.message:
-        return lines
+        return [head]
     if check.message:
         lines.append(_indent(check.message, "        "))
     if check.diagnosis:
@@ -66,21 +84,22 @@ def check_lines(check: CheckResult, color: bool) -> list[str]:
         lines.append(_indent(example["traceback"], "          "))
     if example.get("reproduce"):
         lines.append(f"        reproduce: {example['reproduce']}")
-    return lines
+    return [head] + [printable(line) for line in lines]
 
 
 def render(report: GradeReport, color: bool = False) -> str:
-    lines = [f"cnngrade {report.mode}: {report.submission}"]
+    """The report for a terminal; nothing of the submission in it is raw (see `printable`)."""
+    lines = [printable(f"cnngrade {report.mode}: {report.submission}")]
     for exercise in report.exercises:
         full = exercise.full_marks
-        title = f"  {exercise.id:<18} {exercise.title[:40]:<40} {_points(exercise.score, exercise.max_score):>8}"
+        title = printable(f"  {exercise.id:<18} {exercise.title[:40]:<40} {_points(exercise.score, exercise.max_score):>8}")
         lines.append(click.style(title, bold=True, fg=None if full else "red") if color else title)
         for check in exercise.checks:
             lines.extend(check_lines(check, color))
-    lines.extend(_notices(report.notices))
-    lines.extend(_printed(report.output))
+    lines.extend(printable(line) for line in _notices(report.notices))
+    lines.extend(printable(line) for line in _printed(report.output))
     for review in report.review:  # signals for a person, no points taken
-        lines.append(f"  for review ({review.exercise or review.kind}): {review.message}")
+        lines.append(printable(f"  for review ({review.exercise or review.kind}): {review.message}"))
     total = f"Total: {_points(report.score, report.max_score)} points"
     lines.append(click.style(total, bold=True) if color else total)
     return "\n".join(lines)

@@ -1,8 +1,10 @@
 """The grader's side of the trust boundary: start, feed, time and kill the sandboxed worker."""
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -13,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from grader.sandbox import wire
 from grader.sandbox.wire import Answer
@@ -21,6 +23,7 @@ from grader.sandbox.wire import Answer
 WORKER = Path(__file__).with_name("worker.py")
 OUTPUT_CAP = 8192
 PYTHON = "python"  # the engine's own worker kind: imports the student's module, calls its functions
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,17 @@ class Outcome:
 
 @lru_cache(maxsize=1)
 def namespaces_available() -> bool:
-    """Whether `unshare` can give the worker its own user, mount, PID and network namespaces."""
+    """Whether `unshare` can give the worker its own user, mount, PID and network namespaces and the
+    worker can build its own view of the file system in them (tried once per process: a worker
+    that then fails to is a fault, never a quiet fallback)."""
     if shutil.which("unshare") is None:
         return False
-    try:
-        done = subprocess.run(_unshare_prefix() + ["true"], capture_output=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    with tempfile.TemporaryDirectory(prefix="cnngrade-probe-") as scratch:
+        try:
+            done = subprocess.run(_unshare_prefix() + [sys.executable, "-I", str(WORKER), "--probe", scratch],
+                                  capture_output=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
     return done.returncode == 0
 
 
@@ -142,95 +149,96 @@ class ProcessCap:
             self.path = None
 
 
-def hidden_paths(runs_student_code: bool = True, options: dict | None = None) -> list[str]:
-    """Folders the worker must not see: the grader, every exercise pack, the grader's cache, what
-    the packs call private (their data sets), and, for workers that run student code, the
-    packages a submission may not import, so that even loading them by file path fails."""
-    import importlib.util
+@dataclass(frozen=True)
+class Terms:
+    """What the engine tells a sandbox (the sandbox imports nothing of it; the caller decides):
 
-    from grader import plugins
-    from grader.cache import cache_dir
+    hide: folders the worker must not see even where its view holds them (the grader, the packs
+    and the packages a submission may not import, when installed among the worker's packages; the
+    grader's cache and the packs' data sets, in the fallback without namespaces, where there is no
+    view); blocked: the top-level packages student code may not import, however spelled;
+    wire_types: the classes whose values may cross the wire as data (each with wire_name,
+    to_wire, from_wire; the worker loads each from its file before its view is built).
+    """
 
-    cache = cache_dir()
-    try:
-        cache.mkdir(parents=True, exist_ok=True)  # hidden even if first written while a worker runs
-    except OSError:
-        pass
-    paths = {str(Path(__file__).resolve().parents[1]), str(cache)}
-    paths.update(str(Path(p).resolve()) for p in plugins.private_paths(options or {}))
-    forbidden = plugins.forbidden_imports()
-    for name in forbidden if runs_student_code else ("cnngrade", "grader"):
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            paths.add(str(Path(location).resolve()))
-    paths.update(str(p) for p in plugins.pack_locations())
-    return sorted(paths)
+    hide: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()
+    wire_types: tuple[type, ...] = ()
+
+    def described_types(self) -> list[dict]:
+        """The wire types registered here, and where the worker loads them from."""
+        described = []
+        for cls in self.wire_types:
+            wire.register(cls)
+            described.append({"module": str(Path(inspect.getfile(cls)).resolve()), "class": cls.__qualname__})
+        return described
 
 
-@lru_cache(maxsize=1)
-def wire_types() -> tuple[dict, ...]:
-    """The packs' wire types, registered here, and where the worker loads them from."""
-    import inspect
-
-    from grader import plugins
-
-    described = []
-    for cls in plugins.wire_types():
-        wire.register(cls)
-        described.append({"module": str(Path(inspect.getfile(cls)).resolve()), "class": cls.__qualname__})
-    return tuple(described)
+def _clean(value: Any) -> Any:
+    """A reply's text with lone surrogates (which no file or terminal can encode) replaced."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
 
 
-def worker_kind(kind: str):
-    """The pack's WorkerKind for a kind name; None for the engine's own python kind."""
-    from grader import plugins
+class WorkerKind(Protocol):
+    """A pack's kind of worker, as the sandbox needs it (grader.plugins.WorkerKind is one)."""
 
-    if kind == PYTHON:
-        return None
-    found = plugins.worker_kinds().get(kind)
-    if found is None:
-        raise ValueError(f"no installed pack provides the worker kind {kind!r}")
-    return found
+    module: Path
+    runs_student_code: bool
+
+
+class Files(Protocol):
+    """A submission's files, as the sandbox needs them (grader.submission.files.Manifest is one)."""
+
+    folder: Path
+
+    def copy_into(self, target: Path) -> None:
+        """Write every file, as a regular file, into the new folder `target`."""
 
 
 class Sandbox:
     """A scratch copy of a submission folder and a worker process serving it, restarted on demand.
 
-    kind "python" imports the student's module and calls its functions; any other kind is a
-    pack's WorkerKind, which answers `ask` requests (and may never run student code).
-    options: the packs' command-line options, for the folders they ask the sandbox to hide.
+    files: the submission's files (grader.submission.files.Manifest: regular files, links resolved
+    by the caller), copied into the scratch folder, which is all the worker sees of it; folder is
+    where they came from. worker None: the engine's own python kind, which imports the student's
+    module and calls its functions; else a pack's WorkerKind, which answers `ask` requests (and may
+    never run student code). terms: what to hide and to block, and the wire types (the caller's
+    decision: Terms).
     generated: files written into the scratch copy, name -> text, over what the folder holds (the
     module cut out of a notebook, as cnn.py): made by the trusted side as text, run only here.
     notices: what the checks said about how the submission was read (sandbox.notice), for the report.
     """
 
-    def __init__(self, folder: Path, limits: Limits = Limits(), kind: str = PYTHON, module: str = "cnn",
-                 options: dict | None = None, deadline: "Deadline | None" = None,
+    def __init__(self, files: Files, limits: Limits = Limits(), worker: WorkerKind | None = None,
+                 module: str = "cnn", terms: Terms = Terms(), deadline: "Deadline | None" = None,
                  generated: dict[str, str] | None = None):
-        self.folder = Path(folder)
+        self.folder = Path(files.folder)
         self.deadline = deadline
         self.limits = limits
-        self.kind = kind
-        self.worker_kind = worker_kind(kind)
-        self.runs_student_code = self.worker_kind is None or self.worker_kind.runs_student_code
+        self.worker_kind = worker
+        self.runs_student_code = worker is None or worker.runs_student_code
         self.module = module
-        self.options = dict(options or {})
+        self.terms = terms
         self.scratch = Path(tempfile.mkdtemp(prefix="cnngrade-"))
-        # Links are copied as links: followed here, a link to the reference or to / would copy what
-        # the sandbox hides (or the whole disk); inside it they point at hidden, empty folders.
-        shutil.copytree(self.folder, self.scratch / "submission", symlinks=True,
-                        ignore=shutil.ignore_patterns("__pycache__", ".git"))
-        for name, text in (generated or {}).items():
-            target = self.scratch / "submission" / name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            elif target.is_symlink() or target.exists():
-                target.unlink()
-            target.write_text(text, encoding="utf-8")
-        (self.scratch / "tmp").mkdir()
+        try:
+            files.copy_into(self.scratch / "submission")
+            for name, text in (generated or {}).items():
+                target = self.scratch / "submission" / name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                elif target.is_symlink() or target.exists():
+                    target.unlink()
+                target.write_text(text, encoding="utf-8", errors="replace")
+            (self.scratch / "tmp").mkdir()
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
         self.notices: list[str] = []
         self.process: subprocess.Popen | None = None
         self.imported: Outcome | None = None
@@ -296,15 +304,12 @@ class Sandbox:
         self._kill()
         self.imported = None
         use_namespaces = namespaces_available()
-        from grader import plugins
-
         config = {
-            "folder": str(self.scratch / "submission"), "scratch": str(self.scratch),
-            "output": str(self.scratch / "output.txt"), "module": self.module,
+            "scratch": str(self.scratch), "module": self.module,
             "kind_module": str(self.worker_kind.module) if self.worker_kind else None,
-            "wire_types": list(wire_types()), "limits": self.limits.for_worker(), "namespaces": use_namespaces,
-            "hide": hidden_paths(self.runs_student_code, self.options),
-            "blocked": list(plugins.forbidden_imports()) if self.runs_student_code else [],
+            "wire_types": self.terms.described_types(), "limits": self.limits.for_worker(),
+            "namespaces": use_namespaces, "hide": list(self.terms.hide),
+            "blocked": list(self.terms.blocked) if self.runs_student_code else [],
         }
         command = [sys.executable, "-I", str(WORKER), json.dumps(config)]
         if use_namespaces:
@@ -313,17 +318,19 @@ class Sandbox:
         command = self.cap.wrap(command)
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=self.scratch, env=self._environment(), start_new_session=True)
+            cwd=self.scratch, env=self._environment(use_namespaces), start_new_session=True)
         # Starting Python and NumPy (and whatever a pack's worker kind loads) has its own allowance.
         ready = self._receive(time.monotonic() + 120)
         if ready.status != Answer.READY:
             raise RuntimeError(f"the sandbox worker did not start: {ready.error or ready.status.value}")
-        self.isolation = {k: ready.info.get(k) for k in ("network_isolated", "hidden", "read_only")}
+        self.isolation = {k: ready.info.get(k) for k in ("network_isolated", "confined", "view", "hidden", "read_only")}
         self.isolation["process_cap"] = self.cap.path is not None
 
-    def _environment(self) -> dict:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.scratch / "tmp"),
-               "TMPDIR": str(self.scratch / "tmp"), "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+    def _environment(self, confined: bool) -> dict:
+        # Confined, the worker's /tmp is its scratch folder's tmp (see worker.confine).
+        tmp = "/tmp" if confined else str(self.scratch / "tmp")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp,
+               "TMPDIR": tmp, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "CUDA_VISIBLE_DEVICES": ""}
         # Some processors need these for OpenBLAS to compute correctly at all.
@@ -363,6 +370,7 @@ class Sandbox:
         except (wire.WireError, ValueError) as exc:
             self._kill()
             return Outcome(Answer.CRASHED, error=f"the worker sent a malformed reply ({exc})")
+        reply = _clean(reply)
         status = Answer.of(reply.pop("status", None))
         return Outcome(status, value=reply.pop("value", None), error=reply.pop("error", ""),
                        where=reply.pop("where", None) or {}, traceback=reply.pop("traceback", ""),

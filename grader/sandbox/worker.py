@@ -1,9 +1,10 @@
 """The sandboxed worker: the only process that ever runs student code.
 
 Started by grader.sandbox.client as `python -I worker.py CONFIG_JSON` (inside fresh user, mount,
-network and PID namespaces where the OS allows). It limits itself, hides the grader's sources,
-refuses forbidden imports, then serves requests from the grader over stdin/stdout in the format
-of wire.py. Student output goes to a capped file, never to the channel. This file may only
+network and PID namespaces where the OS allows). It loads what it needs, builds its own view of
+the file system from an allow-list (`confine`: Python, its packages and the scratch copy of the
+submission; nothing else of the machine), drops every capability, limits itself, refuses
+forbidden imports, then serves requests from the grader over stdin/stdout in the format of wire.py. Student output goes to a capped file, never to the channel. This file may only
 use the standard library and NumPy: it must not import anything of the grader.
 """
 from __future__ import annotations
@@ -35,9 +36,17 @@ wire = _load_by_path("_cnngrade_wire", _HERE / "wire.py")
 
 import numpy as np  # noqa: E402  (after the wire module, which is loaded by path)
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x1000, 0x4000, 0x40000
-MOUNT_ATTR_RDONLY, AT_RECURSIVE, AT_FDCWD = 0x1, 0x8000, -100
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x1000, 0x4000, 0x40000
+MOUNT_ATTR_RDONLY, AT_RECURSIVE, AT_FDCWD, MNT_DETACH = 0x1, 0x8000, -100, 2
 SYS_MOUNT_SETATTR = 442  # the same number on x86_64 and aarch64
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
+PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 28, 38, 47, 4
+SECURE_NOROOT_ALL = 0x2f  # SECBIT_NOROOT, NO_SETUID_FIXUP and KEEP_CAPS, each locked
+SYS_CAPSET = {"x86_64": 126, "aarch64": 91}.get(os.uname().machine)
+INSIDE = "/grading"  # where the scratch folder is in the worker's own view
+DEVICES = ("null", "zero", "full", "random", "urandom")
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+          "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
 
 
 class ImportBlocker:
@@ -69,29 +78,136 @@ class _MountAttr(ctypes.Structure):
                 ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
 
 
-def lock_filesystem(hide: list[str], writable: str) -> dict:
-    """Hide the grader's sources and make every mount read-only except the scratch folder.
+class ConfinementError(OSError):
+    """The worker's own view of the file system could not be built (it then does not serve)."""
 
-    Only possible inside a private mount namespace where we hold CAP_SYS_ADMIN (the client starts
-    us in fresh user, mount, PID and network namespaces when the OS allows); else a no-op.
+
+def python_view() -> list[str]:
+    """What this Python and the packages it imports need, read-only: the system's libraries and the
+    interpreter's own folders (its prefix, the virtual environment's, every site-packages). The
+    editable installs' source folders and PYTHONPATH are not among them: what a worker loads from
+    there it loads before its view is built."""
+    import site
+
+    paths = set(SYSTEM) | {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths.update(site.getsitepackages())
+    paths.update(p for p in sys.path if p and os.path.basename(p) in ("site-packages", "dist-packages"))
+    return sorted(p for p in paths if os.path.isabs(p) and os.path.normpath(p) != "/")
+
+
+def confine(view: list[str], hide: list[str], scratch: str) -> dict:
+    """Give this process a root of its own: only the `view` (read-only), the scratch folder at
+    INSIDE (its own, writable), a private /tmp (the scratch's tmp), a /proc of its PID namespace and
+    a /dev of five devices. Everything else of the machine (the class, the outputs, other
+    gradings, $HOME, the grader's checkout) is not hidden: it is not there. Folders of `hide` that
+    fall inside the view (the grader or a pack installed in site-packages) are covered with empty
+    read-only folders. Then every capability is dropped, so that student code can neither mount,
+    unmount nor make anything writable again.
+
+    Only possible in fresh user and mount namespaces (the client starts us in them when the OS
+    allows): ConfinementError otherwise, and the worker does not serve.
     """
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        return {"hidden": 0, "read_only": False}
-    libc.mount(writable.encode(), writable.encode(), None, MS_BIND | MS_REC, None)
-    hidden = sum(
-        1 for path in hide
-        if os.path.isdir(path) and libc.mount(b"tmpfs", path.encode(), b"tmpfs",
-                                              MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k") == 0)
-    read_only = _mount_setattr(libc, "/", AT_RECURSIVE, set_=MOUNT_ATTR_RDONLY) \
-        and _mount_setattr(libc, writable, 0, clear=MOUNT_ATTR_RDONLY)
-    return {"hidden": hidden, "read_only": read_only}
+
+    def check(result: int, what: str) -> None:
+        if result != 0:
+            error = ctypes.get_errno()
+            raise ConfinementError(error, f"{what}: {os.strerror(error)}")
+
+    def mount(source, target, kind, flags, data=None) -> None:
+        check(libc.mount(_b(source), _b(target), _b(kind), flags, _b(data)), f"mount {target}")
+
+    if SYS_PIVOT_ROOT is None or SYS_CAPSET is None:
+        raise ConfinementError(0, f"no confinement on {os.uname().machine}")
+    mount("none", "/", None, MS_REC | MS_PRIVATE)
+    root = os.path.join(scratch, "root")
+    os.makedirs(root, 0o755, exist_ok=True)  # a worker started again after a kill finds it
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    shown = _bind_view(view, root, mount)
+    for name, source in ((INSIDE, scratch), ("/tmp", os.path.join(scratch, "tmp"))):
+        os.makedirs(root + name, exist_ok=True)
+        mount(source, root + name, None, MS_BIND)
+    os.makedirs(root + "/proc")
+    mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    os.makedirs(root + "/dev")
+    mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    for device in DEVICES:
+        open(f"{root}/dev/{device}", "w").close()
+        mount(f"/dev/{device}", f"{root}/dev/{device}", None, MS_BIND)
+    os.makedirs(root + "/dev/shm")
+    mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16m,mode=1777")
+    hidden = 0
+    for path in hide:
+        if os.path.isdir(root + path) and not os.path.islink(root + path):
+            mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")
+            hidden += 1
+    os.makedirs(root + "/.old")
+    os.chdir(root)
+    check(libc.syscall(SYS_PIVOT_ROOT, b".", b".old"), "pivot_root")
+    os.chroot(".")
+    check(libc.umount2(b"/.old", MNT_DETACH), "umount the old root")
+    os.rmdir("/.old")
+    os.chdir("/")
+    _set_read_only(libc, check, writable=(INSIDE, "/tmp", "/dev/shm", *(f"/dev/{d}" for d in DEVICES)))
+    _drop_capabilities(libc, check)
+    return {"confined": True, "view": shown, "hidden": hidden, "read_only": True}
 
 
-def _mount_setattr(libc, path: str, flags: int, set_: int = 0, clear: int = 0) -> bool:
-    attr = _MountAttr(set_, clear, 0, 0)
-    return libc.syscall(SYS_MOUNT_SETATTR, AT_FDCWD, path.encode(), flags,
-                        ctypes.byref(attr), ctypes.sizeof(attr)) == 0
+def _b(value) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value
+
+
+def _bind_view(view: list[str], root: str, mount) -> int:
+    """Bind every path of the view at the same place under root (a link such as /bin -> usr/bin
+    is made again as the link); a path inside one already bound is there already."""
+    bound: list[str] = []
+    for path in sorted(os.path.normpath(p) for p in view):
+        if any(path == b or path.startswith(b.rstrip("/") + "/") for b in bound) or not os.path.lexists(path):
+            continue
+        target = root + path
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if os.path.islink(path) and os.path.dirname(path) == "/":
+            os.symlink(os.readlink(path), target)
+            continue
+        real = os.path.realpath(path)
+        if os.path.isdir(real):
+            os.makedirs(target, exist_ok=True)
+        elif os.path.isfile(real):
+            open(target, "w").close()
+        else:
+            continue
+        mount(real, target, None, MS_BIND | MS_REC)
+        bound.append(path)
+    return len(bound)
+
+
+def _set_read_only(libc, check, writable: tuple[str, ...]) -> None:
+    """Every mount of the new root read-only, recursively, then the writable ones writable again."""
+    for path, flags, attr_set, attr_clr in (("/", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0),
+                                            *((p, 0, 0, MOUNT_ATTR_RDONLY) for p in writable)):
+        attr = _MountAttr(attr_set, attr_clr, 0, 0)
+        check(libc.syscall(SYS_MOUNT_SETATTR, AT_FDCWD, path.encode(), flags, ctypes.byref(attr),
+                           ctypes.sizeof(attr)), f"mount_setattr {path}")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_capabilities(libc, check) -> None:
+    """No capability left, none to regain by exec (bounding set empty, root's exec fix-up off)."""
+    for capability in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break  # past the last capability this kernel knows
+    check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear the ambient capabilities")
+    check(libc.prctl(PR_SET_SECUREBITS, SECURE_NOROOT_ALL, 0, 0, 0), "set the secure bits")
+    data = (_CapData * 2)()
+    check(libc.syscall(SYS_CAPSET, ctypes.byref(_CapHeader(0x20080522, 0)), data), "drop the capabilities")
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no new privileges")
 
 
 def network_isolated() -> bool:
@@ -135,7 +251,7 @@ def describe(exc: BaseException) -> str:
 
 class Worker:
     def __init__(self, config: dict):
-        self.folder = os.path.realpath(config["folder"])
+        self.folder = ""  # the submission's copy, as this process sees it (set once its view is built)
         self.module_name = config["module"]
         self.module = None
         # A pack's worker kind (e.g. one that only loads model files) answers "ask" requests.
@@ -231,14 +347,28 @@ def _same(before, after) -> bool:
 
 
 def main() -> None:
+    if sys.argv[1] == "--probe":  # can a view be built here? (the client asks once, in a throwaway folder)
+        os.makedirs(os.path.join(sys.argv[2], "tmp"))
+        confine(python_view(), [], sys.argv[2])
+        return
     config = json.loads(sys.argv[1])
     channel_in = os.fdopen(os.dup(0), "rb")
     channel_out = os.fdopen(os.dup(1), "wb")
-    worker = Worker(config)  # loads what it needs from the grader before the grader is hidden
-    # Before any file is open for writing: a mount with writers cannot be made read-only.
-    locked = lock_filesystem(config["hide"], config["scratch"]) if config.get("namespaces") else {}
+    worker = Worker(config)  # loads what it needs from the grader before its view is built
+    scratch = config["scratch"]
+    isolation = {"confined": False, "view": 0, "hidden": 0, "read_only": False}
+    if config.get("namespaces"):
+        # Before any file is open for writing: a mount with writers cannot be made read-only.
+        try:
+            isolation = confine(python_view(), config["hide"], scratch)
+        except OSError as exc:
+            wire.send(channel_out, {"status": wire.Answer.CRASHED,
+                                    "error": f"the worker could not build its view of the file system ({exc})"})
+            return
+        scratch = INSIDE
+    worker.folder = os.path.join(scratch, "submission")
     # Student prints go to a capped file in the scratch folder, never to the channel.
-    output = os.open(config["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    output = os.open(os.path.join(scratch, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(output, 1)
@@ -249,10 +379,10 @@ def main() -> None:
         if name.partition(".")[0] in config["blocked"]:
             del sys.modules[name]
     sys.path = [p for p in sys.path if os.path.realpath(p or ".") != str(_HERE)]
-    os.chdir(config["folder"])
+    os.chdir(worker.folder)
     sys.dont_write_bytecode = True
     wire.send(channel_out, {"status": wire.Answer.READY, "pid": os.getpid(), "network_isolated": network_isolated(),
-                            "hidden": locked.get("hidden", 0), "read_only": locked.get("read_only", False)})
+                            **isolation})
     worker.serve(channel_in, channel_out)
 
 

@@ -15,56 +15,75 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from grader.submission.files import Manifest, Refused, manifest, shown
+
 if TYPE_CHECKING:  # grader.submission.notebook needs nbformat and IPython, the optional extra `cnngrade[notebook]`
     from grader.submission.notebook import Extracted
 
-MAX_BYTES = 256 << 20  # the folder is copied for every sandbox: a stray data set must not be
 MODULE = "cnn.py"
+NOTEBOOK = "cnn.ipynb"  # graded when the folder has no cnn.py (or the only notebook there)
 NOTEBOOK_EXTRA = "pip install 'cnngrade[notebook]'"
 MAX_LEFT_OUT = 12  # cells listed as left out in the report's notices
 
 
 class Unreadable(Exception):
-    """A notebook that cannot be graded (corrupt, several, a link, the extra not installed): one line."""
+    """A notebook or a folder that cannot be graded (corrupt, several, a link, the extra not
+    installed; a folder grader.submission.files refuses): one line."""
 
 
-def problem(folder: Path) -> str:
-    """'' when the folder can be graded, else why not, in words for the person who submitted it."""
+def problem(folder: Path, files: Manifest | None = None) -> str:
+    """'' when the folder can be graded, else why not, in words for the person who submitted it.
+    files: the folder's manifest, when the caller has it (grader.submission.files)."""
     folder = Path(folder)
-    module = folder / MODULE
-    if module.is_symlink():
-        return "cnn.py is a symbolic link: copy the file itself into the folder"
-    if not module.is_file():
+    try:
+        files = files or manifest(folder)
+    except Refused as exc:
+        return str(exc)
+    if files.file(MODULE) is None:
+        left_out = files.why_left_out(MODULE)
+        if left_out:
+            return f"{MODULE} is {left_out}"
         try:
-            notebook = notebook_of(folder)
+            notebook = notebook_of(folder, files)
             if notebook is None:
                 return "there is no cnn.py (nor a notebook cnn.ipynb) in the folder"
             _read(notebook)
         except Unreadable as exc:
             return str(exc)
-    size = _size(folder)
-    if size > MAX_BYTES:
-        return (f"the folder holds {size / (1 << 20):.0f} MiB, more than the {MAX_BYTES >> 20} MiB cnngrade "
-                "copies: keep only cnn.py, its helper modules and the files the exercises grade")
     return ""
 
 
-def notebook_of(folder: Path) -> Path | None:
-    """The notebook graded in a folder without cnn.py (None when it has none); Unreadable when
-    there are several, it is a link, or nbformat and IPython are not installed."""
+def notebook_of(folder: Path, files: Manifest | None = None) -> Path | None:
+    """The notebook to grade in a folder (files: its manifest, when the caller has it): cnn.ipynb
+    when there is one; else, when there is no cnn.py, the only .ipynb file; None when there is none.
+    Its path is in the folder (a link that grader.submission.files keeps is read through, to its
+    file inside the folder). Unreadable when there are several, when cnn.ipynb was left out (a link
+    out of the folder, say), or when nbformat and IPython are not installed."""
     try:
-        from grader.submission.notebook import NotebookError, notebook_in
-        import IPython.core.inputtransformer2  # noqa: F401  (what extract() uses to read magics)
-    except ImportError as exc:
-        found = sorted(p.name for p in Path(folder).glob("*.ipynb"))
-        if found:
-            raise Unreadable(f"{found[0]} is a notebook, and reading notebooks needs {exc.name or 'nbformat'}: "
-                             f"{NOTEBOOK_EXTRA}") from None
-        return None
-    try:
-        return notebook_in(folder)
-    except NotebookError as exc:
+        files = files or manifest(folder)
+    except Refused as exc:
         raise Unreadable(str(exc)) from None
+    left_out = files.why_left_out(NOTEBOOK)
+    if left_out:
+        raise Unreadable(f"{NOTEBOOK} is {left_out}")
+    found = [f.path for f in files.files if b"/" not in f.path and f.path.endswith(b".ipynb")
+             and not f.path.startswith(b".")]
+    if os.fsencode(NOTEBOOK) in found:
+        chosen = os.fsencode(NOTEBOOK)
+    elif files.file(MODULE) is not None or not found:
+        return None
+    elif len(found) > 1:
+        raise Unreadable(f"the folder holds several notebooks ({', '.join(shown(p) for p in found)}) and no "
+                         f"{NOTEBOOK}: name the one to grade {NOTEBOOK}")
+    else:
+        chosen = found[0]
+    try:
+        import IPython.core.inputtransformer2  # noqa: F401  (what extract() uses to read magics)
+        import nbformat  # noqa: F401  (the optional extra cnngrade[notebook])
+    except ImportError as exc:
+        raise Unreadable(f"{shown(chosen)} is a notebook, and reading notebooks needs {exc.name or 'nbformat'}: "
+                         f"{NOTEBOOK_EXTRA}") from None
+    return Path(folder) / os.fsdecode(chosen)
 
 
 def _read(path: Path):
@@ -74,6 +93,9 @@ def _read(path: Path):
         return read_notebook(path)
     except NotebookError as exc:
         raise Unreadable(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001  (whatever nbformat raises on a hostile file is the file's fault)
+        raise Unreadable(f"{shown(Path(path).name)} is not a notebook cnngrade can read "
+                         f"({type(exc).__name__} while reading it)") from None
 
 
 @dataclass
@@ -85,6 +107,7 @@ class Submission:
     """
 
     folder: Path
+    files: Manifest | None = None  # what the folder holds (grader.submission.files), copied into each sandbox
     notebook: Path | None = None
     extracted: "Extracted | None" = None
     generated: dict[str, str] = field(default_factory=dict)
@@ -134,19 +157,25 @@ class Submission:
         return place[0] if place else None
 
 
-def read_submission(folder: Path, functions: Iterable[str], notebook: Path | None = None) -> Submission:
+def read_submission(folder: Path, functions: Iterable[str], notebook: Path | None = None,
+                    files: Manifest | None = None) -> Submission:
     """What is graded in `folder` for the graded `functions`; `notebook` names one to grade even
-    when the folder holds a cnn.py (the in-notebook check). Unreadable for a notebook that cannot be."""
+    when the folder holds a cnn.py (the in-notebook check); files: the folder's manifest when the
+    caller has it. Unreadable for a notebook, or a folder, that cannot be."""
     folder = Path(folder)
-    submission = Submission(folder)
+    try:
+        files = files or manifest(folder)
+    except Refused as exc:
+        raise Unreadable(str(exc)) from None
+    submission = Submission(folder, files, notices=files.notices())
     if notebook is None:
-        if (folder / MODULE).is_file():
-            others = sorted(p.name for p in folder.glob("*.ipynb"))
+        if files.file(MODULE) is not None:
+            others = sorted(shown(f.path) for f in files.files if b"/" not in f.path and f.path.endswith(b".ipynb"))
             if others:
                 submission.notices.append(f"graded cnn.py; the notebook {others[0]} beside it was not "
                                           "(a folder's cnn.py comes first)")
             return submission
-        notebook = notebook_of(folder)
+        notebook = notebook_of(folder, files)
         if notebook is None:
             return submission
     from grader.submission.notebook import extract
@@ -156,7 +185,7 @@ def read_submission(folder: Path, functions: Iterable[str], notebook: Path | Non
     submission.notebook, submission.extracted = Path(notebook), extracted
     submission.generated = {MODULE: extracted.source}
     kept = len({place[0] for place in extracted.line_map if place})
-    submission.notices.append(f"graded the notebook {Path(notebook).name} without running it: the code of {kept} "
+    submission.notices.append(f"graded the notebook {shown(Path(notebook).name)} without running it: the code of {kept} "
                               f"cell(s) that the graded functions need, magics and shell escapes left out")
     # The cells left out for what they do (training, magics, a syntax error) first, then the ones
     # only no graded function needs (another exercise's, when some are graded); capped.
@@ -165,16 +194,3 @@ def read_submission(folder: Path, functions: Iterable[str], notebook: Path | Non
     if len(left_out) > MAX_LEFT_OUT:
         submission.notices.append(f"left out: ... and {len(left_out) - MAX_LEFT_OUT} more cell(s)")
     return submission
-
-
-def _size(folder: Path) -> int:
-    total = 0
-    for root, _, files in os.walk(folder):  # links are not followed: they are copied as links
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_size
-            except OSError:
-                pass
-            if total > MAX_BYTES:
-                return total  # enough to refuse; no need to walk a huge tree to the end
-    return total

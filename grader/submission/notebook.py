@@ -10,6 +10,14 @@ evaluated (compile() only checks syntax). The slice is NOT a security boundary â
 may do anything when called, a kept assignment runs at import â€” the sandbox stays the boundary.
 The slice only keeps a notebook's side work (training, downloads) out of grading.
 
+The notebook is the student's, so every piece of work on it is bounded, each bound checked before
+the work it bounds (the MAX_ constants below): the file's size, its JSON values and nesting, its
+cells and code are the notebook's (a NotebookError: one line, nothing graded); a cell nested too
+deep, past the notebook's statements or IPython budget is left out with its reason, and so are
+only the functions it defines. The work is linear in the code: a cell that parses as Python never
+goes through IPython's transformer (it would change nothing), the lines IPython rewrites are
+mapped back in one pass, and no syntax tree is walked by recursion.
+
 Conventions, used by every message:
 - "cell N" is the N-th cell of the notebook counting every cell (Markdown and raw included) from 1,
   as a reader counts them from the top; "line M" is the M-th line of that cell's text, from 1.
@@ -41,9 +49,10 @@ NameError (get_ipython) only when that code runs.
 from __future__ import annotations
 
 import ast
-import difflib
 import json
+import os
 import re
+import stat
 import symtable
 import warnings
 from dataclasses import dataclass, field
@@ -53,8 +62,22 @@ from typing import Iterable
 import nbformat
 
 MODULE = "cnn.py"  # the name the extracted source is imported under; tracebacks say this file
-NOTEBOOK = "cnn.ipynb"
 MAX_REASONS = 20
+# Bounds on the work this trusted process does on a student's notebook, each checked before the
+# work it bounds. Reaching one is the student's one-line reason (a NotebookError for the file, a
+# cell left out for a cell), never a fault of the grader.
+MAX_NOTEBOOK_BYTES = 32 << 20  # read before parsing; outputs (plots) make a notebook big, its code does not
+MAX_JSON_VALUES = 1_000_000  # estimated from the text before parsing: what json.loads would allocate
+MAX_JSON_DEPTH = 64  # nbformat's reader and validator recurse into the JSON; real notebooks nest about 10
+MAX_CELLS = 2_000
+MAX_CODE_CHARS = 256 << 10  # all code cells together; a course's notebook holds well under 100 KB of code
+MAX_DEPTH = 100  # syntax nesting of one statement (the deepest in NumPy's own sources is 45)
+MAX_STATEMENTS = 10_000  # top-level statements, each analysed on its own (good/cnn.py has 40)
+# IPython's transformer tokenises the whole cell again after each magic it rewrites (quadratic):
+# characters x (magics + 1), summed over the cells it is run on, at most this in one notebook
+# (about 3 s at worst, bench/trusted_bounds.py). A cell without a line IPython could rewrite
+# skips that pass.
+MAX_TRANSFORM_WORK = 1_000_000
 TRAINING_METHODS = {"fit", "fit_generator", "train_on_batch"}  # "a training call" in a reason
 _MAGIC_METHODS = {"run_line_magic": "a magic", "run_cell_magic": "a cell magic", "magic": "a magic",
                   "system": "a shell escape", "getoutput": "a shell escape"}
@@ -67,6 +90,15 @@ _COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.Fo
 _DEFINES = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]+([A-Za-z_]\w*)"
                       r"|^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 _TRACEBACK_LINE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+# Lines IPython may rewrite, over-counted (a match inside a string counts too): an escaped command
+# (`%magic`, `!shell`, `?help`, autocall `/f x`), `x = !cmd` or `x = %magic`, `obj?` at the end.
+_IPYTHON_LINE = re.compile(r"^[ \t]*[%!?/,;]|=[ \t]*(?:\\\n[ \t]*)*[%!]|\?[ \t]*$", re.MULTILINE)
+# Input prompts that IPython strips (pasted from a console or a doctest), even from text that parses.
+_PROMPT = re.compile(r"^[ \t]*(?:>>>|\.\.\.)|^(?:\[(?:nav|ins)\] )?In \[\d+\]:", re.MULTILINE)
+
+
+class _PastStatements(Exception):
+    """A cell that would take the notebook past MAX_STATEMENTS (found before the cell is analysed)."""
 
 
 class NotebookError(Exception):
@@ -87,16 +119,23 @@ class LeftOut:
 
 @dataclass(frozen=True)
 class CellSyntaxError:
-    """A code cell that does not parse: left out whole; `defines` are the top-level names a
-    tolerant scan finds in it (functions, classes, assignments), which the module therefore lacks."""
+    """A code cell that does not parse, or that cnngrade does not read because one of its bounds
+    is reached (`bound`: why, in words that follow "cell N"): left out whole; `defines` are the
+    top-level names a tolerant scan finds in it (functions, classes, assignments), which the
+    module therefore lacks."""
 
     cell: int
     line: int
     message: str
     defines: tuple[str, ...]
+    bound: str = ""
 
     def __str__(self) -> str:
-        return f"cell {self.cell} has a syntax error at line {self.line}: {self.message}"
+        return f"cell {self.cell} {self.why}"
+
+    @property
+    def why(self) -> str:
+        return self.bound or f"has a syntax error at line {self.line}: {self.message}"
 
 
 @dataclass
@@ -156,31 +195,44 @@ class Extracted:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading and finding notebooks
+# Reading notebooks
 
 def read_notebook(path: Path | str) -> nbformat.NotebookNode:
     """The notebook at `path` as nbformat v4 (versions 1-3 are converted, as Jupyter does).
 
     Raises NotebookError with one line naming the file for an unreadable or corrupt file, JSON that
-    is no notebook, an unsupported nbformat version, or a notebook that fails nbformat's schema.
-    The messages never quote the file's content: the file is the student's, the message may be read
-    by others. Extra properties some editors add are tolerated (relax_add_props): the grader reads
-    only each cell's type and source.
+    is no notebook, an unsupported nbformat version, a notebook that nbformat rejects (its schema
+    check or any other exception of its readers), or one beyond the bounds above (its size, JSON
+    values and nesting, cells, code), each checked before the work it bounds. The messages never
+    quote the file's content: the file is the student's, the message may be read by others. Extra
+    properties some editors add are tolerated (relax_add_props): the grader reads only each
+    cell's type and source.
     """
     path = Path(path)
     name = path.name
+    raw = _read_bounded(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise NotebookError(f"{name} is not a notebook: it is not UTF-8 text (a corrupt or binary file?)") from None
-    except OSError as exc:
-        raise NotebookError(f"cannot read {name}: {exc.strerror or exc}") from None
+    # Every JSON value but the first follows a comma or opens a container: an upper bound, at C speed.
+    values = raw.count(b",") + raw.count(b"[") + raw.count(b"{")
+    if values > MAX_JSON_VALUES:
+        raise NotebookError(f"{name} holds about {values:,} JSON values; cnngrade reads notebooks of at most "
+                            f"{MAX_JSON_VALUES:,}: {_CLEAR_OUTPUTS}")
+    del raw
+    too_deep = NotebookError(f"{name} nests its JSON more than {MAX_JSON_DEPTH} levels deep; cnngrade reads "
+                             f"notebooks nested at most {MAX_JSON_DEPTH} deep (is it a notebook? save it again from Jupyter)")
     try:
         data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:  # deeper than Python's JSON parser goes
+        raise too_deep from None
+    except ValueError as exc:
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise NotebookError(f"{name} is not a notebook: it is not valid JSON{where}; is the file cut short "
                             "or corrupt? Save it again from Jupyter") from None
+    if _json_depth(data) > MAX_JSON_DEPTH:
+        raise too_deep
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data \
             or "nbformat" not in data:
         raise NotebookError(f"{name} is JSON but not a Jupyter notebook (no nbformat version and cells)")
@@ -188,14 +240,92 @@ def read_notebook(path: Path | str) -> nbformat.NotebookNode:
     if not isinstance(version, int) or isinstance(version, bool) or version not in nbformat.versions:
         raise NotebookError(f"{name} has nbformat version {version!r}, which cnngrade cannot read "
                             f"(it reads versions {min(nbformat.versions)} to {nbformat.current_nbformat})")
+    cells = _cell_count(data)
+    if cells > MAX_CELLS:
+        raise NotebookError(f"the notebook {name} has {cells:,} cells; cnngrade reads notebooks of at most "
+                            f"{MAX_CELLS:,} cells")
+    notebook = _nbformat_read(data, version, name)
+    code = sum(len(cell.get("source", "")) for cell in notebook.get("cells", []) if cell.get("cell_type") == "code")
+    if code > MAX_CODE_CHARS:
+        raise NotebookError(f"the notebook {name} holds {_size(code)} of code; cnngrade reads at most "
+                            f"{_size(MAX_CODE_CHARS)} (is a data set pasted into a cell? load it from a file)")
+    return notebook
+
+
+_CLEAR_OUTPUTS = "clear its outputs (Edit > Clear all outputs) and save it again"
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, when it is a regular file of at most MAX_NOTEBOOK_BYTES; its size is
+    checked before anything is read (a sparse file may claim a terabyte), and a FIFO never blocks."""
+    name = path.name
     try:
-        if version == 4:  # validate before reading: nbformat's reader assumes a valid structure
-            _validate(nbformat.from_dict(data))
-        # The parsed JSON goes through nbformat's own reader for its version (joins line lists).
-        notebook = nbformat.versions[version].to_notebook_json(data, minor=data.get("nbformat_minor", 0))
-        if version != 4:  # older formats have no schema of their own in nbformat: check the result
-            notebook = nbformat.convert(notebook, 4)
-            _validate(notebook)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise NotebookError(f"cannot read {name}: {exc.strerror or exc}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise NotebookError(f"{name} is not a notebook: it is not a regular file")
+            data = b"" if info.st_size > MAX_NOTEBOOK_BYTES else handle.read(MAX_NOTEBOOK_BYTES + 1)
+        except OSError as exc:
+            raise NotebookError(f"cannot read {name}: {exc.strerror or exc}") from None
+    size = max(info.st_size, len(data))
+    if size > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"{name} is {_size(size)}; cnngrade reads notebooks of at most "
+                            f"{_size(MAX_NOTEBOOK_BYTES)}: {_CLEAR_OUTPUTS}")
+    return data
+
+
+def _size(count: int) -> str:
+    """'600 MiB', '1.5 MiB', '300 KiB' for a count of bytes or characters."""
+    if count >= 10 << 20:
+        return f"{count / (1 << 20):.0f} MiB"
+    return f"{count / (1 << 20):.1f} MiB" if count >= 1 << 20 else f"{count / 1024:.0f} KiB"
+
+
+def _json_depth(data: object) -> int:
+    """How deep JSON values nest (a scalar is 0), walked without recursion, stopping once it is
+    deeper than MAX_JSON_DEPTH."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, (dict, list)):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _cell_count(data: dict) -> int:
+    """Cells of a notebook's JSON before it is validated (v4 `cells`; v1-v3 `worksheets`)."""
+    def length(value: object) -> int:
+        return len(value) if isinstance(value, list) else 0
+    if "cells" in data:
+        return length(data["cells"])
+    worksheets = data["worksheets"] if isinstance(data["worksheets"], list) else []
+    return sum(length(sheet.get("cells")) for sheet in worksheets if isinstance(sheet, dict))
+
+
+def _nbformat_read(data: dict, version: int, name: str) -> nbformat.NotebookNode:
+    """The parsed JSON through nbformat's validator and reader for its version; any exception of
+    nbformat is the notebook's fault, said in one line."""
+    try:
+        # Warnings (cells without ids, old formats) would go to the teacher's terminal: the
+        # grader needs none of what they say.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if version == 4:  # validate before reading: nbformat's reader assumes a valid structure
+                nbformat.validate(nbformat.from_dict(data), relax_add_props=True)
+            # nbformat's own reader for the version (joins line lists).
+            notebook = nbformat.versions[version].to_notebook_json(data, minor=data.get("nbformat_minor", 0))
+            if version != 4:  # older formats have no schema of their own in nbformat: check the result
+                notebook = nbformat.convert(notebook, 4)
+                nbformat.validate(notebook, relax_add_props=True)
     except nbformat.ValidationError as exc:
         path_parts = list(getattr(exc, "absolute_path", ()) or ())
         place = f"cell {path_parts[1] + 1}" if path_parts[:1] == ["cells"] and len(path_parts) > 1 \
@@ -209,43 +339,9 @@ def read_notebook(path: Path | str) -> nbformat.NotebookNode:
                             + (f" (in {place})" if place else "")) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a structure the converters cannot walk
         raise NotebookError(f"{name} is not a valid notebook: {_short(f'{type(exc).__name__}: {exc}', 100)}") from None
+    except Exception as exc:  # noqa: BLE001  (nbformat's readers assert and recurse: still the file's fault)
+        raise NotebookError(f"{name} is not a valid notebook: nbformat cannot read it ({type(exc).__name__})") from None
     return notebook
-
-
-def _validate(notebook: nbformat.NotebookNode) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. cells without ids: nbformat warns, and we need none
-        nbformat.validate(notebook, relax_add_props=True)
-
-
-def notebook_in(folder: Path | str) -> Path | None:
-    """The notebook to grade in a submission folder, or None when it holds none to grade.
-
-    cnn.ipynb when there is one (whether there is a cnn.py too is the caller's decision); else,
-    when there is no cnn.py, the only .ipynb file. Several notebooks and no cnn.ipynb is a
-    NotebookError naming them; so is a cnn.ipynb (or the only notebook) that is a symbolic link,
-    which could make the trusted process read a file outside the folder.
-    """
-    folder = Path(folder)
-    named = folder / NOTEBOOK
-    if named.is_symlink() or named.is_file():
-        return _not_a_link(named)
-    if (folder / MODULE).exists():
-        return None
-    found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith(".") and (p.is_file() or p.is_symlink()))
-    if not found:
-        return None
-    if len(found) > 1:
-        names = ", ".join(p.name for p in found)
-        raise NotebookError(f"the folder holds several notebooks ({names}) and no {NOTEBOOK}: "
-                            f"name the one to grade {NOTEBOOK}")
-    return _not_a_link(found[0])
-
-
-def _not_a_link(path: Path) -> Path:
-    if path.is_symlink():
-        raise NotebookError(f"{path.name} is a symbolic link: copy the notebook itself into the folder")
-    return path
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,12 +383,28 @@ class _Statement:
 
 
 @dataclass
+class _Budget:
+    """What is left of a bounded amount of work."""
+
+    left: int
+
+    def take(self, work: int) -> bool:
+        """Whether `work` fits in what is left; taken from it when it does."""
+        if work > self.left:
+            return False
+        self.left -= work
+        return True
+
+
+@dataclass
 class _Cell:
     number: int
     lines: list[str]  # the transformed source, the text the statements' positions refer to
     original: list[str]  # the cell as the student wrote it
     to_original: list[int]  # transformed line index -> original line index
     statements: list[_Statement]
+    ipython: bool = False  # the text calls get_ipython(): magics to find
+    awaits: bool = False  # some statement needs Jupyter's top-level await
 
 
 def extract(notebook: nbformat.NotebookNode, functions: Iterable[str]) -> Extracted:
@@ -301,15 +413,23 @@ def extract(notebook: nbformat.NotebookNode, functions: Iterable[str]) -> Extrac
     left_out: list[LeftOut] = []
     errors: list[CellSyntaxError] = []
     future_annotations = False
+    budget = _Budget(MAX_TRANSFORM_WORK)
+    statements = _Budget(MAX_STATEMENTS)
     for number, cell in enumerate(notebook.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        parsed = _parse_cell(number, source)
+        try:
+            parsed = _parse_cell(number, source, budget, statements)
+        except _PastStatements:
+            statements.left = -1  # and every code cell after it
+            parsed = CellSyntaxError(number, 1, "", _tolerant_defines(source),
+                                     f"was not read: the notebook has more than {MAX_STATEMENTS:,} top-level "
+                                     f"statements up to it; cnngrade reads at most {MAX_STATEMENTS:,}")
         if isinstance(parsed, CellSyntaxError):
             errors.append(parsed)
-            left_out.append(LeftOut(number, f"a syntax error at line {parsed.line}: {parsed.message}"))
+            left_out.append(LeftOut(number, parsed.bound or f"a syntax error at line {parsed.line}: {parsed.message}"))
         elif isinstance(parsed, str):
             left_out.append(LeftOut(number, parsed))
         elif parsed is not None:
@@ -326,61 +446,169 @@ def extract(notebook: nbformat.NotebookNode, functions: Iterable[str]) -> Extrac
     return extracted
 
 
-def _parse_cell(number: int, source: str) -> _Cell | CellSyntaxError | str | None:
+def _parse_cell(number: int, source: str, budget: _Budget, statements: _Budget) -> _Cell | CellSyntaxError | str | None:
     """The cell's top-level statements; a CellSyntaxError; a reason it is left out whole (a cell
-    magic); None for a cell with no statements."""
+    magic); None for a cell with no statements. `budget`: what is left of MAX_TRANSFORM_WORK;
+    `statements`: of MAX_STATEMENTS (_PastStatements when the cell's are more)."""
+    if statements.left < 0:
+        raise _PastStatements
     original = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    transformed = _transform("\n".join(original))
-    lines = transformed.split("\n")
-    to_original = _align(original, lines)
-    try:
-        tree = ast.parse(transformed, filename=f"cell {number}")
-        # Compile too: some errors ('return' outside a function, a misplaced __future__ import) are
-        # found only there. Top-level await is allowed, as in Jupyter; statements needing it are
-        # dropped later. Compiling runs nothing.
-        compile(tree, f"cell {number}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
-    except SyntaxError as exc:
-        line = to_original[min(max((exc.lineno or 1) - 1, 0), len(to_original) - 1)] + 1
-        return CellSyntaxError(number, line, exc.msg or "invalid syntax", _tolerant_defines(source))
-    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
-        return CellSyntaxError(number, 1, f"{type(exc).__name__}: {exc}".splitlines()[0][:120],
-                               _tolerant_defines(source))
-    if not tree.body:
+    text = "\n".join(original)
+    tree = _parse(text, number, statements)
+    if isinstance(tree, SyntaxError) or isinstance(tree, _Tree) and _PROMPT.search(text):
+        # IPython syntax, a syntax error or a pasted prompt: read as IPython reads it. A cell
+        # without a line IPython could rewrite skips IPython's token pass (it would find nothing),
+        # and its linear clean-up (prompts, indentation) is all that runs; the token pass, once
+        # per magic, runs within the notebook's budget, past which such a cell is not read.
+        magics = len(_IPYTHON_LINE.findall(text))
+        if magics and not budget.take((magics + 1) * len(text)):
+            return CellSyntaxError(number, 1, "", _tolerant_defines(source),
+                                   f"was not read: its IPython magics and shell escapes ({magics:,} lines in "
+                                   f"{_size(len(text))}) are more than cnngrade reads in one notebook; "
+                                   "put them in small cells of their own")
+        lines = _transform(text, magics > 0).split("\n")
+        to_original = _align(original, lines)
+        tree = _parse("\n".join(lines), number, statements)
+    else:
+        lines, to_original = original, list(range(len(original)))
+    if isinstance(tree, SyntaxError):
+        line = to_original[min(max((tree.lineno or 1) - 1, 0), len(to_original) - 1)] + 1
+        return CellSyntaxError(number, line, tree.msg or "invalid syntax", _tolerant_defines(source))
+    if isinstance(tree, int):  # nested deeper than MAX_DEPTH at this line, or for the parser (0)
+        line = to_original[min(max(tree - 1, 0), len(to_original) - 1)] + 1
+        return CellSyntaxError(number, line, "", _tolerant_defines(source),
+                               f"was not read: its code nests more than {MAX_DEPTH} levels deep"
+                               + (f" at line {line}" if tree else "") + f"; cnngrade reads at most {MAX_DEPTH}")
+    body = tree.module.body
+    if not body:
         return None
-    magic = _magic_kind(tree.body[0])
-    if len(tree.body) == 1 and magic == "a cell magic":
+    # No get_ipython() in the text, no magic to find: the walks below are skipped.
+    ipython = any("get_ipython" in line for line in lines)
+    if ipython and len(body) == 1 and _magic_kind(body[0]) == "a cell magic":
         first = next((line.strip() for line in original if line.strip()), "%%")
         return f"a cell magic ({_short(first)})"
     plain = list(lines)
-    if _silence_nested_magics(tree, plain):
-        try:  # the same lines, now without get_ipython(); parsed again so the slice sees them
-            tree, lines = ast.parse("\n".join(plain), filename=f"cell {number}"), plain
-        except SyntaxError:  # not expected; keep the cell as IPython made it
-            pass
-    return _Cell(number, lines, original, to_original, [_Statement(number, node, set(), set()) for node in tree.body])
+    if ipython and _silence_nested_magics(tree.module, plain):
+        silenced = _parse("\n".join(plain), number, _Budget(len(body)))
+        if isinstance(silenced, _Tree):  # the same lines, now without get_ipython()
+            tree, lines, body = silenced, plain, silenced.module.body
+    statements.take(len(body))
+    return _Cell(number, lines, original, to_original, [_Statement(number, node, set(), set()) for node in body],
+                 ipython, tree.awaits)
 
 
-def _transform(source: str) -> str:
-    """The cell as IPython would run it: magics and shell escapes become get_ipython() calls."""
+@dataclass(frozen=True)
+class _Tree:
+    """A cell's syntax tree, and whether a statement of it needs Jupyter's top-level await."""
+
+    module: ast.Module
+    awaits: bool
+
+
+def _parse(text: str, number: int, statements: _Budget) -> _Tree | SyntaxError | int:
+    """The cell's syntax tree, checked as Python compiles it; else its SyntaxError, or the line
+    (from 1; 0 when unknown) where it nests deeper than MAX_DEPTH; _PastStatements when it has more
+    top-level statements than `statements` has left. Compiling runs nothing: it finds errors that
+    parsing does not ('return' outside a function, a misplaced __future__ import)."""
+    try:
+        tree = ast.parse(text, filename=f"cell {number}")
+    except SyntaxError as exc:
+        return exc
+    except (RecursionError, MemoryError):  # nested past what the parser takes
+        return 0
+    except ValueError as exc:  # a null byte
+        return SyntaxError(f"{type(exc).__name__}: {exc}".splitlines()[0][:120], ("", 1, 0, ""))
+    if len(tree.body) > statements.left:
+        raise _PastStatements
+    deep = _too_deep(tree)
+    if deep is not None:
+        return deep
+    try:
+        try:
+            compile(tree, f"cell {number}", "exec", dont_inherit=True)
+            return _Tree(tree, False)
+        except SyntaxError:
+            # Top-level await is allowed, as in Jupyter; statements needing it are dropped later.
+            compile(tree, f"cell {number}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+            return _Tree(tree, True)
+    except SyntaxError as exc:
+        return exc
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return SyntaxError(f"{type(exc).__name__}: {exc}".splitlines()[0][:120], ("", 1, 0, ""))
+
+
+def _too_deep(tree: ast.Module) -> int | None:
+    """The line of the first node nested deeper than MAX_DEPTH, walked without recursion (Python
+    compiles deeper code, but the depth it takes depends on the caller's stack: the bound makes
+    the verdict the same wherever the notebook is read); None when none is."""
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return getattr(node, "lineno", 0)
+        depth += 1
+        for name in node._fields:  # ast.iter_child_nodes, inlined: this walk is the slicer's longest
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend((item, depth) for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
+                stack.append((value, depth))
+    return None
+
+
+def _transform(source: str, tokens: bool = True) -> str:
+    """The cell as IPython would run it: magics and shell escapes become get_ipython() calls.
+    Without `tokens`, only IPython's clean-up and line transforms (prompts, common indentation, a
+    cell magic) are applied: its token transforms, which find magics, are left out."""
     from IPython.core.inputtransformer2 import TransformerManager
 
+    manager = TransformerManager()
     try:
-        return TransformerManager().transform_cell(source).rstrip("\n")
+        if tokens:
+            return manager.transform_cell(source).rstrip("\n")
+        lines = (source + "\n").splitlines(keepends=True)  # as transform_cell splits it
+        for transform in manager.cleanup_transforms + manager.line_transforms:
+            lines = transform(lines)
+        return "".join(lines).rstrip("\n")
     except Exception:  # noqa: BLE001  (IPython chokes on some broken cells: parse them as written)
         return source
 
 
+_LOOKAHEAD = 8  # lines searched ahead to find the original of a line again after a rewritten one
+
+
 def _align(original: list[str], transformed: list[str]) -> list[int]:
-    """For each transformed line, the index of the original line it came from. IPython drops
-    leading blank lines, dedents, and joins a magic's continuation lines; the rest is unchanged."""
-    mapping = [0] * len(transformed)
-    matcher = difflib.SequenceMatcher(None, original, transformed, autojunk=False)
-    for _, i1, i2, j1, j2 in matcher.get_opcodes():
-        # Where lines differ, pair them in order, skipping the blank lines IPython dropped.
-        sources = [i for i in range(i1, i2) if original[i].strip()] or list(range(i1, i2)) or [i1]
-        for j in range(j1, j2):
-            mapping[j] = min(sources[min(j - j1, len(sources) - 1)], len(original) - 1)
+    """For each transformed line, the index of the original line it came from, in one pass.
+
+    IPython drops leading blank lines, strips prompts and common indentation (the rest of the line
+    is unchanged: it ends the original), and turns a magic or shell escape, with its lines continued
+    by a backslash, into one line; a rewritten line maps to the first line of its original, and the
+    lines after it are looked for a few lines ahead (a help call `f(a,\n b)?` joins bracketed lines)."""
+    mapping: list[int] = []
+    last = len(original) - 1
+    i = 0
+    while i < last and not original[i].strip():
+        i += 1
+    for line in transformed:
+        kept = line.strip()
+        if i <= last and not _same(original[i], kept) and kept:
+            ahead = next((k for k in range(i + 1, min(i + _LOOKAHEAD, last) + 1) if _same(original[k], kept)), None)
+            if ahead is None:  # rewritten by IPython
+                mapping.append(i)
+                i += 1
+                while i <= last and original[i - 1].endswith("\\"):
+                    i += 1
+                continue
+            i = ahead
+        mapping.append(min(i, last))
+        i += 1
     return mapping
+
+
+def _same(original: str, kept: str) -> bool:
+    """Whether a transformed line, stripped, is this original line with at most a prompt or
+    indentation taken off its start."""
+    return original.strip() == kept or bool(kept) and original.rstrip().endswith(kept)
 
 
 def _tolerant_defines(source: str) -> tuple[str, ...]:
@@ -408,16 +636,18 @@ def _silence_nested_magics(tree: ast.Module, lines: list[str]) -> bool:
     the text, line for line, so that the kept code never calls get_ipython() at import; `%time
     STATEMENT` becomes the statement, which is what it runs. True when a line changed."""
     changed = False
-    starts: dict[int, list[ast.stmt]] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt):
-                starts.setdefault(child.lineno, []).append(child)
     for top in tree.body:
+        if not any("get_ipython" in line for line in lines[top.lineno - 1:top.end_lineno]):
+            continue  # only statements whose text calls IPython are walked
+        starts = {top.lineno: 1}  # statements starting on each line
+        for node in ast.walk(top):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    starts[child.lineno] = starts.get(child.lineno, 0) + 1
         for node in ast.walk(top):
             if node is top or not isinstance(node, ast.Expr) or not _magic_kind(node):
                 continue
-            if len(starts.get(node.lineno, ())) > 1 or node.end_lineno != node.lineno:
+            if starts[node.lineno] > 1 or node.end_lineno != node.lineno:
                 continue  # shares its line with another statement: leave it (it fails only when run)
             line = lines[node.lineno - 1]
             indent = line[: len(line) - len(line.lstrip())]
@@ -453,40 +683,43 @@ def _is_future(node: ast.AST, feature: str | None = None) -> bool:
 def _analyse(statement: _Statement, cell: _Cell, future_annotations: bool) -> None:
     """Fill in what the statement binds and reads at the top level, or why it is never kept."""
     node = statement.node
-    magic = _magic_kind(node)
+    magic = _magic_kind(node) if cell.ipython else ""
     if magic:
         statement.label = (magic, _short(_original_text(cell, node)))
         return
     if not isinstance(node, _KEEPABLE):
-        statement.label = _describe(node)
+        statement.label = _describe(node, cell)
         return
     if isinstance(node, ast.ImportFrom) and (_is_future(node) or any(a.name == "*" for a in node.names)):
         statement.always, statement.hoist = True, _is_future(node)
         return
     try:
         # A statement that needs Jupyter's top-level await cannot be part of an importable module.
-        compile(ast.Module(body=[node], type_ignores=[]), "cell", "exec", dont_inherit=True)
+        if cell.awaits:
+            compile(ast.Module(body=[node], type_ignores=[]), "cell", "exec", dont_inherit=True)
     except SyntaxError:
         statement.label = ("a statement that needs top-level await", "")
         return
-    text = ("from __future__ import annotations\n" if future_annotations else "") + ast.unparse(node)
+    # The statement's own text, as the cell has it (the syntax tree is that text, parsed).
+    text = ("from __future__ import annotations\n" if future_annotations else "") + _text(cell, node)
     table = symtable.symtable(text, "cell", "exec")
     statement.binds = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
     statement.uses = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
-    for child in table.get_children():
-        _nested_names(child, statement)
+    _nested_names(table, statement)
     statement.binds |= _mutated_bases(node)
 
 
 def _nested_names(table: symtable.SymbolTable, statement: _Statement) -> None:
     """Globals read in nested scopes are uses; globals assigned there (`global x; x = ...`) bind."""
-    for symbol in table.get_symbols():
-        if symbol.is_global() and symbol.is_referenced():
-            statement.uses.add(symbol.get_name())
-        if symbol.is_declared_global() and symbol.is_assigned():
-            statement.binds.add(symbol.get_name())
-    for child in table.get_children():
-        _nested_names(child, statement)
+    scopes = list(table.get_children())
+    while scopes:
+        scope = scopes.pop()
+        for symbol in scope.get_symbols():
+            if symbol.is_global() and symbol.is_referenced():
+                statement.uses.add(symbol.get_name())
+            if symbol.is_declared_global() and symbol.is_assigned():
+                statement.binds.add(symbol.get_name())
+        scopes.extend(scope.get_children())
 
 
 def _mutated_bases(node: ast.stmt) -> set[str]:
@@ -496,7 +729,7 @@ def _mutated_bases(node: ast.stmt) -> set[str]:
     stack: list[ast.AST] = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)) and current is not node:
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue  # another scope
         targets: list[ast.AST] = []
         if isinstance(current, ast.Assign):
@@ -515,9 +748,12 @@ def _mutated_bases(node: ast.stmt) -> set[str]:
                     base = base.value
                 if isinstance(base, ast.Name):
                     names.add(base.id)
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue  # the def itself: its body is another scope
-        stack.extend(ast.iter_child_nodes(current))
+        # Assignments are statements: only the bodies of if, for, while, with, try and match can
+        # hold more at the top level (expressions hold none, and are not walked).
+        for body in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(current, body, ()))
+        for part in [*getattr(current, "handlers", ()), *getattr(current, "cases", ())]:
+            stack.extend(part.body)
     return names
 
 
@@ -588,10 +824,10 @@ def _assemble(cells: list[_Cell], kept: set[int]) -> Extracted:
                 for i in reversed(gap):
                     if not cell.lines[i].lstrip().startswith("#"):
                         break
-                    comments.insert(0, i)
+                    comments.append(i)
                 if previous_end >= 0:
                     emit("", None)
-                gap = comments
+                gap = comments[::-1]
             for i in gap:  # after the kept statement before it: the lines between, as written
                 emit(cell.lines[i], (cell.number, cell.to_original[i] + 1))
             for i in range(first, last + 1):
@@ -619,17 +855,14 @@ def _gap_start(cell: _Cell, index: int) -> int:
 def _reason(cell: _Cell, kept: set[int]) -> LeftOut | None:
     """One line on what of the cell was left out, grouped by kind (`a call (plt.plot, print)`);
     None when nothing was (a `pass` does not count)."""
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, dict[str, None]] = {}  # kind -> its items, in order, once each
     dropped = [s for s in cell.statements if id(s) not in kept and not isinstance(s.node, ast.Pass)]
     for statement in dropped:
-        kind, item = statement.label or _unused(statement)
-        items = groups.setdefault(kind, [])
-        for name in item.split(", ") if item else ():
-            if name not in items:
-                items.append(name)
+        kind, item = statement.label or _unused(statement, cell)
+        groups.setdefault(kind, {}).update(dict.fromkeys(item.split(", ") if item else ()))
     if not groups:
         return None
-    parts = [kind + (f" ({', '.join(items[:4])}{', ...' if len(items) > 4 else ''})" if items else "")
+    parts = [kind + (f" ({', '.join(list(items)[:4])}{', ...' if len(items) > 4 else ''})" if items else "")
              for kind, items in groups.items()]
     text = "; ".join(parts[:3]) + ("; ..." if len(parts) > 3 else "")
     whole = len(dropped) == len([s for s in cell.statements if not isinstance(s.node, ast.Pass)])
@@ -637,18 +870,18 @@ def _reason(cell: _Cell, kept: set[int]) -> LeftOut | None:
     return LeftOut(cell.number, ("only " if only else "") + text, whole)
 
 
-def _unused(statement: _Statement) -> tuple[str, str]:
+def _unused(statement: _Statement, cell: _Cell) -> tuple[str, str]:
     """The label of a statement that could have been kept but no graded function needs."""
     node = statement.node
     value = getattr(node, "value", None)
     if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call) \
             and _dotted(value.func).rpartition(".")[2] in TRAINING_METHODS:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return "a training call", f"{' = '.join(ast.unparse(t) for t in targets)} = {_dotted(value.func)}"
+        return "a training call", f"{' = '.join(_short(_text(cell, t), 200) for t in targets)} = {_dotted(value.func)}"
     return "not used by a graded function", ", ".join(sorted(statement.binds))
 
 
-def _describe(node: ast.stmt) -> tuple[str, str]:
+def _describe(node: ast.stmt, cell: _Cell) -> tuple[str, str]:
     """(what, which) for a statement that is never kept."""
     value = node.value if isinstance(node, ast.Expr) else None
     if isinstance(value, ast.Call):
@@ -661,7 +894,7 @@ def _describe(node: ast.stmt) -> tuple[str, str]:
     if isinstance(value, ast.Await):
         return "a top-level await", ""
     if value is not None:
-        return "a bare expression", _short(ast.unparse(value))
+        return "a bare expression", _short(_text(cell, value))
     words = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop",
              ast.With: "a with block", ast.AsyncWith: "a with block", ast.Delete: "a del statement",
              ast.Assert: "an assert", ast.Raise: "a raise", ast.Global: "a global statement",
@@ -670,17 +903,44 @@ def _describe(node: ast.stmt) -> tuple[str, str]:
 
 
 def _dotted(node: ast.AST) -> str:
-    """'model.fit' for a call's function when it is a plain dotted name, else ''."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        return ".".join([node.id] + parts[::-1])
-    if isinstance(node, ast.Call):  # model.compile(...).fit -> name the last part
-        inner = _dotted(node.func)
-        return (inner + "(...)." if inner else "") + ".".join(parts[::-1]) if parts else inner
-    return ""
+    """'model.fit' for a call's function when it is a plain dotted name, else ''; through calls,
+    'model.compile(...).fit'."""
+    pieces: list[str] = []  # from the end: 'fit', 'compile(...)', 'model'
+    while True:
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Call) and parts:  # model.compile(...).fit -> name the last part
+            pieces.append(".".join(parts[::-1]))
+            node = node.func
+            continue
+        if isinstance(node, ast.Name):
+            pieces.append(".".join([node.id] + parts[::-1]))
+        elif isinstance(node, ast.Call):  # a call of a call: name what is called
+            node = node.func
+            continue
+        else:
+            pieces.append("")
+        break
+    # A piece that cannot be named ends the name there, as before: 'x[0].fit' -> '', and
+    # 'f()(...).fit' -> 'fit' when the inner call has no name.
+    name = pieces.pop()
+    while pieces:
+        name = (name + "(...)." if name else "") + pieces.pop()
+    return name
+
+
+def _text(cell: _Cell, node: ast.AST) -> str:
+    """The text of a node of the cell as written (a statement from its first decorator on): what
+    its syntax tree was parsed from, without a recursive walk of that tree."""
+    first = _first_line(node) if isinstance(node, ast.stmt) else node.lineno - 1
+    last = node.end_lineno - 1
+    start = _column(cell.lines[first], node.col_offset) if first == node.lineno - 1 else 0
+    end = _column(cell.lines[last], node.end_col_offset)
+    if first == last:
+        return cell.lines[first][start:end]
+    return "\n".join([cell.lines[first][start:], *cell.lines[first + 1:last], cell.lines[last][:end]])
 
 
 def _original_text(cell: _Cell, node: ast.stmt) -> str:
