@@ -114,7 +114,7 @@ class ResultStore:
 
 def record_problem(record: Any) -> str:
     """'' when a record has the shape the batch writes (grader.classroom.outcome.Outcome.to_record,
-    its result the result-2 JSON that the reporters read), else what is wrong, in a few words."""
+    its result the result-3 JSON that the reporters read), else what is wrong, in a few words."""
     if not isinstance(record, dict):
         return "not an object"
     if not _texts(record.get("faults")) or not _number(record.get("seconds")):
