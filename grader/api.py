@@ -12,7 +12,7 @@ from typing import Iterable
 from grader.grading.exercise import Exercise, select
 from grader.grading.fixtures import Fixtures
 from grader.grading.runner import MODES, grade_submission
-from grader.i18n import DEFAULT
+from grader.i18n import DEFAULT, _
 from grader.results import GradeReport
 from grader.submission.folder import Unreadable, notebook_of, problem
 
@@ -31,28 +31,32 @@ def exercises(ids: Iterable[str] = ()) -> tuple[Exercise, ...]:
     try:
         return select(ids)
     except KeyError as exc:
-        raise UnknownExercise(f"unknown exercise id {exc.args[0]!r} (see `cnngrade list`)") from None
+        raise UnknownExercise(_("unknown exercise id {id} (see `cnngrade list`)", id=repr(exc.args[0]))) from None
 
 
 def submission_folder(path: str | Path) -> Path:
     """The folder, if it can be graded; else SubmissionError saying why, in the user's words."""
     folder = Path(path)
     if not folder.exists():
-        raise SubmissionError(f"no such folder: {path}")
+        raise SubmissionError(_("no such folder: {folder}", folder=path))
     if not folder.is_dir():
-        raise SubmissionError(f"not a folder: {path} (give the folder that holds cnn.py or cnn.ipynb)")
+        raise SubmissionError(_("not a folder: {folder} (give the folder that holds cnn.py or cnn.ipynb)", folder=path))
     if not (folder / "cnn.py").exists() and not (folder / "cnn.py").is_symlink():
         try:
             notebook = notebook_of(folder)
         except Unreadable as exc:
-            raise SubmissionError(f"cannot grade {path}: {exc}") from None
+            raise SubmissionError(_cannot_grade(path, exc)) from None
         if notebook is None:
-            raise SubmissionError(f"{path} has no cnn.py and no notebook cnn.ipynb (run `cnngrade init {path}`, "
-                                  f"or `cnngrade init --notebook {path}`, to start one)")
+            raise SubmissionError(_("{folder} has no cnn.py and no notebook cnn.ipynb (run `cnngrade init {folder}`, "
+                                    "or `cnngrade init --notebook {folder}`, to start one)", folder=path))
     reason = problem(folder)
     if reason:
-        raise SubmissionError(f"cannot grade {path}: {reason}")
+        raise SubmissionError(_cannot_grade(path, reason))
     return folder
+
+
+def _cannot_grade(path: str | Path, reason: object) -> str:
+    return _("cannot grade {folder}: {reason}", folder=path, reason=reason)
 
 
 def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (), mode: str = "submit",
@@ -69,7 +73,7 @@ def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (
     Raises SubmissionError for a folder that cannot be graded or an unknown exercise id.
     """
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")  # i18n: not for people (a caller's bug)
     chosen = list(exercises_)
     selected = chosen if chosen and all(isinstance(e, Exercise) for e in chosen) else exercises(chosen)
     try:
@@ -77,4 +81,4 @@ def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (
                                 options=options, fixtures=fixtures, jobs=jobs,
                                 notebook=Path(notebook) if notebook is not None else None, lang=lang)
     except Unreadable as exc:
-        raise SubmissionError(f"cannot grade {folder}: {exc}") from None
+        raise SubmissionError(_cannot_grade(folder, exc)) from None

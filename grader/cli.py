@@ -17,7 +17,7 @@ from typing import Sequence
 
 import click
 
-from grader.i18n import LOCALE_DIR, UnknownLanguage, choose, speaking
+from grader.i18n import LOCALE_DIR, UnknownLanguage, _, choose, speaking
 
 CLICK_DOMAIN = "click"  # click's own sentences ("Usage:", "Show this message and exit.") in our catalog
 
@@ -45,11 +45,12 @@ def _speak_click(language: str) -> None:
 def main(args: Sequence[str] | None = None, **extra) -> None:
     """The console script: `extra` goes to click (e.g. standalone_mode=False)."""
     args = list(sys.argv[1:] if args is None else args)
-    try:
-        language = choose(language_in(args))
-    except UnknownLanguage as exc:
-        click.echo(f"cnngrade: error: {exc}", err=True)
-        sys.exit(2)
+    with speaking(choose()):  # a wrong --lang is said in the locale's language
+        try:
+            language = choose(language_in(args))
+        except UnknownLanguage as exc:
+            click.echo(_("cnngrade: error: {message}", message=str(exc)), err=True)
+            sys.exit(2)
     _speak_click(language)
     with speaking(language):
         # Imported here, not at the top: the commands' help texts are built in this language.

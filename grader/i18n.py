@@ -47,14 +47,21 @@ def choose(option: str | None = None, environ: Mapping[str, str] = os.environ) -
     if option:
         language = option.strip().lower()
         if language not in LANGUAGES:
-            raise UnknownLanguage(f"unknown language {option!r}: choose one of {', '.join(LANGUAGES)}")
+            raise UnknownLanguage(_("unknown language {value}: choose one of {languages}", value=repr(option),
+                                    languages=", ".join(LANGUAGES)))
         return language
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(variable, "")
         if value:
-            language = re.split(r"[_.@-]", value, maxsplit=1)[0].lower()
-            return language if language in LANGUAGES else DEFAULT
+            return language_of(value) or DEFAULT
     return DEFAULT
+
+
+def language_of(tag: str) -> str | None:
+    """The language cnngrade speaks that a language tag or locale names ("fr", "fr_FR.UTF-8",
+    "en-GB"), None for any other."""
+    language = re.split(r"[_.@-]", tag.strip(), maxsplit=1)[0].lower()
+    return language if language in LANGUAGES else None
 
 
 def current() -> str:
@@ -108,6 +115,12 @@ def _(message: str, /, **params: object) -> str:
     return translated.format(**params) if params else translated
 
 
+def said(message: str, /, **params: object) -> str:
+    """A sentence marked N_ where it was written, said now: `_()` with every float among its
+    params shown as a number (the sandbox's sentences, the batch's rows of a grading that stopped)."""
+    return _(message, **{k: number(v) if isinstance(v, float) else v for k, v in params.items()})
+
+
 def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     """The sentence for a count n (the language's plural rule: French puts 0 with 1); n is also
     the placeholder {n}."""
@@ -158,7 +171,7 @@ def extract_spec(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int
         return next((i for i, line in enumerate(lines, 1) if value in line), 0)
 
     if spec.get("title"):
-        yield line_of(spec["title"]), "_", spec["title"], ["the exercise's title"]
+        yield line_of(spec["title"]), "_", spec["title"], ["the exercise's title"]  # i18n: not for people (a comment for translators)
     for name, check in spec.get("checks", {}).items():
         if check.get("description"):
             yield line_of(check["description"]), "_", check["description"], [f"check {name}"]

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import pluggy
 
-from grader.i18n import add_locale_dirs
+from grader.i18n import _, add_locale_dirs
 
 hookspec = pluggy.HookspecMarker("cnngrade")
 hookimpl = pluggy.HookimplMarker("cnngrade")
@@ -143,7 +143,7 @@ def fixtures() -> dict[str, Fixture]:
     found: dict[str, Fixture] = {}
     for fixture in _collected(plugin_manager().hook.cnngrade_fixtures()):
         if fixture.name in found:
-            raise ValueError(f"two packs define the fixture {fixture.name!r}")
+            raise ValueError(_("two packs define the fixture {name}", name=repr(fixture.name)))
         found[fixture.name] = fixture
     return found
 

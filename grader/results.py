@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.i18n import N_, _
+
 # result-2 is result-1 plus each check's description and hint, and the top-level review and
 # notices lists; result-3 is result-2 plus `lang`, the language its words are written in ("en" or
 # "fr"). A reader of an earlier schema reads a later one unchanged.
@@ -42,17 +44,18 @@ class Status(str, Enum):
 
     @property
     def words(self) -> str:
-        return MARKS[self][2]
+        """What the status means, in the current language."""
+        return _(MARKS[self][2])
 
 
 # status: (mark, plain-ASCII mark, words), for every reporter.
 MARKS = {
-    Status.PASSED: ("✓", "ok", "passed"),
-    Status.FAILED: ("✗", "FAIL", "failed"),
-    Status.ERROR: ("!", "ERR", "raised an error"),
-    Status.TIMEOUT: ("⧗", "TIME", "timed out"),
-    Status.MEMORY: ("M", "MEM", "ran out of memory"),
-    Status.MISSING: ("–", "--", "not written"),
+    Status.PASSED: ("✓", "ok", N_("passed")),
+    Status.FAILED: ("✗", "FAIL", N_("failed")),
+    Status.ERROR: ("!", "ERR", N_("raised an error")),
+    Status.TIMEOUT: ("⧗", "TIME", N_("timed out")),
+    Status.MEMORY: ("M", "MEM", N_("ran out of memory")),
+    Status.MISSING: ("–", "--", N_("not written")),
 }
 
 

@@ -6,6 +6,11 @@ budget each. Every result goes into the results store (grader.classroom.store) t
 atomically, so that an interrupted or killed batch, run again, grades only what is missing or
 changed. The summary it returns (at the end, or with BatchInterrupted on Ctrl-C) holds every
 student's report, stored or new: the reporters render the outputs from it.
+
+Each student may have a language of their own (`languages`, from the roster): everything said of
+that student (their record, the reason of a folder that cannot be taken) is said in it, and it is
+part of the key their result is stored under; what the batch says of the class (progress,
+summary) is in the command's language.
 """
 from __future__ import annotations
 
@@ -16,15 +21,16 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from grader.classroom.executors import Student, runner
-from grader.classroom.outcome import Outcome, default_budget, refused, zero_report
+from grader.classroom.outcome import Outcome, default_budget, nothing_graded, refused, zero_report
 from grader.classroom.progress import Progress
 from grader.classroom.store import Damaged, ResultStore, grading_context
 from grader.grading.exercise import Exercise
+from grader.i18n import N_, _, current, ngettext, number, speaking
 from grader.results import GradeReport
 from grader.submission.files import Manifest, Refused, manifest, shown, student_folders
 from grader.submission.folder import problem
 
-LINKED = ("the student's folder is a symbolic link: not followed (put the folder itself in the class folder)")
+LINKED = N_("the student's folder is a symbolic link: not followed (put the folder itself in the class folder)")
 
 
 class ClassError(Exception):
@@ -34,18 +40,21 @@ class ClassError(Exception):
 def class_folders(class_dir: Path) -> list[Path]:
     """The student folders of class_dir, or ClassError saying why there are none."""
     if not class_dir.exists():
-        raise ClassError(f"no such folder: {class_dir}")
+        raise ClassError(_("no such folder: {folder}", folder=class_dir))
     if not class_dir.is_dir():
-        raise ClassError(f"not a folder: {class_dir} (give the folder that holds one subfolder per student)")
+        raise ClassError(_("not a folder: {folder} (give the folder that holds one subfolder per student)",
+                           folder=class_dir))
     try:
         folders = student_folders(class_dir)
     except OSError as exc:
-        raise ClassError(f"cannot read {class_dir}: {exc.strerror or exc}") from None
+        raise ClassError(_("cannot read {folder}: {error}", folder=class_dir, error=exc.strerror or exc)) from None
     if not folders:
-        advice = (" (it holds a cnn.py: grade one submission with `cnngrade submit`)"
-                  if (class_dir / "cnn.py").is_file() else "")
-        raise ClassError(f"{class_dir} has no student folder: expected one subfolder per student, "
-                         f"each with a cnn.py{advice}")
+        if (class_dir / "cnn.py").is_file():
+            raise ClassError(_("{folder} has no student folder: expected one subfolder per student, each with a "
+                               "cnn.py (it holds a cnn.py: grade one submission with `cnngrade submit`)",
+                               folder=class_dir))
+        raise ClassError(_("{folder} has no student folder: expected one subfolder per student, each with a "
+                           "cnn.py", folder=class_dir))
     return folders
 
 
@@ -71,29 +80,52 @@ class Summary:
         graded = self.count - len(self.not_gradable)
         scores = [r.score for r in self.reports]
         maximum = max((r.max_score for r in self.reports), default=0)
-        lines = [f"{self.count} of {total} students graded: {self.full} with full marks"
-                 + (" (interrupted: run the same command again to finish)" if self.interrupted else ".")]
+        # English says "students" whatever the count; French agrees with it (the plural forms).
+        if self.interrupted:
+            first = ngettext("{count} of {total} students graded: {full} with full marks (interrupted: run the "
+                             "same command again to finish)",
+                             "{count} of {total} students graded: {full} with full marks (interrupted: run the "
+                             "same command again to finish)", self.count, count=self.count, total=total,
+                             full=self.full)
+        else:
+            first = ngettext("{count} of {total} students graded: {full} with full marks.",
+                             "{count} of {total} students graded: {full} with full marks.", self.count,
+                             count=self.count, total=total, full=self.full)
+        lines = [first]
         if scores:
-            lines.append(f"  {graded} graded, {len(self.not_gradable)} not gradable, {len(self.faults)} grader "
-                         f"fault(s); mean {statistics.mean(scores):.4g}, median {statistics.median(scores):.4g} "
-                         f"of {maximum:g}; {self.reused} unchanged since the last run (stored results used)")
+            lines.append("  " + _("{graded} graded, {not_gradable} not gradable, {faults} grader fault(s); mean "
+                                  "{mean}, median {median} of {maximum}; {reused} unchanged since the last run "
+                                  "(stored results used)", graded=graded, not_gradable=len(self.not_gradable),
+                                  faults=len(self.faults), mean=_significant(statistics.mean(scores)),
+                                  median=_significant(statistics.median(scores)), maximum=number(float(maximum)),
+                                  reused=self.reused))
         slowest = sorted(self.seconds.items(), key=lambda item: (-item[1], item[0]))[:5]
         if slowest:
-            lines.append("  slowest: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in slowest))
+            lines.append("  " + _("slowest: {students}", students=", ".join(
+                _("{student} {seconds} s", student=name, seconds=number(seconds, 1, grouping=False))
+                for name, seconds in slowest)))
         return lines
 
 
+def _significant(value: float) -> str:
+    """A mean or a median as the summary shows it: 4 significant digits, in the current language."""
+    return number(float(f"{value:.4g}"))
+
+
 def _line(outcome: Outcome) -> str:
+    """A student's line of the progress log (the reason is in the student's own language)."""
     report = outcome.report
-    note = f"  ({report.reason})" if report.reason else ""
-    took = f" in {outcome.seconds:.0f} s" if outcome.seconds else ""
-    return f"{report.submission}: {report.score:g}/{report.max_score:g}{took}{note}"
+    score = _("{student}: {score}/{max_score}", student=report.submission, score=number(float(report.score)),
+              max_score=number(float(report.max_score)))
+    if outcome.seconds:
+        score = _("{score} in {seconds} s", score=score, seconds=number(outcome.seconds, 0, grouping=False))
+    return score + (f"  ({report.reason})" if report.reason else "")
 
 
 def _taken(folder: Path, exercises: list[Exercise]) -> Manifest | Outcome:
     """What the batch takes of a student folder: its manifest, or the row of a folder it cannot take."""
     if folder.is_symlink():
-        return refused(folder, exercises, LINKED)
+        return refused(folder, exercises, _(LINKED))
     try:
         return manifest(folder)
     except Refused as exc:
@@ -103,11 +135,12 @@ def _taken(folder: Path, exercises: list[Exercise]) -> Manifest | Outcome:
 def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | None, jobs: int, options: dict,
                        echo: Callable[..., None], out: Path | None = None, regrade: bool = False,
                        budget: float | None = None, scheduler: str | None = None,
-                       reasons: dict[str, str] | None = None) -> Summary:
+                       reasons: dict[str, str] | None = None, languages: dict[str, str] | None = None) -> Summary:
     """Grade a class folder; results into out/store as each finishes (the outputs are the
     reporters', written from the summary: grader.reporters.outputs). reasons: students known to
     have nothing to grade (e.g. a Moodle participant who sent only online text), by folder name:
-    each gets a zero row with that reason, without a grading process.
+    each gets a zero row with that reason, without a grading process. languages: each student's
+    language by folder name (default: the current one, the command's).
 
     Ctrl-C stops the grading processes and raises BatchInterrupted with what is done.
     """
@@ -121,29 +154,35 @@ def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | Non
     files: dict[str, Manifest] = {}
     keys: dict[str, str] = {}
     reused = 0
+    command = current()
+    lang = {folder.name: (languages or {}).get(folder.name, command) for folder in folders}
     for folder in folders:
         name = folder.name
-        if reasons and name in reasons:  # known before any file is read (a Moodle participant's)
-            outcomes[name] = Outcome(zero_report(folder, exercises, f"nothing graded: {reasons[name]}"))
-            continue
-        taken = _taken(folder, exercises)
-        if isinstance(taken, Outcome):  # nothing to grade: its row at once, nothing stored
-            outcomes[name] = taken
-            continue
-        if store is not None:
-            try:
-                keys[name] = store.key(taken)
-            except Refused as exc:  # a file changed while it was read
-                outcomes[name] = refused(folder, exercises, str(exc))
+        with speaking(lang[name]):  # what is said of this student is said in their language
+            if reasons and name in reasons:  # known before any file is read (a Moodle participant's)
+                outcomes[name] = Outcome(zero_report(folder, exercises, nothing_graded(reasons[name])))
                 continue
-            stored = None if regrade else _stored(store, name, keys[name], echo)
-            if stored is not None:
-                outcomes[name], reused = stored, reused + 1
+            taken = _taken(folder, exercises)
+            if isinstance(taken, Outcome):  # nothing to grade: its row at once, nothing stored
+                outcomes[name] = taken
+                continue
+            if store is not None:
+                try:
+                    keys[name] = store.key(taken, lang[name])
+                except Refused as exc:  # a file changed while it was read
+                    outcomes[name] = refused(folder, exercises, str(exc))
+                    continue
+        stored = _stored(store, name, keys[name], echo) if store is not None and not regrade else None
+        if stored is not None:
+            outcomes[name], reused = stored, reused + 1
         files[name] = taken
-    pending = [Student(f.name, f, files[f.name]) for f in folders if f.name in files and f.name not in outcomes]
+    pending = [Student(f.name, f, files[f.name], lang[f.name]) for f in folders
+               if f.name in files and f.name not in outcomes]
     progress = Progress(len(folders), echo, sys.stdout, reused)
     if reused:
-        echo(f"{reused} of {len(folders)} students unchanged since the last run: their stored results are used")
+        echo(ngettext("{reused} of {total} students unchanged since the last run: their stored results are used",
+                      "{reused} of {total} students unchanged since the last run: their stored results are used",
+                      reused, reused=reused, total=len(folders)))
     for folder in folders:  # the folders that could not be taken: their rows at once
         if folder.name in outcomes and folder.name not in keys:
             progress.finished(folder.name, _line(outcomes[folder.name]))
@@ -155,7 +194,7 @@ def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | Non
         outcomes[name] = outcome
         progress.finished(name, _line(outcome))
         for fault in outcome.faults:
-            echo(f"cnngrade: grader fault: {fault}", err=True)
+            echo(_("cnngrade: grader fault: {message}", message=fault), err=True)
 
     interrupted = False
     try:
@@ -183,8 +222,8 @@ def _stored(store: ResultStore, name: str, key: str, echo: Callable[..., None]) 
         record = store.get(name, key)
         return Outcome.from_record(record) if record is not None else None
     except (Damaged, KeyError, TypeError, ValueError) as exc:
-        echo(f"cnngrade: warning: the stored result of {shown(name)} cannot be used ({exc}): "
-             "it is discarded and the student graded again", err=True)
+        echo(_("cnngrade: warning: the stored result of {student} cannot be used ({error}): it is discarded "
+               "and the student graded again", student=shown(name), error=exc), err=True)
         store.discard(name)
         return None
 

@@ -1,7 +1,8 @@
 """Where a class's students are graded: local grading processes, or the workers of a Dask cluster.
 
 Both run the same function on each student (grader.classroom.outcome.grade_student: the same sandbox as
-`cnngrade submit`) and hand back plain records (the result-3 JSON, the grader's faults, the
+`cnngrade submit`), in that student's language (passed with the student, never a process's
+setting: a process grades a French student, then an English one), and hand back plain records (the result-3 JSON, the grader's faults, the
 seconds it took) as each student finishes, in any order; the batch puts them in order.
 
 Local: `jobs` long-lived grading processes (forkserver: they start clean), one student at a time
@@ -29,6 +30,7 @@ from typing import Callable, Iterable, NamedTuple
 
 from grader.classroom.outcome import crashed_record, grade_student, worker_fixtures
 from grader.grading.fixtures import Fixtures
+from grader.i18n import N_, _, said, speaking
 from grader.results import Status
 from grader.submission.files import LeftOut, Manifest, Refused, unpack
 
@@ -39,11 +41,13 @@ GRACE_SECONDS = 60  # past the budget: the sandbox stops each call at the budget
 
 
 class Student(NamedTuple):
-    """One student to grade: the folder's name (the batch's key), the folder, what it holds."""
+    """One student to grade: the folder's name (the batch's key), the folder, what it holds, the
+    language of their record."""
 
     name: str
     folder: Path
     files: Manifest
+    lang: str
 
 
 def _serve(connection: Connection, exercise_ids: tuple[str, ...], examples: int | None, options: dict) -> None:
@@ -56,8 +60,8 @@ def _serve(connection: Connection, exercise_ids: tuple[str, ...], examples: int 
             return
         if task is None:
             return
-        folder, budget, files = task
-        connection.send(grade_student(Path(folder), exercise_ids, examples, fixtures, budget, files).to_record())
+        folder, budget, files, lang = task
+        connection.send(grade_student(Path(folder), exercise_ids, examples, fixtures, budget, files, lang).to_record())
 
 
 class _Process:
@@ -92,13 +96,13 @@ class LocalPool:
                     process = idle.pop() if idle else self._start(processes)
                     student = queue.pop(0)
                     process.task = (student, time.monotonic())
-                    process.connection.send((str(student.folder), budget, student.files))
+                    process.connection.send((str(student.folder), budget, student.files, student.lang))
                     started(student.name)
                 busy = [p for p in processes if p.task]
                 ready = wait([p.connection for p in busy] + [p.process.sentinel for p in busy], timeout=1.0)
                 for process in busy:
                     student, since = process.task
-                    name, folder = student.name, student.folder
+                    name = student.name
                     if process.connection in ready:
                         try:
                             record = process.connection.recv()
@@ -116,12 +120,12 @@ class LocalPool:
                     processes.remove(process)
                     attempts[name] = attempts.get(name, 0) + 1
                     if overdue:
-                        done(name, crashed_record(folder, self.arguments[0], f"still running {budget + GRACE_SECONDS:g}"
-                                                          " s after it started: its grading process was stopped",
-                                                  Status.TIMEOUT))
+                        done(name, _crashed(student, self.arguments[0], Status.TIMEOUT, N_(
+                            "still running {seconds} s after it started: its grading process was stopped"),
+                            seconds=float(budget + GRACE_SECONDS)))
                     elif attempts[name] >= 2:
-                        done(name, crashed_record(folder, self.arguments[0], f"the grading process died twice "
-                                                  f"(exit code {process.process.exitcode})"))
+                        done(name, _crashed(student, self.arguments[0], Status.ERROR, N_(
+                            "the grading process died twice (exit code {code})"), code=process.process.exitcode))
                     else:
                         queue.insert(0, student)  # once more, in a fresh process
         finally:
@@ -140,20 +144,30 @@ class LocalPool:
         return process
 
 
+def _crashed(student: Student, exercise_ids: tuple[str, ...], status: Status, why: str, **params: object) -> Record:
+    """The record of a student whose grading could not finish, in their language: `why` is a
+    sentence marked N_ where it is written, said here with its params (a float is a number shown)."""
+    with speaking(student.lang):
+        return crashed_record(student.folder, exercise_ids, said(why, **params), status)
+
+
 # -- Dask ---------------------------------------------------------------------------------
 
 def grade_archive(name: str, data: bytes, left_out: tuple[LeftOut, ...], exercise_ids: tuple[str, ...],
-                  examples: int | None, options: dict, budget: float) -> Record:
+                  examples: int | None, options: dict, budget: float, lang: str) -> Record:
     """What a Dask worker runs: unpack the submission (grader.submission.files.unpack checks every
     member) into a scratch folder named as the student, grade it as a local batch does (fixtures
-    made once per worker process), return the record."""
+    made once per worker process) in the student's language, return the record."""
     with tempfile.TemporaryDirectory(prefix="cnngrade-task-") as scratch:
         folder = Path(scratch) / name
         try:
             files = unpack(data, folder, left_out)
         except Refused as exc:
-            return crashed_record(folder, exercise_ids, f"the submission could not be unpacked: {exc}")
-        return grade_student(folder, exercise_ids, examples, worker_fixtures(options), budget, files).to_record()
+            with speaking(lang):
+                return crashed_record(folder, exercise_ids,
+                                      _("the submission could not be unpacked: {error}", error=exc))
+        return grade_student(folder, exercise_ids, examples, worker_fixtures(options), budget, files,
+                             lang).to_record()
 
 
 class ClusterError(Exception):
@@ -183,28 +197,33 @@ class DaskRunner:
         try:
             client = Client(cluster if cluster is not None else self.address, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler at {self.address}: {exc}".replace("\n", " ")) from None
+            raise ClusterError(_("cannot reach the Dask scheduler at {address}: {error}", address=self.address,
+                                 error=exc).replace("\n", " ")) from None
         try:
             futures = {}
-            for name, folder, files in students:
+            for student in students:
+                name, files = student.name, student.files
                 try:
                     data = files.archive()
                 except Refused as exc:  # a file changed since it was walked
-                    done(name, crashed_record(folder, self.arguments[0], f"cannot send the submission: {exc}"))
+                    done(name, _crashed(student, self.arguments[0], Status.ERROR,
+                                        N_("cannot send the submission: {error}"), error=exc))
                     continue
                 # The key names no student: a folder name may hold any bytes, and keys are text.
                 digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
                 future = client.submit(grade_archive, name, data, files.left_out, *self.arguments, budget,
-                                       pure=False, key=f"cnngrade-{digest}-{os.getpid()}-{time.monotonic_ns()}")
-                futures[future] = (name, folder)
+                                       student.lang, pure=False,
+                                       key=f"cnngrade-{digest}-{os.getpid()}-{time.monotonic_ns()}")
+                futures[future] = student
                 started(name)
             for future in as_completed(list(futures)):
-                name, folder = futures[future]
+                student = futures[future]
                 try:
-                    done(name, future.result())
+                    done(student.name, future.result())
                 except Exception as exc:  # noqa: BLE001  (KilledWorker and the like: a row, not the batch)
-                    done(name, crashed_record(folder, self.arguments[0],
-                                              f"the cluster could not grade it: {type(exc).__name__}: {exc}"))
+                    done(student.name, _crashed(student, self.arguments[0], Status.ERROR,
+                                                N_("the cluster could not grade it: {error}"),
+                                                error=f"{type(exc).__name__}: {exc}"))
         finally:
             client.close()
             if cluster is not None:

@@ -2,7 +2,8 @@
 store keeps and the executors hand back (the result-3 JSON, the grader's faults, the seconds).
 
 What a local grading process and a Dask worker both run; it knows nothing of how the class is
-dealt out (grader.classroom.executors) or stored (grader.classroom.store).
+dealt out (grader.classroom.executors) or stored (grader.classroom.store). The student's language
+is passed in (`lang`): every word of their record is in it, whatever the batch speaks.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Iterable
 from grader.grading.exercise import select
 from grader.grading.fixtures import Fixtures
 from grader.grading.runner import grade_submission
+from grader.i18n import DEFAULT, _, current, speaking
 from grader.results import CheckResult, ExerciseResult, GradeReport
 from grader.sandbox.client import Deadline
 from grader.submission.files import Manifest, Refused, manifest, shown
@@ -42,12 +44,12 @@ class Outcome:
 
 
 def zero_report(folder: Path, exercises: Iterable, reason: str, status: str = "missing") -> GradeReport:
-    """A report with every check at zero and the reason as its message."""
-    report = GradeReport(submission=shown(folder.name), mode="submit", output="")
+    """A report with every check at zero and the reason as its message (in the current language)."""
+    report = GradeReport(submission=shown(folder.name), mode="submit", output="", lang=current())
     for exercise in exercises:
         checks = [CheckResult(c.name, status, 0, c.points, c.visibility, message=reason,
-                              description=c.description, hint=exercise.hint()) for c in exercise.checks]
-        report.exercises.append(ExerciseResult(exercise.id, exercise.title, checks))
+                              description=_(c.description), hint=exercise.hint()) for c in exercise.checks]
+        report.exercises.append(ExerciseResult(exercise.id, exercise.title_text, checks))
     return report
 
 
@@ -62,11 +64,16 @@ def default_budget(exercises: Iterable) -> float:
 
 
 def grade_student(folder: Path, exercise_ids: tuple[str, ...], examples: int | None, fixtures: Fixtures,
-                  budget: float | None = None, files: Manifest | None = None) -> Outcome:
-    """Grade one student folder as `submit` does (files: its manifest, when the caller has it); a
-    folder that cannot be graded is a zero row with the reason, a failure of the grader a zero row
-    and a fault."""
-    exercises = select(exercise_ids)
+                  budget: float | None = None, files: Manifest | None = None, lang: str = DEFAULT) -> Outcome:
+    """Grade one student folder as `submit` does (files: its manifest, when the caller has it), in
+    the student's language `lang`; a folder that cannot be graded is a zero row with the reason, a
+    failure of the grader a zero row and a fault."""
+    with speaking(lang):
+        return _grade_student(folder, select(exercise_ids), examples, fixtures, budget, files, lang)
+
+
+def _grade_student(folder: Path, exercises: tuple, examples: int | None, fixtures: Fixtures,
+                   budget: float | None, files: Manifest | None, lang: str) -> Outcome:
     try:
         files = files or manifest(folder)
     except Refused as exc:
@@ -79,24 +86,31 @@ def grade_student(folder: Path, exercise_ids: tuple[str, ...], examples: int | N
     try:
         # jobs=1: the batch keeps the cores busy with one student per process.
         report = grade_submission(folder, exercises, mode="submit", examples=examples, fixtures=fixtures,
-                                  jobs=1, deadline=deadline, files=files)
+                                  jobs=1, deadline=deadline, files=files, lang=lang)
     except Unreadable as exc:  # a notebook that cannot be read: the student's, one row
-        return Outcome(zero_report(folder, exercises, f"nothing graded: {exc}"), [], time.monotonic() - start)
+        return Outcome(zero_report(folder, exercises, nothing_graded(str(exc))), [], time.monotonic() - start)
     except Exception as exc:  # noqa: BLE001  (a grader bug must cost one row, not the batch)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return Outcome(zero_report(folder, exercises, f"grading failed (a fault of the grader): {detail}", "error"),
+        reason = _("grading failed (a fault of the grader): {error}", error=detail)
+        return Outcome(zero_report(folder, exercises, reason, "error"),
                        [f"{shown(folder.name)}: {detail}"], time.monotonic() - start)
     return Outcome(report, list(report.grader_faults), time.monotonic() - start)
 
 
 def refused(folder: Path, exercises: Iterable, reason: str) -> Outcome:
     """The row of a folder that cannot be graded: every check at zero, the reason its message."""
-    return Outcome(zero_report(folder, exercises, f"nothing graded: {reason}"))
+    return Outcome(zero_report(folder, exercises, nothing_graded(reason)))
+
+
+def nothing_graded(reason: str) -> str:
+    """The message of every check of a student with nothing to grade."""
+    return _("nothing graded: {reason}", reason=reason)
 
 
 def crashed_record(folder: Path, exercise_ids: tuple[str, ...], why: str, status: str = "error") -> dict:
-    """The record of a student whose grading could not finish; a grader fault unless it ran out of time."""
-    reason = f"grading stopped: {why}"
+    """The record of a student whose grading could not finish (why: in the current language, the
+    student's); a grader fault unless it ran out of time."""
+    reason = _("grading stopped: {error}", error=why)
     faults = [] if status == "timeout" else [f"{shown(folder.name)}: {why}"]
     return Outcome(zero_report(folder, select(exercise_ids), reason, status), faults).to_record()
 

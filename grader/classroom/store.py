@@ -3,8 +3,9 @@
 A stored result is reused when its key still matches: a hash of the submission's files (what
 grader.submission.files takes of the folder, links resolved), of the versions of cnngrade and of
 the installed packs (and of the selected exercises' own files, so that an edited check in a
-development checkout counts as a new version), and of the options that change a grade (the
-exercise selection, --examples, the packs' options). Anything else (--jobs, --scheduler, the
+development checkout counts as a new version), of the options that change a grade (the
+exercise selection, --examples, the packs' options), and of the student's language (the words of
+the record: a French and an English result of the same files are two results). Anything else (--jobs, --scheduler, the
 reports asked for) never changes a grade, so it is not in the key.
 
 An entry's file name is a digest of the student's folder name (whatever bytes it holds, however
@@ -24,6 +25,7 @@ from typing import Any, Iterable
 
 from grader import __version__, plugins
 from grader.atomic import remove_leftovers, write_atomically
+from grader.i18n import N_, _
 from grader.results import GradeReport, Status
 from grader.submission.files import Manifest, manifest, shown
 
@@ -69,9 +71,10 @@ class ResultStore:
         self.context = context
         remove_leftovers(self.folder)  # a batch killed while it stored a result (its rerun starts here)
 
-    def key(self, files: Manifest) -> str:
-        """The key of a submission's files under this store's grading context."""
-        return hashlib.sha256((self.context + files.digest()).encode()).hexdigest()
+    def key(self, files: Manifest, lang: str) -> str:
+        """The key of a submission's files, graded in the language `lang`, under this store's
+        grading context."""
+        return hashlib.sha256((self.context + lang + files.digest()).encode()).hexdigest()
 
     def path(self, name: str) -> Path:
         return self.folder / f"{hashlib.sha256(os.fsencode(name)).hexdigest()}.json"
@@ -85,23 +88,23 @@ class ResultStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise Damaged(f"it cannot be opened ({exc.strerror or exc})") from None
+            raise Damaged(_("it cannot be opened ({error})", error=exc.strerror or exc)) from None
         with os.fdopen(descriptor, "rb") as handle:
             status = os.fstat(handle.fileno())
             if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_ENTRY_BYTES:
-                raise Damaged(f"it is not a file of at most {MAX_ENTRY_BYTES >> 20} MiB")
+                raise Damaged(_("it is not a file of at most {size} MiB", size=MAX_ENTRY_BYTES >> 20))
             data = handle.read(MAX_ENTRY_BYTES + 1)
         try:
             record = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            raise Damaged("it is not JSON (cut short?)") from None
+            raise Damaged(_("it is not JSON (cut short?)")) from None
         if not isinstance(record, dict) or not isinstance(record.get("key"), str):
-            raise Damaged("it has no key")
+            raise Damaged(_("it has no key"))
         if record["key"] != key:
             return None
         problem = record_problem(record)
         if problem:
-            raise Damaged(problem)
+            raise Damaged(_(problem))
         return record
 
     def discard(self, name: str) -> None:
@@ -114,53 +117,54 @@ class ResultStore:
 
 def record_problem(record: Any) -> str:
     """'' when a record has the shape the batch writes (grader.classroom.outcome.Outcome.to_record,
-    its result the result-3 JSON that the reporters read), else what is wrong, in a few words."""
+    its result the result-3 JSON that the reporters read), else what is wrong, in a few words
+    (marked N_: the caller says them)."""
     if not isinstance(record, dict):
-        return "not an object"
+        return N_("not an object")
     if not _texts(record.get("faults")) or not _number(record.get("seconds")):
-        return "its faults or seconds have the wrong type"
+        return N_("its faults or seconds have the wrong type")
     result = record.get("result")
     if not isinstance(result, dict):
-        return "no result"
+        return N_("no result")
     if not all(isinstance(result.get(k), str) for k in ("submission", "mode", "output")) \
             or not _texts(result.get("notices")) or not isinstance(result.get("review"), list) \
             or not all(isinstance(r, dict) and set(r) <= {"kind", "message", "exercise"}
                        and _texts([r.get("kind"), r.get("message")])
                        and isinstance(r.get("exercise"), (str, type(None))) for r in result["review"]):
-        return "its result has the wrong shape"
+        return N_("its result has the wrong shape")
     exercises = result.get("exercises")
     if not isinstance(exercises, list):
-        return "its result has no exercises"
+        return N_("its result has no exercises")
     for exercise in exercises:
         if not isinstance(exercise, dict) or not _texts([exercise.get("id"), exercise.get("title")]) \
                 or not isinstance(exercise.get("checks"), list):
-            return "an exercise has the wrong shape"
+            return N_("an exercise has the wrong shape")
         for check in exercise["checks"]:
             problem = _check_problem(check)
             if problem:
                 return problem
     try:  # the totals are what the checks add up to
         if GradeReport.from_json(result).to_json() != result:
-            return "its totals do not add up"
+            return N_("its totals do not add up")
     except (KeyError, TypeError, ValueError):
-        return "its result cannot be read back"
+        return N_("its result cannot be read back")
     return ""
 
 
 def _check_problem(check: Any) -> str:
     if not isinstance(check, dict) or set(check) != CHECK_KEYS:
-        return "a check has the wrong fields"
+        return N_("a check has the wrong fields")
     if check["status"] not in {s.value for s in Status} or not _number(check["score"]) \
             or not _number(check["max_score"]) \
             or not _texts([check["name"], check["visibility"], check["message"], check["description"], check["hint"]]) \
             or not isinstance(check["diagnosis"], (str, type(None))) \
             or not isinstance(check["details"], (dict, type(None))):
-        return "a check has the wrong types"
+        return N_("a check has the wrong types")
     example = check["counterexample"]
     if example is not None and not (isinstance(example, dict)
                                     and isinstance(example.get("arguments", {}), dict)
                                     and all(isinstance(example.get(k, ""), str) for k in COUNTEREXAMPLE_TEXT)):
-        return "a counterexample has the wrong shape"
+        return N_("a counterexample has the wrong shape")
     return ""
 
 

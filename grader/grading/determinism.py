@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from grader.cache import cache_dir
+from grader.i18n import _
 
 POOL_SINCE = (6, 131)  # the first Hypothesis that draws from local modules' literals
 
@@ -40,10 +41,11 @@ def guard() -> None:
         empty = providers.Constants()
         providers._get_local_constants = lambda: empty
     elif version >= POOL_SINCE:
-        raise DeterminismError(
-            f"Hypothesis {metadata.version('hypothesis')} has no hypothesis.internal.conjecture.providers."
-            "_get_local_constants: its examples would depend on the modules a process has loaded; "
-            "install the Hypothesis version cnngrade pins (pip install 'hypothesis<7') or update grader/grading/determinism.py")
+        raise DeterminismError(_(
+            "Hypothesis {version} has no hypothesis.internal.conjecture.providers._get_local_constants: its "
+            "examples would depend on the modules a process has loaded; install the Hypothesis version cnngrade "
+            "pins (pip install 'hypothesis<7') or update grader/grading/determinism.py",
+            version=metadata.version("hypothesis")))
     # Hypothesis' own files go to our cache, not to the user's working folder.
     set_hypothesis_home_dir(cache_dir() / "hypothesis")
 

@@ -75,7 +75,7 @@ class Exercise:
     reference: str  # the module holding the trusted implementation of the functions
     mutants: tuple[Mutant, ...] = field(default=())
     files: tuple[str, ...] = ()  # the files it grades, when not functions (e.g. a trained model)
-    starter: str = ""  # starter.py: the stubs `cnngrade init` writes into cnn.py
+    starters: dict[str, str] = field(default_factory=dict)  # language -> starter.py / starter.<lang>.py: the stubs `cnngrade init` writes
     file_mutants: tuple[FileMutant, ...] = ()  # an exercise graded from files: its mistakes, as files
     reference_files: FileMutant | None = None  # ... and its correct submission, as files
     starter_files: tuple[str, ...] = ()  # files of the exercise folder that `cnngrade init` copies
@@ -110,6 +110,12 @@ class Exercise:
         return self.statements.get(current(), self.statements[DEFAULT])
 
     @property
+    def starter(self) -> str:
+        """The stubs `cnngrade init` writes into cnn.py, in the current language, else in English
+        ('' for an exercise without any)."""
+        return self.starters.get(current(), self.starters.get(DEFAULT, ""))
+
+    @property
     def title_text(self) -> str:
         """The title in the current language (the pack's catalog)."""
         return _(self.title)
@@ -132,7 +138,7 @@ def _size(text: str | int) -> int:
     for unit, factor in units.items():
         if text.endswith(unit):
             return int(float(text[: -len(unit)]) * factor)
-    raise SpecError(f"cannot read the size {text!r} (use e.g. '2GiB')")
+    raise SpecError(_("cannot read the size {size} (use e.g. '2GiB')", size=repr(text)))
 
 
 def _import_path(name: str, path: Path) -> ModuleType:
@@ -143,7 +149,8 @@ def _import_path(name: str, path: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except Exception as exc:  # a broken pack is reported in one line, as the pack's fault
         del sys.modules[name]
-        raise SpecError(f"cannot load {path.parent.name}/{path.name}: {type(exc).__name__}: {exc}") from exc
+        raise SpecError(_("cannot load {file}: {error}", file=f"{path.parent.name}/{path.name}",
+                          error=f"{type(exc).__name__}: {exc}")) from exc
     return module
 
 
@@ -153,20 +160,21 @@ def load_exercise(folder: Path) -> Exercise:
     try:
         spec = tomllib.loads((folder / "spec.toml").read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SpecError(f"cannot read {folder.name}/spec.toml: {exc}") from None
+        raise SpecError(_("cannot read {file}: {error}", file=f"{folder.name}/spec.toml", error=exc)) from None
     exercise_id = spec.get("id", folder.name)
     checks_module = _import_path(f"cnngrade_checks.{exercise_id}", folder / "checks.py")
     declared = spec.get("checks", {})
     written = {name[5:]: fn for name, fn in vars(checks_module).items()
                if name.startswith("test_") and callable(fn)}
     if set(declared) != set(written):
-        raise SpecError(f"{exercise_id}: spec.toml and checks.py disagree on the checks: "
-                        f"only in spec {sorted(set(declared) - set(written))}, "
-                        f"only in checks.py {sorted(set(written) - set(declared))}")
+        raise SpecError(_("{exercise}: spec.toml and checks.py disagree on the checks: only in spec {spec}, "
+                          "only in checks.py {checks}", exercise=exercise_id, spec=sorted(set(declared) - set(written)),
+                          checks=sorted(set(written) - set(declared))))
     checks = []
     for name, entry in declared.items():
         if entry.get("visibility") not in VISIBILITIES:
-            raise SpecError(f"{exercise_id}.{name}: visibility must be one of {VISIBILITIES}")
+            raise SpecError(_("{check}: visibility must be one of {values}", check=f"{exercise_id}.{name}",
+                              values=VISIBILITIES))
         function = written[name]
         checks.append(CheckSpec(name, float(entry["points"]), entry["visibility"],
                                 entry.get("description", "") or inspect.getdoc(function) or name, function))
@@ -186,38 +194,46 @@ def load_exercise(folder: Path) -> Exercise:
         file_mutants = tuple(m for m in declared if isinstance(m, FileMutant))
         reference_files = getattr(mutants_module, "REFERENCE", None)
         if reference_files is not None and not isinstance(reference_files, FileMutant):
-            raise SpecError(f"{exercise_id}: mutants.py's REFERENCE must be a FileMutant")
+            raise SpecError(_("{exercise}: mutants.py's REFERENCE must be a FileMutant", exercise=exercise_id))
     starter_files = _plain_names(exercise_id, "starter_files", spec.get("starter_files", ()))
     for name in starter_files:
         if not (folder / name).is_file():
-            raise SpecError(f"{exercise_id}: the starter file {name!r} is not in {folder.name}/")
+            raise SpecError(_("{exercise}: the starter file {file} is not in {folder}/", exercise=exercise_id,
+                              file=repr(name), folder=folder.name))
     return Exercise(id=exercise_id, title=spec.get("title", exercise_id), folder=folder,
                     order=int(spec.get("order", 1000)), functions=tuple(spec.get("functions", ())),
                     checks=tuple(checks), statements=_statements(folder),
                     limits=limits, kind=spec.get("kind", "python"),
                     examples=int(spec.get("examples", 50)), reference=spec.get("reference", "reference"),
                     mutants=mutants, files=tuple(spec.get("files", ())),
-                    starter=(folder / "starter.py").read_text() if (folder / "starter.py").is_file() else "",
+                    starters=_per_language(folder, "starter", ".py"),
                     file_mutants=file_mutants, reference_files=reference_files, starter_files=starter_files)
 
 
 def _statements(folder: Path) -> dict[str, str]:
     """statement.md (English) and statement.<lang>.md for every other language cnngrade speaks."""
-    found = {DEFAULT: (folder / "statement.md").read_text(encoding="utf-8")}
+    return {DEFAULT: (folder / "statement.md").read_text(encoding="utf-8"), **_per_language(folder, "statement", ".md")}
+
+
+def _per_language(folder: Path, stem: str, suffix: str) -> dict[str, str]:
+    """A file's text by language: STEM.SUFFIX is English, STEM.<lang>.SUFFIX another language's
+    (each one that is there)."""
+    found = {}
     for language in LANGUAGES:
-        translated = folder / f"statement.{language}.md"
-        if language != DEFAULT and translated.is_file():
-            found[language] = translated.read_text(encoding="utf-8")
+        path = folder / (stem + suffix if language == DEFAULT else f"{stem}.{language}{suffix}")
+        if path.is_file():
+            found[language] = path.read_text(encoding="utf-8")
     return found
 
 
 def _plain_names(exercise_id: str, key: str, names) -> tuple[str, ...]:
     """A spec's list of file names, each a plain name (no folder, no path separator)."""
     if isinstance(names, str) or not all(isinstance(n, str) for n in names):
-        raise SpecError(f"{exercise_id}: {key} must be a list of file names")
+        raise SpecError(_("{exercise}: {key} must be a list of file names", exercise=exercise_id, key=key))
     for name in names:
         if not name or name in (".", "..") or "/" in name or "\\" in name:
-            raise SpecError(f"{exercise_id}: {key} holds {name!r}; only plain file names are allowed")
+            raise SpecError(_("{exercise}: {key} holds {name}; only plain file names are allowed", exercise=exercise_id,
+                              key=key, name=repr(name)))
     return tuple(names)
 
 
@@ -228,7 +244,8 @@ def all_exercises() -> tuple[Exercise, ...]:
     seen: dict[str, Path] = {}
     for exercise in exercises:
         if exercise.id in seen:
-            raise SpecError(f"two packs define the exercise {exercise.id!r}: {seen[exercise.id]} and {exercise.folder}")
+            raise SpecError(_("two packs define the exercise {exercise}: {first} and {second}",
+                              exercise=repr(exercise.id), first=seen[exercise.id], second=exercise.folder))
         seen[exercise.id] = exercise.folder
     return tuple(sorted(exercises, key=lambda e: (e.order, e.id)))
 

@@ -5,6 +5,7 @@ import inspect
 from typing import Any, Iterable
 
 from grader import plugins
+from grader.i18n import _
 from grader.plugins import FixtureMissing, OptionProblem
 
 # What the engine itself gives a check, besides the packs' fixtures.
@@ -26,7 +27,7 @@ class Fixtures:
         if name not in self._made:
             fixture = plugins.fixtures().get(name)
             if fixture is None:
-                raise LookupError(f"no installed pack provides the fixture {name!r}")
+                raise LookupError(_("no installed pack provides the fixture {name}", name=repr(name)))
             try:
                 self._made[name] = fixture.make(self)
             except FixtureMissing as missing:

@@ -43,4 +43,4 @@ def reproduction(function: str, args: tuple, kwargs: dict) -> str:
     if _elements(list(args) + list(kwargs.values())) > MAX_ELEMENTS:
         return ""
     arguments = [literal(a) for a in args] + [f"{k}={literal(v)}" for k, v in kwargs.items()]
-    return f"import numpy as np; from cnn import {function}; print({function}({', '.join(arguments)}))"
+    return f"import numpy as np; from cnn import {function}; print({function}({', '.join(arguments)}))"  # i18n: not for people (code to paste)

@@ -192,13 +192,15 @@ def _import_error(sandbox: Sandbox, submission: Submission | None = None) -> str
         return submission.import_error(outcome.where, outcome.error)
     if outcome.status == Answer.RAISED:
         where = outcome.where or {}
-        place = f"{where.get('file') or 'cnn.py'}, line {where['line']}: " if where.get("line") else "cnn.py: "
-        return f"importing cnn.py failed: {place}{outcome.error}"
+        if where.get("line"):
+            return _("importing cnn.py failed: {file}, line {line}: {error}", file=where.get("file") or "cnn.py",
+                     line=where["line"], error=outcome.error)
+        return _("importing cnn.py failed: cnn.py: {error}", error=outcome.error)
     if outcome.status == Answer.TIMEOUT:
-        return f"importing cnn.py took too long ({outcome.error}); does it run work at import time?"
+        return _("importing cnn.py took too long ({error}); does it run work at import time?", error=outcome.error)
     if outcome.status == Answer.MEMORY:
-        return "importing cnn.py ran out of memory"
-    return f"importing cnn.py crashed the worker: {outcome.error}"
+        return _("importing cnn.py ran out of memory")
+    return _("importing cnn.py crashed the worker: {error}", error=outcome.error)
 
 
 def grade_exercise(exercise: Exercise, backend: Backend, mode: str = "submit", examples: int | None = None,
@@ -247,7 +249,7 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
     names = requested(check.function)
     missing = fixtures.problem(names)
     if missing:
-        return _zero(result, Status.MISSING, f"not graded: {missing}")
+        return _zero(result, Status.MISSING, _("not graded: {reason}", reason=missing))
     arguments = {name: fixtures.get(name) for name in names}
     if "sandbox" in inspect.signature(check.function).parameters:
         arguments["sandbox"] = sandbox
@@ -264,9 +266,9 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
             result.counterexample["traceback"] = raised.traceback
         return result
     except (Flaky, FlakyFailure):
-        return _zero(result, Status.FAILED, "gives different results when called twice with the same input")
+        return _zero(result, Status.FAILED, _("gives different results when called twice with the same input"))
     except AssertionError as failure:
-        message = failure.message if isinstance(failure, CheckFailed) else (str(failure) or "an assertion failed")
+        message = failure.message if isinstance(failure, CheckFailed) else (str(failure) or _("an assertion failed"))
         _zero(result, Status.FAILED, message)
         if explain:
             _explain(result, exercise, student.calls, failure)
@@ -277,7 +279,8 @@ def run_check(exercise: Exercise, check: CheckSpec, function: Callable, student:
         return result
     except Exception as exc:  # noqa: BLE001  (anything else is a bug in the check, not the student's)
         faults.append(f"{exercise.id}.{check.name}: {type(exc).__name__}: {exc}")
-        return _zero(result, Status.ERROR, f"internal error in this check (not your fault): {type(exc).__name__}: {exc}")
+        return _zero(result, Status.ERROR, _("internal error in this check (not your fault): {error}",
+                                             error=f"{type(exc).__name__}: {exc}"))
     if isinstance(outcome, Score):
         fraction = min(max(float(outcome.fraction), 0.0), 1.0)
         result.score = round(check.points * fraction, 4)

@@ -1,6 +1,7 @@
 """What the engine tells each sandbox: which folders to hide, which imports to block, which kind of
-worker to start and which value types may cross the wire. grader.sandbox asks nobody: it is told
-here (Terms), so that the trust boundary imports nothing of the engine."""
+worker to start, which value types may cross the wire and how its sentences are said (in the
+grading's language). grader.sandbox asks nobody: it is told here (Terms), so that the trust
+boundary imports nothing of the engine."""
 from __future__ import annotations
 
 import importlib.util
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from grader import plugins
 from grader.cache import cache_dir
+from grader.i18n import _, said
 from grader.sandbox import wire
 from grader.sandbox.client import PYTHON, Deadline, Limits, Sandbox, Terms
 from grader.submission.files import Manifest, manifest
@@ -55,7 +57,7 @@ def worker_kind(kind: str) -> plugins.WorkerKind | None:
         return None
     found = plugins.worker_kinds().get(kind)
     if found is None:
-        raise ValueError(f"no installed pack provides the worker kind {kind!r}")
+        raise ValueError(_("no installed pack provides the worker kind {kind}", kind=repr(kind)))
     return found
 
 
@@ -64,7 +66,7 @@ def terms(worker: plugins.WorkerKind | None, options: dict | None = None) -> Ter
     runs_student_code = worker is None or worker.runs_student_code
     return Terms(hide=tuple(hidden_paths(runs_student_code, options)),
                  blocked=tuple(plugins.forbidden_imports()) if runs_student_code else (),
-                 wire_types=wire_types())
+                 wire_types=wire_types(), say=said)
 
 
 def open_sandbox(folder: Path, limits: Limits = Limits(), kind: str = PYTHON, options: dict | None = None,

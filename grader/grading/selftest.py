@@ -16,6 +16,7 @@ from typing import Iterable
 
 from grader.grading.exercise import Exercise, FileMutant, load_exercise
 from grader.grading.fixtures import Fixtures, requested
+from grader.i18n import _, current, speaking
 from grader.grading.runner import grade_exercise, grade_submission, reference_functions
 from grader.plugins import FixtureMissing
 from grader.grading.processes import helper_pool
@@ -77,7 +78,8 @@ def selftest_files(exercise: Exercise, examples: int | None = None,
     """Prove an exercise graded from files: its REFERENCE submission and each FileMutant's, each
     written into a folder of its own and graded through the sandbox, this exercise alone."""
     if exercise.reference_files is None:
-        raise ValueError(f"{exercise.id}: mutants.py names no REFERENCE submission to prove the checks with")
+        raise ValueError(_("{exercise}: mutants.py names no REFERENCE submission to prove the checks with",
+                           exercise=exercise.id))
     fixtures = fixtures or Fixtures()
     faults: list[str] = []
     root = Path(tempfile.mkdtemp(prefix="cnngrade-selftest-"))
@@ -107,7 +109,7 @@ def _grade_files(exercise: Exercise, mutant: FileMutant, root: Path, examples: i
     folder = root / mutant.name
     folder.mkdir()
     mutant.make(folder, **{name: fixtures.get(name) for name in names})
-    report = grade_submission(folder, [exercise], "submit", examples, fixtures=fixtures)
+    report = grade_submission(folder, [exercise], "submit", examples, fixtures=fixtures, lang=current())
     faults.extend(report.grader_faults)
     return report.exercises[0]
 
@@ -125,11 +127,14 @@ def selftest(exercises: Iterable[Exercise], examples: int | None = None, jobs: i
         return [selftest_exercise(exercise, examples, fixtures) for exercise in provable]
     with helper_pool(min(jobs, len(provable))) as pool:
         verdicts = list(pool.map(_selftest_elsewhere, [str(e.folder) for e in provable],
-                                 [examples] * len(provable), [dict(options or {})] * len(provable)))
+                                 [examples] * len(provable), [dict(options or {})] * len(provable),
+                                 [current()] * len(provable)))
     return [SelftestResult(exercise, *verdict) for exercise, verdict in zip(provable, verdicts)]
 
 
-def _selftest_elsewhere(folder: str, examples: int | None, options: dict) -> tuple:
-    """What a helper process runs: the verdicts only (mutants hold functions, which stay here)."""
-    result = selftest_exercise(load_exercise(Path(folder)), examples, Fixtures(options))
+def _selftest_elsewhere(folder: str, examples: int | None, options: dict, lang: str) -> tuple:
+    """What a helper process runs, in the caller's language: the verdicts only (mutants hold
+    functions, which stay here)."""
+    with speaking(lang):
+        result = selftest_exercise(load_exercise(Path(folder)), examples, Fixtures(options))
     return result.reference, result.survivors, result.killed, result.faults, result.graded

@@ -9,6 +9,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from grader.grading.checking import CheckFailed
+from grader.i18n import _, ngettext
 from grader.results import Status
 from grader.sandbox import wire
 from grader.grading.sandboxes import wire_types
@@ -80,7 +81,9 @@ class SandboxBackend:
         earlier = self.faults.get(function, [])
         if len(earlier) >= self.STRIKES:
             last = earlier[-1]
-            return Outcome(last.status, error=f"{last.error} (not called again after {len(earlier)} such failures)")
+            return Outcome(last.status, error=ngettext("{error} (not called again after {n} such failure)",
+                                                       "{error} (not called again after {n} such failures)",
+                                                       len(earlier), error=last.error))
         outcome = self.sandbox.call(function, args, kwargs, self.wall_seconds)
         if outcome.status in FATAL:
             self.faults.setdefault(function, []).append(outcome)
@@ -153,9 +156,9 @@ class Student:
 
     def _call(self, function: str, args: tuple, kwargs: dict) -> Any:
         if self._own is not None and function not in self._own:
-            raise LookupError(f"this check gives points but calls {function}, which is not a function of its "
-                              f"exercise ({', '.join(self._own) or 'none'}): make it informational (0 points) "
-                              f"or call the reference for that part")
+            raise LookupError(_("this check gives points but calls {function}, which is not a function of its "
+                                "exercise ({functions}): make it informational (0 points) or call the reference "
+                                "for that part", function=function, functions=", ".join(self._own) or _("none")))
         if self._import_error:
             raise StudentFault(Status.ERROR, self._import_error)
         if function in self._broken:
@@ -166,19 +169,32 @@ class Student:
         if outcome.status == Answer.OK:
             call.value = outcome.value
             if outcome.mutated:
-                raise CheckFailed(f"{function} modified its {', '.join(outcome.mutated)} in place; "
-                                  "work on a copy (e.g. x = x.copy() or np.pad, which returns a new array)")
+                raise CheckFailed(_("{function} modified its {arguments} in place; work on a copy (e.g. x = x.copy() "
+                                    "or np.pad, which returns a new array)", function=function,
+                                    arguments=", ".join(outcome.mutated)))
             if outcome.value is None:
-                raise StudentFault(Status.MISSING, f"{function} returned None (not implemented yet?)")
+                raise StudentFault(Status.MISSING, _("{function} returned None (not implemented yet?)",
+                                                     function=function))
             return outcome.value
         if outcome.status == Answer.RAISED:
             call.raised = outcome.error
-            raise StudentRaised(f"{function} raised {outcome.error}", outcome.traceback)
-        messages = {Answer.MISSING: f"{function} is {outcome.info.get('reason', 'not defined in cnn.py')}",
-                    Answer.MEMORY: f"{function} ran out of memory (the limit is per call)",
-                    Answer.TIMEOUT: f"{function} {outcome.error}"}
-        raise StudentFault(check_status(outcome.status),
-                           messages.get(outcome.status, f"{function} crashed the worker: {outcome.error}"))
+            raise StudentRaised(_("{function} raised {error}", function=function, error=outcome.error),
+                                outcome.traceback)
+        raise StudentFault(check_status(outcome.status), _failure(function, outcome))
+
+
+def _failure(function: str, outcome: Outcome) -> str:
+    """Why a call gave no value (other than raising), as a check's message. The worker reports
+    NotImplementedError as the code "not_implemented" (grader.sandbox.worker)."""
+    if outcome.status == Answer.MISSING:
+        if outcome.info.get("reason") == "not_implemented":
+            return _("{function} is not implemented yet (it raises NotImplementedError)", function=function)
+        return _("{function} is not defined in cnn.py", function=function)
+    if outcome.status == Answer.MEMORY:
+        return _("{function} ran out of memory (the limit is per call)", function=function)
+    if outcome.status == Answer.TIMEOUT:
+        return _("{function} {error}", function=function, error=outcome.error)
+    return _("{function} crashed the worker: {error}", function=function, error=outcome.error)
 
 
 def bind_arguments(reference: Callable | None, call: Call) -> dict[str, Any]:

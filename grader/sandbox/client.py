@@ -1,4 +1,11 @@
-"""The grader's side of the trust boundary: start, feed, time and kill the sandboxed worker."""
+"""The grader's side of the trust boundary: start, feed, time and kill the sandboxed worker.
+
+What it says for people (a call that timed out, a worker that died) is said through `Terms.say`,
+in the language the engine chose (grader.sandbox imports nothing of the engine: a sentence is
+marked N_ here, for the engine's catalog, and said by the engine's function). The worker imports
+no catalog: it reports codes (a blocked import, a view of the file system it could not build),
+which are phrased here; its replies are never taken as sentences to format.
+"""
 from __future__ import annotations
 
 import inspect
@@ -15,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from grader.sandbox import wire
 from grader.sandbox.wire import Answer
@@ -24,6 +31,17 @@ WORKER = Path(__file__).with_name("worker.py")
 OUTPUT_CAP = 8192
 PYTHON = "python"  # the engine's own worker kind: imports the student's module, calls its functions
 _SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def N_(message: str, /) -> str:
+    """Marks a sentence for the engine's catalog (pybabel's keyword); Terms.say says it."""
+    return message
+
+
+def english(message: str, /, **params: object) -> str:
+    """A sentence said in English, a float among its params as Python's %g: what a sandbox says
+    unless the engine gives it its own `say` (Terms)."""
+    return message.format(**{k: format(v, "g") if isinstance(v, float) else v for k, v in params.items()})
 
 
 @dataclass(frozen=True)
@@ -56,9 +74,6 @@ class Deadline:
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
-
-    def reason(self) -> str:
-        return f"was not graded: this submission's time budget of {self.seconds:g} s ran out"
 
 
 @dataclass
@@ -158,12 +173,14 @@ class Terms:
     grader's cache and the packs' data sets, in the fallback without namespaces, where there is no
     view); blocked: the top-level packages student code may not import, however spelled;
     wire_types: the classes whose values may cross the wire as data (each with wire_name,
-    to_wire, from_wire; the worker loads each from its file before its view is built).
+    to_wire, from_wire; the worker loads each from its file before its view is built); say: how a
+    sentence of the sandbox is said to people (the engine's: in the grading's language).
     """
 
     hide: tuple[str, ...] = ()
     blocked: tuple[str, ...] = ()
     wire_types: tuple[type, ...] = ()
+    say: Callable[..., str] = english
 
     def described_types(self) -> list[dict]:
         """The wire types registered here, and where the worker loads them from."""
@@ -322,7 +339,8 @@ class Sandbox:
         # Starting Python and NumPy (and whatever a pack's worker kind loads) has its own allowance.
         ready = self._receive(time.monotonic() + 120)
         if ready.status != Answer.READY:
-            raise RuntimeError(f"the sandbox worker did not start: {ready.error or ready.status.value}")
+            raise RuntimeError(self.terms.say(N_("the sandbox worker did not start: {reason}"),
+                                              reason=ready.error or ready.status.value))
         self.isolation = {k: ready.info.get(k) for k in ("network_isolated", "confined", "view", "hidden", "read_only")}
         self.isolation["process_cap"] = self.cap.path is not None
 
@@ -343,13 +361,17 @@ class Sandbox:
         if self.deadline is not None:
             remaining = self.deadline.remaining()
             if remaining <= 0:
-                return Outcome(Answer.TIMEOUT, error=self.deadline.reason())
+                return Outcome(Answer.TIMEOUT, error=self._budget_spent())
             if remaining < wall_seconds:
                 outcome = self._send_and_wait(header, remaining, values)
                 if outcome.status == Answer.TIMEOUT:
-                    outcome.error = self.deadline.reason()
+                    outcome.error = self._budget_spent()
                 return outcome
         return self._send_and_wait(header, wall_seconds, values)
+
+    def _budget_spent(self) -> str:
+        return self.terms.say(N_("was not graded: this submission's time budget of {seconds} s ran out"),
+                              seconds=float(self.deadline.seconds))
 
     def _send_and_wait(self, header: dict, wall_seconds: float, values: dict | None) -> Outcome:
         try:
@@ -364,17 +386,31 @@ class Sandbox:
             reply = wire.receive(reader, ("value",))
         except TimeoutError:
             self._kill()
-            return Outcome(Answer.TIMEOUT, error=f"no answer within {wall_seconds or 0:g} s of wall time")
+            return Outcome(Answer.TIMEOUT, error=self.terms.say(N_("no answer within {seconds} s of wall time"),
+                                                                seconds=float(wall_seconds or 0)))
         except EOFError:
             return self._died()
         except (wire.WireError, ValueError) as exc:
             self._kill()
-            return Outcome(Answer.CRASHED, error=f"the worker sent a malformed reply ({exc})")
+            return Outcome(Answer.CRASHED, error=self.terms.say(N_("the worker sent a malformed reply ({error})"),
+                                                                error=str(exc)))
         reply = _clean(reply)
         status = Answer.of(reply.pop("status", None))
-        return Outcome(status, value=reply.pop("value", None), error=reply.pop("error", ""),
+        return Outcome(status, value=reply.pop("value", None), error=self._error(status, reply),
                        where=reply.pop("where", None) or {}, traceback=reply.pop("traceback", ""),
                        mutated=reply.pop("mutated", []), info=reply)
+
+    def _error(self, status: Answer, reply: dict) -> str:
+        """A reply's error, the worker's codes phrased (its text is shown as it is, never formatted)."""
+        error = reply.pop("error", "")
+        blocked, code = reply.pop("blocked", None), reply.pop("code", None)
+        if status == Answer.RAISED and isinstance(blocked, str):
+            return self.terms.say(N_("ImportError: importing {module} is not allowed in a submission (cnngrade)"),
+                                  module=blocked)
+        if status == Answer.CRASHED and code == "confinement":
+            return self.terms.say(N_("the worker could not build its view of the file system ({error})"),
+                                  error=error)
+        return error
 
     def _died(self) -> Outcome:
         code = self.process.wait() if self.process else None
@@ -382,10 +418,12 @@ class Sandbox:
         if code is not None and code < 0:
             number = -code
             if number == signal.SIGXCPU:
-                return Outcome(Answer.TIMEOUT, error=f"used more than {self.limits.cpu_seconds} s of CPU time")
+                return Outcome(Answer.TIMEOUT, error=self.terms.say(N_("used more than {seconds} s of CPU time"),
+                                                                    seconds=float(self.limits.cpu_seconds)))
             name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
-            return Outcome(Answer.CRASHED, error=f"the process was killed by {name}")
-        return Outcome(Answer.CRASHED, error=f"the process exited with code {code} (os._exit or a crash)")
+            return Outcome(Answer.CRASHED, error=self.terms.say(N_("the process was killed by {signal}"), signal=name))
+        return Outcome(Answer.CRASHED, error=self.terms.say(N_("the process exited with code {code} (os._exit or a "
+                                                               "crash)"), code=str(code)))
 
     def _kill(self) -> None:
         if self.process is None:

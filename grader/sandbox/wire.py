@@ -3,7 +3,8 @@
 A message is one JSON frame followed by the NumPy blobs it refers to, each frame prefixed by its
 length. Arrays travel as .npy bytes written and read with allow_pickle=False, so nothing that
 crosses the boundary is ever unpickled or executed. This module is imported by the worker too,
-so it may only use the standard library and NumPy.
+so it may only use the standard library and NumPy. Its errors are a protocol's details, quoted
+as they are inside the grader's sentences (grader.sandbox.client), never sentences of their own.
 """
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def encode(value: Any, blobs: list[bytes]) -> Any:
 
 def _add_blob(array: np.ndarray, blobs: list[bytes]) -> int:
     if array.dtype.kind not in NUMERIC_KINDS:
-        raise WireError(f"an array of dtype {array.dtype} is not a numeric array")
+        raise WireError(f"an array of dtype {array.dtype} is not a numeric array")  # i18n: not for people (a protocol detail)
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     blobs.append(buffer.getvalue())
@@ -126,17 +127,17 @@ def decode(tree: Any, blobs: list[bytes]) -> Any:
     if "$type" in tree:
         cls = _TYPES.get(tree["$type"])
         if cls is None or not isinstance(tree.get("fields"), dict):
-            raise WireError(f"a message holds a value of the unknown type {tree['$type']!r}")
+            raise WireError(f"a message holds a value of the unknown type {tree['$type']!r}")  # i18n: not for people (a protocol detail)
         fields = decode(tree["fields"], blobs)
         if not isinstance(fields, dict):
-            raise WireError(f"a {tree['$type']} value is not described by named fields")
+            raise WireError(f"a {tree['$type']} value is not described by named fields")  # i18n: not for people (a protocol detail)
         try:
             return cls.from_wire(fields)
         except (TypeError, ValueError) as exc:
             raise WireError(f"a malformed {tree['$type']} value: {exc}") from None
     if "$unsupported" in tree:
         return Unsupported(str(tree["$unsupported"]))
-    raise WireError("a message holds an object of unknown kind")
+    raise WireError("a message holds an object of unknown kind")  # i18n: not for people (a protocol detail)
 
 
 # The header np.save writes for a numeric array; anything else takes np.load's slower path.
@@ -146,7 +147,7 @@ _NPY_HEADER = re.compile(rb"\{'descr': '([<>|][biuf][1-8])', 'fortran_order': (T
 
 def _load_blob(blobs: list[bytes], index: Any) -> np.ndarray:
     if not isinstance(index, int) or not 0 <= index < len(blobs):
-        raise WireError("a message refers to an array it does not carry")
+        raise WireError("a message refers to an array it does not carry")  # i18n: not for people (a protocol detail)
     try:
         array = _fast_load(blobs[index])
         if array is None:
@@ -154,7 +155,7 @@ def _load_blob(blobs: list[bytes], index: Any) -> np.ndarray:
     except Exception as exc:  # any malformed .npy is the sender's fault, reported as such
         raise WireError(f"unreadable array: {exc}") from None
     if not isinstance(array, np.ndarray) or array.dtype.kind not in NUMERIC_KINDS:
-        raise WireError(f"an array of dtype {getattr(array, 'dtype', '?')} is not a numeric array")
+        raise WireError(f"an array of dtype {getattr(array, 'dtype', '?')} is not a numeric array")  # i18n: not for people (a protocol detail)
     return array
 
 
@@ -171,7 +172,7 @@ def _fast_load(blob: bytes) -> np.ndarray | None:
     shape = tuple(int(n) for n in match.group(3).split(b",") if n.strip())
     data = memoryview(blob)[10 + header_length:]
     if len(data) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
-        raise WireError("an array's data does not match its shape")
+        raise WireError("an array's data does not match its shape")  # i18n: not for people (a protocol detail)
     order = "F" if match.group(2) == b"True" else "C"
     return np.frombuffer(data, dtype=dtype).reshape(shape, order=order).copy()
 
@@ -194,10 +195,10 @@ def receive(stream: BinaryIO, value_keys: tuple[str, ...] = ()) -> dict:
     """Read one message; the keys in value_keys are decoded back into values."""
     body = json.loads(_read_frame(stream, MAX_JSON_BYTES))
     if not isinstance(body, dict):
-        raise WireError("a message is not a JSON object")
+        raise WireError("a message is not a JSON object")  # i18n: not for people (a protocol detail)
     count = body.pop("nblobs", 0)
     if not isinstance(count, int) or not 0 <= count <= 1024:
-        raise WireError("a message announces an impossible number of arrays")
+        raise WireError("a message announces an impossible number of arrays")  # i18n: not for people (a protocol detail)
     blobs = [_read_frame(stream, MAX_BLOB_BYTES) for _ in range(count)]
     for key in value_keys:
         if key in body:
@@ -209,7 +210,7 @@ def _read_frame(stream: BinaryIO, limit: int) -> bytes:
     head = _read_exact(stream, _LENGTH.size)
     (length,) = _LENGTH.unpack(head)
     if length > limit:
-        raise WireError(f"a frame of {length} bytes is over the limit of {limit}")
+        raise WireError(f"a frame of {length} bytes is over the limit of {limit}")  # i18n: not for people (a protocol detail)
     return _read_exact(stream, length)
 
 
@@ -218,7 +219,7 @@ def _read_exact(stream: BinaryIO, n: int) -> bytes:
     while n:
         chunk = stream.read(n)
         if not chunk:
-            raise EOFError("the other side closed the channel")
+            raise EOFError("the other side closed the channel")  # i18n: not for people (a protocol detail)
         chunks.append(chunk)
         n -= len(chunk)
     return b"".join(chunks)

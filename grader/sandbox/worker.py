@@ -5,7 +5,10 @@ network and PID namespaces where the OS allows). It loads what it needs, builds 
 the file system from an allow-list (`confine`: Python, its packages and the scratch copy of the
 submission; nothing else of the machine), drops every capability, limits itself, refuses
 forbidden imports, then serves requests from the grader over stdin/stdout in the format of wire.py. Student output goes to a capped file, never to the channel. This file may only
-use the standard library and NumPy: it must not import anything of the grader.
+use the standard library and NumPy: it must not import anything of the grader, its catalogs
+included. What it has to say to people it reports as codes, which the client phrases in the
+grading's language (grader.sandbox.client: a blocked import, a view it could not build, a function
+not implemented yet); its other words are a protocol's and an OS call's details, not for people.
 """
 from __future__ import annotations
 
@@ -58,7 +61,11 @@ class ImportBlocker:
     def find_spec(self, name, path=None, target=None):
         top = name.partition(".")[0]
         if top.lower() in self.blocked:
-            raise ImportError(f"importing {top} is not allowed in a submission (cnngrade)")
+            # The student may read this text (it is an exception of their code); the grader reads
+            # the code on the exception, and says it in the grading's language.
+            refused = ImportError(f"importing {top} is not allowed in a submission (cnngrade)")  # i18n: not for people (said by the client from cnngrade_blocked)
+            refused.cnngrade_blocked = top
+            raise refused
         return None
 
 
@@ -118,7 +125,7 @@ def confine(view: list[str], hide: list[str], scratch: str) -> dict:
         check(libc.mount(_b(source), _b(target), _b(kind), flags, _b(data)), f"mount {target}")
 
     if SYS_PIVOT_ROOT is None or SYS_CAPSET is None:
-        raise ConfinementError(0, f"no confinement on {os.uname().machine}")
+        raise ConfinementError(0, f"no confinement on {os.uname().machine}")  # i18n: not for people (an OS detail)
     mount("none", "/", None, MS_REC | MS_PRIVATE)
     root = os.path.join(scratch, "root")
     os.makedirs(root, 0o755, exist_ok=True)  # a worker started again after a kill finds it
@@ -145,7 +152,7 @@ def confine(view: list[str], hide: list[str], scratch: str) -> dict:
     os.chdir(root)
     check(libc.syscall(SYS_PIVOT_ROOT, b".", b".old"), "pivot_root")
     os.chroot(".")
-    check(libc.umount2(b"/.old", MNT_DETACH), "umount the old root")
+    check(libc.umount2(b"/.old", MNT_DETACH), "umount the old root")  # i18n: not for people (an OS detail)
     os.rmdir("/.old")
     os.chdir("/")
     _set_read_only(libc, check, writable=(INSIDE, "/tmp", "/dev/shm", *(f"/dev/{d}" for d in DEVICES)))
@@ -203,11 +210,11 @@ def _drop_capabilities(libc, check) -> None:
     for capability in range(64):
         if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
             break  # past the last capability this kernel knows
-    check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear the ambient capabilities")
-    check(libc.prctl(PR_SET_SECUREBITS, SECURE_NOROOT_ALL, 0, 0, 0), "set the secure bits")
+    check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear the ambient capabilities")  # i18n: not for people
+    check(libc.prctl(PR_SET_SECUREBITS, SECURE_NOROOT_ALL, 0, 0, 0), "set the secure bits")  # i18n: not for people
     data = (_CapData * 2)()
-    check(libc.syscall(SYS_CAPSET, ctypes.byref(_CapHeader(0x20080522, 0)), data), "drop the capabilities")
-    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no new privileges")
+    check(libc.syscall(SYS_CAPSET, ctypes.byref(_CapHeader(0x20080522, 0)), data), "drop the capabilities")  # i18n: not for people
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no new privileges")  # i18n: not for people
 
 
 def network_isolated() -> bool:
@@ -249,6 +256,17 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def raised(exc: BaseException, folder: str, traceback_chars: int | None = None) -> dict:
+    """The reply to a request whose student code raised: the error, where, the traceback, and the
+    code of a blocked import (the client says it)."""
+    reply = {"status": wire.Answer.RAISED, "error": describe(exc), "where": error_location(exc, folder),
+             "traceback": student_traceback(exc, folder)[-traceback_chars if traceback_chars else 0:]}
+    blocked = getattr(exc, "cnngrade_blocked", None)
+    if isinstance(blocked, str):
+        reply["blocked"] = blocked
+    return reply
+
+
 class Worker:
     def __init__(self, config: dict):
         self.folder = ""  # the submission's copy, as this process sees it (set once its view is built)
@@ -274,7 +292,7 @@ class Worker:
                 except wire.WireError as exc:  # e.g. an object array: encoding fails before any byte is sent
                     wire.send(channel_out, reply, {"value": wire.Unsupported(str(exc))})
             except BaseException as exc:  # noqa: BLE001  (the grader must get an answer, whatever broke)
-                wire.send(channel_out, {"status": wire.Answer.CRASHED, "error": f"worker: {describe(exc)}"})
+                wire.send(channel_out, {"status": wire.Answer.CRASHED, "error": f"worker: {describe(exc)}"})  # i18n: not for people (a protocol detail)
 
     def handle(self, request: dict):
         op = request.get("op")
@@ -284,7 +302,7 @@ class Worker:
             return self.do_call(request)
         if op == "ask" and self.kind is not None:
             return self.kind.handle(self.folder, request)
-        return {"status": wire.Answer.CRASHED, "error": f"unknown request {op!r}"}, {}
+        return {"status": wire.Answer.CRASHED, "error": f"unknown request {op!r}"}, {}  # i18n: not for people (a protocol detail)
 
     def do_import(self):
         sys.path.insert(0, self.folder)
@@ -293,8 +311,7 @@ class Worker:
         except MemoryError:
             return {"status": wire.Answer.MEMORY}, {}
         except BaseException as exc:  # noqa: BLE001  (SystemExit at import is the student's too)
-            return {"status": wire.Answer.RAISED, "error": describe(exc), "where": error_location(exc, self.folder),
-                    "traceback": student_traceback(exc, self.folder)}, {}
+            return raised(exc, self.folder), {}
         functions = sorted(name for name, value in vars(self.module).items()
                            if callable(value) and not name.startswith("_"))
         return {"status": wire.Answer.OK, "functions": functions}, {}
@@ -310,15 +327,13 @@ class Worker:
         try:
             value = function(*args, **kwargs)
         except NotImplementedError:
-            return {"status": wire.Answer.MISSING, "reason": "not implemented yet (it raises NotImplementedError)"}, {}
+            return {"status": wire.Answer.MISSING, "reason": "not_implemented"}, {}
         except MemoryError:
             return {"status": wire.Answer.MEMORY}, {}
         except RecursionError as exc:
-            return {"status": wire.Answer.RAISED, "error": describe(exc), "where": error_location(exc, self.folder),
-                    "traceback": student_traceback(exc, self.folder)[-2000:]}, {}
+            return raised(exc, self.folder, 2000), {}
         except BaseException as exc:  # noqa: BLE001  (SystemExit, KeyboardInterrupt raised by student code)
-            return {"status": wire.Answer.RAISED, "error": describe(exc), "where": error_location(exc, self.folder),
-                    "traceback": student_traceback(exc, self.folder)}, {}
+            return raised(exc, self.folder), {}
         seconds = time.perf_counter() - start
         names = [f"argument {i + 1}" for i in range(len(args))] + [f"argument {k}" for k in kwargs]
         after = list(args) + list(kwargs.values())
@@ -362,8 +377,7 @@ def main() -> None:
         try:
             isolation = confine(python_view(), config["hide"], scratch)
         except OSError as exc:
-            wire.send(channel_out, {"status": wire.Answer.CRASHED,
-                                    "error": f"the worker could not build its view of the file system ({exc})"})
+            wire.send(channel_out, {"status": wire.Answer.CRASHED, "code": "confinement", "error": str(exc)})
             return
         scratch = INSIDE
     worker.folder = os.path.join(scratch, "submission")

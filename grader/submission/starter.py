@@ -2,7 +2,9 @@
 header, then each exercise's starter.py (its stubs), in course order; or, with --notebook, the
 same as a notebook: the headers' code first, then per exercise its statement and its stubs, and a
 last cell that runs the self-check. And the files an exercise gives the student to start from
-(its spec's starter_files, e.g. a model to build on)."""
+(its spec's starter_files, e.g. a model to build on). All in the current language: each
+exercise's starter and statement in it (Exercise.starter, Exercise.statement), the words added
+here from the engine's catalog."""
 from __future__ import annotations
 
 import shutil
@@ -11,6 +13,7 @@ from typing import Iterable
 
 from grader import plugins
 from grader.grading.exercise import Exercise
+from grader.i18n import _
 
 RULE = "# " + "-" * 75
 
@@ -19,7 +22,7 @@ def starter_module(exercises: Iterable[Exercise]) -> str:
     parts = [header.rstrip() + "\n" for header in plugins.starter_headers()]
     for exercise in exercises:
         if exercise.starter.strip():
-            parts.append(f"{RULE}\n# {exercise.title} ({exercise.id})\n{RULE}\n\n{exercise.starter.strip()}\n")
+            parts.append(f"{RULE}\n# {exercise.title_text} ({exercise.id})\n{RULE}\n\n{exercise.starter.strip()}\n")
     return "\n\n".join(parts)
 
 
@@ -37,8 +40,10 @@ def copy_starter_files(exercises: Iterable[Exercise], directory: Path, force: bo
     return written
 
 
-CHECK_CELL = "# Save the notebook (Ctrl+S), then run this cell: it grades the saved file.\n" \
-             "from cnngrade.notebook import check\ncheck()"
+def check_cell() -> str:
+    """The notebook's last cell: the self-check."""
+    return "# " + _("Save the notebook (Ctrl+S), then run this cell: it grades the saved file.") \
+        + "\nfrom cnngrade.notebook import check\ncheck()"
 
 
 def starter_notebook(exercises: Iterable[Exercise], path: Path) -> None:
@@ -46,12 +51,13 @@ def starter_notebook(exercises: Iterable[Exercise], path: Path) -> None:
     from grader.submission.notebook import starter_notebook as write
 
     headers = "\n\n".join(header.rstrip() for header in plugins.starter_headers())
-    parts = [("Run this cell first: the imports and conventions every exercise uses.", headers + "\n")] \
+    parts = [(_("Run this cell first: the imports and conventions every exercise uses."), headers + "\n")] \
         if headers.strip() else []
     for exercise in exercises:
         stub = exercise.starter.strip()
         if not stub and not exercise.files:
             continue
-        parts.append((exercise.statement.strip(), stub + "\n" if stub else
-                      f"# {exercise.title}: graded from the file(s) {', '.join(exercise.files)} beside this notebook\n"))
-    write(parts, CHECK_CELL, path)
+        parts.append((exercise.statement.strip(), stub + "\n" if stub else "# " + _(
+            "{title}: graded from the file(s) {files} beside this notebook", title=exercise.title_text,
+            files=", ".join(exercise.files)) + "\n"))
+    write(parts, check_cell(), path)
