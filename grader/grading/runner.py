@@ -117,7 +117,7 @@ def shards(exercises: list[Exercise]) -> list[list[Exercise]]:
     for exercise in sorted(exercises, key=lambda e: (e.order, e.id)):
         groups.setdefault((exercise.kind, exercise.limits), []).append(exercise)
     plan = []
-    for (kind, _), members in groups.items():
+    for (kind, _limits), members in groups.items():
         count = SHARDS if kind == PYTHON else 1
         plan.extend(members[i::count] for i in range(min(count, len(members))))
     return plan

@@ -20,7 +20,10 @@ names that are not UTF-8) and shown with `shown`, which escapes what is not prin
 Contents are read only through `Manifest.chunks`, which opens each file without following a
 link, without blocking, and checks that it is still the regular file of the size that was walked.
 
-This module imports only the standard library: the autograder harness ships it beside itself.
+This module imports only the standard library and, when it is there, the grader's catalogs: the
+autograder harness ships it beside itself, where it speaks English if cnngrade cannot be imported.
+Its reasons are said in the current language when they are made (a batch makes a student's
+manifest in that student's language).
 """
 from __future__ import annotations
 
@@ -32,6 +35,12 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
+
+try:  # the grader's words, in the grading's language
+    from grader.i18n import _
+except Exception:  # noqa: BLE001  (shipped alone beside the harness, or cnngrade broken there: English)
+    def _(message: str, /, **params: object) -> str:
+        return message.format(**params) if params else message
 
 MAX_BYTES = 256 << 20  # the folder is copied for every sandbox: a stray data set must not be
 MAX_ENTRIES = 10_000   # files and folders walked (a tree of a million empty files is not a submission)
@@ -118,9 +127,9 @@ class Manifest:
 
     def notices(self) -> list[str]:
         """One line per entry left out (capped), for the report's notes."""
-        lines = [f"left out: {item}" for item in self.left_out[:MAX_NOTICES]]
+        lines = [_("left out: {entry}", entry=item) for item in self.left_out[:MAX_NOTICES]]
         if len(self.left_out) > MAX_NOTICES:
-            lines.append(f"left out: ... and {len(self.left_out) - MAX_NOTICES} more")
+            lines.append(_("left out: ... and {count} more", count=len(self.left_out) - MAX_NOTICES))
         return lines
 
     def chunks(self, file: File) -> Iterator[bytes]:
@@ -129,16 +138,16 @@ class Manifest:
         try:
             descriptor = os.open(file.source, _OPEN_FLAGS)
         except OSError as exc:
-            raise Refused(f"{shown(file.path)} could not be read ({exc.strerror or exc})") from None
+            raise Refused(_("{path} could not be read ({error})", path=shown(file.path), error=exc.strerror or exc)) from None
         with os.fdopen(descriptor, "rb") as handle:
             status = os.fstat(handle.fileno())
             if not stat.S_ISREG(status.st_mode) or status.st_size != file.size:
-                raise Refused(f"{shown(file.path)} changed while the folder was read: grade it again")
+                raise _changed(file)
             left = file.size
             while left > 0:
                 block = handle.read(min(CHUNK, left))
                 if not block:
-                    raise Refused(f"{shown(file.path)} changed while the folder was read: grade it again")
+                    raise _changed(file)
                 left -= len(block)
                 yield block
 
@@ -179,6 +188,10 @@ class Manifest:
         return buffer.getvalue()
 
 
+def _changed(file: File) -> Refused:
+    return Refused(_("{path} changed while the folder was read: grade it again", path=shown(file.path)))
+
+
 class _Reader(io.RawIOBase):
     """chunks() as a file object for tarfile.addfile."""
 
@@ -198,7 +211,7 @@ class _Reader(io.RawIOBase):
 
 def _write(root: bytes, path: bytes, blocks: Iterable[bytes]) -> None:
     """Create root/path (its folders too) as a new regular file; never through a link."""
-    parent, _, _ = path.rpartition(b"/")
+    parent = path.rpartition(b"/")[0]
     if parent:
         os.makedirs(os.path.join(root, parent), exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -208,23 +221,38 @@ def _write(root: bytes, path: bytes, blocks: Iterable[bytes]) -> None:
 
 
 def _kind(mode: int) -> str:
-    for test, word in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a link")):
+    """What an entry that is neither a regular file, a folder nor a link is: fifo, socket, device or other."""
+    for test, word in ((stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "device"),
+                       (stat.S_ISBLK, "device")):
         if test(mode):
             return word
-    return "not a regular file"
+    return "other"
+
+
+def _not_regular(kind: str) -> str:
+    """Why an entry of this kind (_kind) is left out."""
+    return {"fifo": _("a FIFO, not a regular file: not read"), "socket": _("a socket, not a regular file: not read"),
+            "device": _("a device, not a regular file: not read")}.get(
+        kind, _("not a regular file, not a regular file: not read"))
+
+
+def _linked(kind: str) -> str:
+    """Why a link to an entry of this kind (_kind) is left out."""
+    return {"fifo": _("a symbolic link to a FIFO: not read"), "socket": _("a symbolic link to a socket: not read"),
+            "device": _("a symbolic link to a device: not read")}.get(
+        kind, _("a symbolic link to not a regular file: not read"))
 
 
 def _too_large(size: int) -> Refused:
-    return Refused(f"the folder holds {_bytes(size)}, more than the {MAX_BYTES >> 20} MiB cnngrade copies: keep "
-                   "only cnn.py, its helper modules and the files the exercises grade")
+    return Refused(_("the folder holds {size}, more than the {limit} MiB cnngrade copies: keep only cnn.py, its "
+                     "helper modules and the files the exercises grade", size=_bytes(size), limit=MAX_BYTES >> 20))
 
 
 def _bytes(size: int) -> str:
     for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20)):
         if size >= 1 << shift:
             return f"{size / (1 << shift):.0f} {unit}"
-    return f"{size} bytes"
+    return _("{count} bytes", count=size)
 
 
 def manifest(folder: Path | str) -> Manifest:
@@ -234,9 +262,9 @@ def manifest(folder: Path | str) -> Manifest:
     root = os.path.realpath(os.fsencode(folder))
     try:
         if not stat.S_ISDIR(os.stat(root).st_mode):
-            raise Refused("it is not a folder")
+            raise Refused(_("it is not a folder"))
     except OSError as exc:
-        raise Refused(f"the folder cannot be read ({exc.strerror or exc})") from None
+        raise _unreadable(exc) from None
     files: list[File] = []
     left_out: list[LeftOut] = []
     apparent = real = entries = 0
@@ -249,13 +277,13 @@ def manifest(folder: Path | str) -> Manifest:
                 for child in listing:
                     entries += 1
                     if entries > MAX_ENTRIES:
-                        raise Refused(f"the folder holds more than {MAX_ENTRIES} files and folders")
+                        raise Refused(_("the folder holds more than {count} files and folders", count=MAX_ENTRIES))
                     if child.name not in SKIPPED:
                         children.append(child.name)
         except OSError as exc:
             if not relative:
-                raise Refused(f"the folder cannot be read ({exc.strerror or exc})") from None
-            left_out.append(LeftOut(relative, f"a folder that cannot be read: {exc.strerror or exc}"))
+                raise _unreadable(exc) from None
+            left_out.append(LeftOut(relative, _("a folder that cannot be read: {error}", error=exc.strerror or exc)))
             continue
         folders = []
         for name in sorted(children):
@@ -263,19 +291,19 @@ def manifest(folder: Path | str) -> Manifest:
             try:
                 status = os.lstat(os.path.join(path, name))
             except OSError as exc:
-                left_out.append(LeftOut(inner, f"cannot be read: {exc.strerror or exc}"))
+                left_out.append(LeftOut(inner, _("cannot be read: {error}", error=exc.strerror or exc)))
                 continue
             mode = status.st_mode
             if len(inner) > MAX_PATH_BYTES:
-                left_out.append(LeftOut(inner, f"its path is longer than {MAX_PATH_BYTES} bytes"))
+                left_out.append(LeftOut(inner, _("its path is longer than {count} bytes", count=MAX_PATH_BYTES)))
             elif stat.S_ISDIR(mode):
                 if depth + 1 >= MAX_DEPTH:
-                    left_out.append(LeftOut(inner, f"a folder nested more than {MAX_DEPTH} deep"))
+                    left_out.append(LeftOut(inner, _("a folder nested more than {count} deep", count=MAX_DEPTH)))
                 else:
                     folders.append((inner, os.path.join(path, name), depth + 1))
             elif stat.S_ISREG(mode):
                 if not os.access(os.path.join(path, name), os.R_OK):
-                    left_out.append(LeftOut(inner, "a file cnngrade may not read (its permissions)"))
+                    left_out.append(LeftOut(inner, _("a file cnngrade may not read (its permissions)")))
                     continue
                 files.append(File(inner, os.path.join(path, name), status.st_size))
                 apparent += status.st_size
@@ -290,7 +318,7 @@ def manifest(folder: Path | str) -> Manifest:
                 apparent += size
                 real += blocks
             else:
-                left_out.append(LeftOut(inner, f"{_kind(mode)}, not a regular file: not read"))
+                left_out.append(LeftOut(inner, _not_regular(_kind(mode))))
             if apparent > MAX_BYTES or real > MAX_BYTES:
                 raise _too_large(max(apparent, real))
         pending.extend(reversed(folders))
@@ -299,25 +327,29 @@ def manifest(folder: Path | str) -> Manifest:
     return Manifest(folder, tuple(files), tuple(left_out))
 
 
+def _unreadable(exc: OSError) -> Refused:
+    return Refused(_("the folder cannot be read ({error})", error=exc.strerror or exc))
+
+
 def _resolve(root: bytes, link: bytes) -> tuple[bytes, int, int] | str:
     """A link's regular file inside root: (path, size, real bytes), else why it is left out."""
     target = os.path.realpath(link)
     if target == root:
-        return "a symbolic link to a folder: copy the folder itself"
+        return _("a symbolic link to a folder: copy the folder itself")
     if not target.startswith(root + b"/"):
-        return "a symbolic link out of the folder: not followed; copy the file itself into the folder"
+        return _("a symbolic link out of the folder: not followed; copy the file itself into the folder")
     try:
         status = os.lstat(target)
     except OSError:
-        return "a symbolic link to nothing"
+        return _("a symbolic link to nothing")
     if stat.S_ISLNK(status.st_mode):
-        return "a symbolic link that leads to itself"
+        return _("a symbolic link that leads to itself")
     if stat.S_ISDIR(status.st_mode):
-        return "a symbolic link to a folder: copy the folder itself"
+        return _("a symbolic link to a folder: copy the folder itself")
     if not stat.S_ISREG(status.st_mode):
-        return f"a symbolic link to {_kind(status.st_mode)}: not read"
+        return _linked(_kind(status.st_mode))
     if not os.access(target, os.R_OK):
-        return "a symbolic link to a file cnngrade may not read (its permissions)"
+        return _("a symbolic link to a file cnngrade may not read (its permissions)")
     return target, status.st_size, getattr(status, "st_blocks", 0) * 512
 
 
@@ -337,11 +369,11 @@ def unpack(data: bytes, target: Path, left_out: Iterable[LeftOut] = ()) -> Manif
             parts = path.split(b"/")
             if count > MAX_ENTRIES or not member.isreg() or len(path) > MAX_PATH_BYTES \
                     or any(part in (b"", b".", b"..") or b"\0" in part for part in parts):
-                raise Refused(f"the archive holds an entry cnngrade does not unpack: {shown(path)}")
+                raise _not_unpacked(path)
             destination = os.path.join(root, path)
             parent = os.path.realpath(os.path.dirname(destination))
             if (parent != root and not parent.startswith(root + b"/")) or os.path.lexists(destination):
-                raise Refused(f"the archive holds an entry cnngrade does not unpack: {shown(path)}")
+                raise _not_unpacked(path)
             total += member.size
             if total > MAX_BYTES:
                 raise _too_large(total)
@@ -349,10 +381,15 @@ def unpack(data: bytes, target: Path, left_out: Iterable[LeftOut] = ()) -> Manif
             try:
                 _write(root, path, iter(lambda: source.read(CHUNK), b""))
             except OSError as exc:
-                raise Refused(f"the archive's entry {shown(path)} cannot be unpacked ({exc.strerror or exc})") from None
+                raise Refused(_("the archive's entry {path} cannot be unpacked ({error})", path=shown(path),
+                                error=exc.strerror or exc)) from None
             files.append(File(path, destination, member.size))
     files.sort(key=lambda f: f.path)
     return Manifest(Path(os.fsdecode(root)), tuple(files), tuple(left_out))
+
+
+def _not_unpacked(path: bytes) -> Refused:
+    return Refused(_("the archive holds an entry cnngrade does not unpack: {path}", path=shown(path)))
 
 
 def student_folders(class_dir: Path) -> list[Path]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from grader.i18n import _, ngettext
 from grader.submission.files import Manifest, Refused, manifest, shown
 
 if TYPE_CHECKING:  # grader.submission.notebook needs nbformat and IPython, the optional extra `cnngrade[notebook]`
@@ -42,11 +43,11 @@ def problem(folder: Path, files: Manifest | None = None) -> str:
     if files.file(MODULE) is None:
         left_out = files.why_left_out(MODULE)
         if left_out:
-            return f"{MODULE} is {left_out}"
+            return _("{file} is {reason}", file=MODULE, reason=left_out)
         try:
             notebook = notebook_of(folder, files)
             if notebook is None:
-                return "there is no cnn.py (nor a notebook cnn.ipynb) in the folder"
+                return _("there is no cnn.py (nor a notebook cnn.ipynb) in the folder")
             _read(notebook)
         except Unreadable as exc:
             return str(exc)
@@ -65,7 +66,7 @@ def notebook_of(folder: Path, files: Manifest | None = None) -> Path | None:
         raise Unreadable(str(exc)) from None
     left_out = files.why_left_out(NOTEBOOK)
     if left_out:
-        raise Unreadable(f"{NOTEBOOK} is {left_out}")
+        raise Unreadable(_("{file} is {reason}", file=NOTEBOOK, reason=left_out))
     found = [f.path for f in files.files if b"/" not in f.path and f.path.endswith(b".ipynb")
              and not f.path.startswith(b".")]
     if os.fsencode(NOTEBOOK) in found:
@@ -73,16 +74,16 @@ def notebook_of(folder: Path, files: Manifest | None = None) -> Path | None:
     elif files.file(MODULE) is not None or not found:
         return None
     elif len(found) > 1:
-        raise Unreadable(f"the folder holds several notebooks ({', '.join(shown(p) for p in found)}) and no "
-                         f"{NOTEBOOK}: name the one to grade {NOTEBOOK}")
+        raise Unreadable(_("the folder holds several notebooks ({notebooks}) and no {file}: name the one to grade "
+                           "{file}", notebooks=", ".join(shown(p) for p in found), file=NOTEBOOK))
     else:
         chosen = found[0]
     try:
         import IPython.core.inputtransformer2  # noqa: F401  (what extract() uses to read magics)
         import nbformat  # noqa: F401  (the optional extra cnngrade[notebook])
     except ImportError as exc:
-        raise Unreadable(f"{shown(chosen)} is a notebook, and reading notebooks needs {exc.name or 'nbformat'}: "
-                         f"{NOTEBOOK_EXTRA}") from None
+        raise Unreadable(_("{file} is a notebook, and reading notebooks needs {package}: {install}",
+                           file=shown(chosen), package=exc.name or "nbformat", install=NOTEBOOK_EXTRA)) from None
     return Path(folder) / os.fsdecode(chosen)
 
 
@@ -94,8 +95,8 @@ def _read(path: Path):
     except NotebookError as exc:
         raise Unreadable(str(exc)) from None
     except Exception as exc:  # noqa: BLE001  (whatever nbformat raises on a hostile file is the file's fault)
-        raise Unreadable(f"{shown(Path(path).name)} is not a notebook cnngrade can read "
-                         f"({type(exc).__name__} while reading it)") from None
+        raise Unreadable(_("{file} is not a notebook cnngrade can read ({error} while reading it)",
+                           file=shown(Path(path).name), error=type(exc).__name__)) from None
 
 
 @dataclass
@@ -116,8 +117,10 @@ class Submission:
     def import_error(self, where: dict, error: str) -> str:
         """The import failure of the generated module, by cell and line."""
         line = (where or {}).get("line")
-        place = self.extracted.where(int(line)) if line and (where.get("file") in (None, MODULE)) else ""
-        return f"running the notebook's code failed: {place + ': ' if place else ''}{error}"
+        if line and where.get("file") in (None, MODULE):
+            return _("running the notebook's code failed: {place}: {error}", place=self.extracted.where(int(line)),
+                     error=error)
+        return _("running the notebook's code failed: {error}", error=error)
 
     def broken(self, functions: Iterable[str]) -> dict[str, str]:
         """The graded functions missing because the cell that defines them has a syntax error,
@@ -128,7 +131,8 @@ class Submission:
         for name in functions:
             error = self.extracted.syntax_error_of(name)
             if error is not None:
-                found[name] = f"{name} is not graded: {error} (that cell was left out; fix it and save the notebook)"
+                found[name] = _("{function} is not graded: {error} (that cell was left out; fix it and save the "
+                                "notebook)", function=name, error=error)
         return found
 
     def relocate(self, counterexample: dict | None) -> None:
@@ -140,9 +144,10 @@ class Submission:
         line, function = counterexample.get("reproduce"), counterexample.get("function")
         if line and function:
             cell = self.defining_cell(function)
-            line = line.replace(f"from cnn import {function}; ", "")
-            counterexample["reproduce"] = line + (f"  # in the notebook, after running cell {cell}, where "
-                                                  f"{function} is defined" if cell else "  # in the notebook")
+            line = line.replace(f"from cnn import {function}; ", "")  # i18n: not for people (code)
+            counterexample["reproduce"] = line + "  # " + (
+                _("in the notebook, after running cell {cell}, where {function} is defined", cell=cell,
+                  function=function) if cell else _("in the notebook"))
 
     def defining_cell(self, name: str) -> int | None:
         """The cell of the last top-level definition of `name` in the graded code."""
@@ -172,8 +177,8 @@ def read_submission(folder: Path, functions: Iterable[str], notebook: Path | Non
         if files.file(MODULE) is not None:
             others = sorted(shown(f.path) for f in files.files if b"/" not in f.path and f.path.endswith(b".ipynb"))
             if others:
-                submission.notices.append(f"graded cnn.py; the notebook {others[0]} beside it was not "
-                                          "(a folder's cnn.py comes first)")
+                submission.notices.append(_("graded cnn.py; the notebook {notebook} beside it was not (a folder's "
+                                            "cnn.py comes first)", notebook=others[0]))
             return submission
         notebook = notebook_of(folder, files)
         if notebook is None:
@@ -185,12 +190,18 @@ def read_submission(folder: Path, functions: Iterable[str], notebook: Path | Non
     submission.notebook, submission.extracted = Path(notebook), extracted
     submission.generated = {MODULE: extracted.source}
     kept = len({place[0] for place in extracted.line_map if place})
-    submission.notices.append(f"graded the notebook {shown(Path(notebook).name)} without running it: the code of {kept} "
-                              f"cell(s) that the graded functions need, magics and shell escapes left out")
+    # English says "cell(s)" whatever the count; French agrees with it (the plural forms).
+    submission.notices.append(ngettext(
+        "graded the notebook {notebook} without running it: the code of {count} cell(s) that the graded functions "
+        "need, magics and shell escapes left out",
+        "graded the notebook {notebook} without running it: the code of {count} cell(s) that the graded functions "
+        "need, magics and shell escapes left out", kept, notebook=shown(Path(notebook).name), count=kept))
     # The cells left out for what they do (training, magics, a syntax error) first, then the ones
     # only no graded function needs (another exercise's, when some are graded); capped.
-    left_out = sorted(extracted.left_out, key=lambda item: (item.reason.startswith("not used") and ";" not in item.reason, item.cell))
-    submission.notices += [f"left out: {item}" for item in left_out[:MAX_LEFT_OUT]]
+    left_out = sorted(extracted.left_out, key=lambda item: (item.unused_only, item.cell))
+    submission.notices += [_("left out: {entry}", entry=item) for item in left_out[:MAX_LEFT_OUT]]
     if len(left_out) > MAX_LEFT_OUT:
-        submission.notices.append(f"left out: ... and {len(left_out) - MAX_LEFT_OUT} more cell(s)")
+        more = len(left_out) - MAX_LEFT_OUT
+        submission.notices.append(ngettext("left out: ... and {count} more cell(s)",
+                                           "left out: ... and {count} more cell(s)", more, count=more))
     return submission

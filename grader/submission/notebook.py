@@ -61,6 +61,9 @@ from typing import Iterable
 
 import nbformat
 
+from grader import i18n  # i18n.number: `number` is a cell's number here
+from grader.i18n import N_, _
+
 MODULE = "cnn.py"  # the name the extracted source is imported under; tracebacks say this file
 MAX_REASONS = 20
 # Bounds on the work this trusted process does on a student's notebook, each checked before the
@@ -79,8 +82,11 @@ MAX_STATEMENTS = 10_000  # top-level statements, each analysed on its own (good/
 # skips that pass.
 MAX_TRANSFORM_WORK = 1_000_000
 TRAINING_METHODS = {"fit", "fit_generator", "train_on_batch"}  # "a training call" in a reason
-_MAGIC_METHODS = {"run_line_magic": "a magic", "run_cell_magic": "a cell magic", "magic": "a magic",
-                  "system": "a shell escape", "getoutput": "a shell escape"}
+# The kinds of statement left out (N_: each said where a cell's reason is written, _reason).
+MAGIC, CELL_MAGIC, SHELL = N_("a magic"), N_("a cell magic"), N_("a shell escape")
+TRAINING, CALL, UNUSED = N_("a training call"), N_("a call"), N_("not used by a graded function")
+_MAGIC_METHODS = {"run_line_magic": MAGIC, "run_cell_magic": CELL_MAGIC, "magic": MAGIC,
+                  "system": SHELL, "getoutput": SHELL}
 _KEEPABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AugAssign,
              ast.AnnAssign, ast.Import, ast.ImportFrom, ast.If, ast.Try, ast.Match) \
     + tuple(getattr(ast, name) for name in ("TryStar", "TypeAlias") if hasattr(ast, name))
@@ -112,9 +118,12 @@ class LeftOut:
     cell: int
     reason: str
     whole: bool = True
+    unused_only: bool = False  # left out only because no graded function needs it
 
     def __str__(self) -> str:
-        return f"cell {self.cell}{'' if self.whole else ', partly'}: {self.reason}"
+        if self.whole:
+            return _("cell {cell}: {reason}", cell=self.cell, reason=self.reason)
+        return _("cell {cell}, partly: {reason}", cell=self.cell, reason=self.reason)
 
 
 @dataclass(frozen=True)
@@ -131,11 +140,15 @@ class CellSyntaxError:
     bound: str = ""
 
     def __str__(self) -> str:
-        return f"cell {self.cell} {self.why}"
+        if self.bound:
+            return _("cell {cell} {bound}", cell=self.cell, bound=self.bound)
+        return _("cell {cell} has a syntax error at line {line}: {error}", cell=self.cell, line=self.line,
+                 error=self.message)
 
     @property
-    def why(self) -> str:
-        return self.bound or f"has a syntax error at line {self.line}: {self.message}"
+    def reason(self) -> str:
+        """Why the cell is left out, as its LeftOut says it."""
+        return self.bound or _("a syntax error at line {line}: {error}", line=self.line, error=self.message)
 
 
 @dataclass
@@ -164,7 +177,9 @@ class Extracted:
     def where(self, module_line: int) -> str:
         """'cell 7, line 3' for a line of source, as a traceback or an import error reports it."""
         place = self.location(module_line)
-        return f"cell {place[0]}, line {place[1]}" if place else f"line {module_line} of the code taken from the notebook"
+        if place:
+            return _("cell {cell}, line {line}", cell=place[0], line=place[1])
+        return _("line {line} of the code taken from the notebook", line=module_line)
 
     def retrace(self, text: str, filename: str = MODULE) -> str:
         """A traceback or message with every `File "cnn.py", line N` shown as `cell C, line L`."""
@@ -172,7 +187,7 @@ class Extracted:
             if match["file"] != filename:
                 return match[0]
             place = self.location(int(match["line"]))
-            return f"cell {place[0]}, line {place[1]}" if place else match[0]
+            return _("cell {cell}, line {line}", cell=place[0], line=place[1]) if place else match[0]
         return _TRACEBACK_LINE.sub(replace, text)
 
     def syntax_error_of(self, name: str) -> CellSyntaxError | None:
@@ -190,7 +205,7 @@ class Extracted:
         """One line per left-out cell, the first `limit` and then '... and N more'."""
         lines = [str(item) for item in self.left_out[:limit]]
         if len(self.left_out) > limit:
-            lines.append(f"... and {len(self.left_out) - limit} more")
+            lines.append(_("... and {count} more", count=len(self.left_out) - limit))
         return lines
 
 
@@ -214,45 +229,53 @@ def read_notebook(path: Path | str) -> nbformat.NotebookNode:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise NotebookError(f"{name} is not a notebook: it is not UTF-8 text (a corrupt or binary file?)") from None
+        raise NotebookError(_("{file} is not a notebook: it is not UTF-8 text (a corrupt or binary file?)",
+                              file=name)) from None
     # Every JSON value but the first follows a comma or opens a container: an upper bound, at C speed.
     values = raw.count(b",") + raw.count(b"[") + raw.count(b"{")
     if values > MAX_JSON_VALUES:
-        raise NotebookError(f"{name} holds about {values:,} JSON values; cnngrade reads notebooks of at most "
-                            f"{MAX_JSON_VALUES:,}: {_CLEAR_OUTPUTS}")
+        raise NotebookError(_("{file} holds about {count} JSON values; cnngrade reads notebooks of at most {limit}: "
+                              "{advice}", file=name, count=i18n.number(values), limit=i18n.number(MAX_JSON_VALUES),
+                              advice=_(CLEAR_OUTPUTS)))
     del raw
-    too_deep = NotebookError(f"{name} nests its JSON more than {MAX_JSON_DEPTH} levels deep; cnngrade reads "
-                             f"notebooks nested at most {MAX_JSON_DEPTH} deep (is it a notebook? save it again from Jupyter)")
+    too_deep = NotebookError(_("{file} nests its JSON more than {limit} levels deep; cnngrade reads notebooks nested "
+                               "at most {limit} deep (is it a notebook? save it again from Jupyter)", file=name,
+                               limit=MAX_JSON_DEPTH))
     try:
         data = json.loads(text)
     except RecursionError:  # deeper than Python's JSON parser goes
         raise too_deep from None
     except ValueError as exc:
-        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise NotebookError(f"{name} is not a notebook: it is not valid JSON{where}; is the file cut short "
-                            "or corrupt? Save it again from Jupyter") from None
+        if isinstance(exc, json.JSONDecodeError):
+            raise NotebookError(_("{file} is not a notebook: it is not valid JSON (line {line}, column {column}); is "
+                                  "the file cut short or corrupt? Save it again from Jupyter", file=name,
+                                  line=exc.lineno, column=exc.colno)) from None
+        raise NotebookError(_("{file} is not a notebook: it is not valid JSON; is the file cut short or corrupt? "
+                              "Save it again from Jupyter", file=name)) from None
     if _json_depth(data) > MAX_JSON_DEPTH:
         raise too_deep
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data \
             or "nbformat" not in data:
-        raise NotebookError(f"{name} is JSON but not a Jupyter notebook (no nbformat version and cells)")
+        raise NotebookError(_("{file} is JSON but not a Jupyter notebook (no nbformat version and cells)", file=name))
     version = data["nbformat"]
     if not isinstance(version, int) or isinstance(version, bool) or version not in nbformat.versions:
-        raise NotebookError(f"{name} has nbformat version {version!r}, which cnngrade cannot read "
-                            f"(it reads versions {min(nbformat.versions)} to {nbformat.current_nbformat})")
+        raise NotebookError(_("{file} has nbformat version {version}, which cnngrade cannot read (it reads versions "
+                              "{first} to {last})", file=name, version=repr(version), first=min(nbformat.versions),
+                              last=nbformat.current_nbformat))
     cells = _cell_count(data)
     if cells > MAX_CELLS:
-        raise NotebookError(f"the notebook {name} has {cells:,} cells; cnngrade reads notebooks of at most "
-                            f"{MAX_CELLS:,} cells")
+        raise NotebookError(_("the notebook {file} has {count} cells; cnngrade reads notebooks of at most {limit} "
+                              "cells", file=name, count=i18n.number(cells), limit=i18n.number(MAX_CELLS)))
     notebook = _nbformat_read(data, version, name)
     code = sum(len(cell.get("source", "")) for cell in notebook.get("cells", []) if cell.get("cell_type") == "code")
     if code > MAX_CODE_CHARS:
-        raise NotebookError(f"the notebook {name} holds {_size(code)} of code; cnngrade reads at most "
-                            f"{_size(MAX_CODE_CHARS)} (is a data set pasted into a cell? load it from a file)")
+        raise NotebookError(_("the notebook {file} holds {size} of code; cnngrade reads at most {limit} (is a data "
+                              "set pasted into a cell? load it from a file)", file=name, size=_size(code),
+                              limit=_size(MAX_CODE_CHARS)))
     return notebook
 
 
-_CLEAR_OUTPUTS = "clear its outputs (Edit > Clear all outputs) and save it again"
+CLEAR_OUTPUTS = N_("clear its outputs (Edit > Clear all outputs) and save it again")
 
 
 def _read_bounded(path: Path) -> bytes:
@@ -262,27 +285,38 @@ def _read_bounded(path: Path) -> bytes:
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise NotebookError(f"cannot read {name}: {exc.strerror or exc}") from None
+        raise _unreadable(name, exc) from None
     with os.fdopen(descriptor, "rb") as handle:
         try:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
-                raise NotebookError(f"{name} is not a notebook: it is not a regular file")
+                raise NotebookError(_("{file} is not a notebook: it is not a regular file", file=name))
             data = b"" if info.st_size > MAX_NOTEBOOK_BYTES else handle.read(MAX_NOTEBOOK_BYTES + 1)
         except OSError as exc:
-            raise NotebookError(f"cannot read {name}: {exc.strerror or exc}") from None
+            raise _unreadable(name, exc) from None
     size = max(info.st_size, len(data))
     if size > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(f"{name} is {_size(size)}; cnngrade reads notebooks of at most "
-                            f"{_size(MAX_NOTEBOOK_BYTES)}: {_CLEAR_OUTPUTS}")
+        raise NotebookError(_("{file} is {size}; cnngrade reads notebooks of at most {limit}: {advice}", file=name,
+                              size=_size(size), limit=_size(MAX_NOTEBOOK_BYTES), advice=_(CLEAR_OUTPUTS)))
     return data
 
 
+def _unreadable(name: str, exc: OSError) -> NotebookError:
+    return NotebookError(_("cannot read {file}: {error}", file=name, error=exc.strerror or exc))
+
+
 def _size(count: int) -> str:
-    """'600 MiB', '1.5 MiB', '300 KiB' for a count of bytes or characters."""
+    """'600 MiB', '1.5 MiB', '300 KiB' for a count of bytes or characters (the current language's
+    decimal mark)."""
     if count >= 10 << 20:
-        return f"{count / (1 << 20):.0f} MiB"
-    return f"{count / (1 << 20):.1f} MiB" if count >= 1 << 20 else f"{count / 1024:.0f} KiB"
+        return f"{i18n.number(count / (1 << 20), 0, grouping=False)} MiB"
+    if count >= 1 << 20:
+        return f"{i18n.number(count / (1 << 20), 1, grouping=False)} MiB"
+    return f"{i18n.number(count / 1024, 0, grouping=False)} KiB"
+
+
+def _invalid(name: str, reason: str) -> NotebookError:
+    return NotebookError(_("{file} is not a valid notebook: {reason}", file=name, reason=reason))
 
 
 def _json_depth(data: object) -> int:
@@ -328,19 +362,21 @@ def _nbformat_read(data: dict, version: int, name: str) -> nbformat.NotebookNode
                 nbformat.validate(notebook, relax_add_props=True)
     except nbformat.ValidationError as exc:
         path_parts = list(getattr(exc, "absolute_path", ()) or ())
-        place = f"cell {path_parts[1] + 1}" if path_parts[:1] == ["cells"] and len(path_parts) > 1 \
+        place = _("cell {cell}", cell=path_parts[1] + 1) if path_parts[:1] == ["cells"] and len(path_parts) > 1 \
             and isinstance(path_parts[1], int) else "/".join(map(str, path_parts))
         # Most schema messages quote the offending value (a whole cell, say): only the ones that
         # name keys are shown as they are.
         check = getattr(exc, "validator", None)
         message = _short(str(exc.message), 100) if check in ("required", "additionalProperties") \
-            else f"it does not follow the notebook format (nbformat schema check {check!r} failed)"
-        raise NotebookError(f"{name} is not a valid notebook: {message}"
-                            + (f" (in {place})" if place else "")) from None
+            else _("it does not follow the notebook format (nbformat schema check {check} failed)", check=repr(check))
+        if place:
+            raise NotebookError(_("{file} is not a valid notebook: {reason} (in {place})", file=name, reason=message,
+                                  place=place)) from None
+        raise _invalid(name, message) from None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a structure the converters cannot walk
-        raise NotebookError(f"{name} is not a valid notebook: {_short(f'{type(exc).__name__}: {exc}', 100)}") from None
+        raise _invalid(name, _short(f"{type(exc).__name__}: {exc}", 100)) from None
     except Exception as exc:  # noqa: BLE001  (nbformat's readers assert and recurse: still the file's fault)
-        raise NotebookError(f"{name} is not a valid notebook: nbformat cannot read it ({type(exc).__name__})") from None
+        raise _invalid(name, _("nbformat cannot read it ({error})", error=type(exc).__name__)) from None
     return notebook
 
 
@@ -424,12 +460,12 @@ def extract(notebook: nbformat.NotebookNode, functions: Iterable[str]) -> Extrac
             parsed = _parse_cell(number, source, budget, statements)
         except _PastStatements:
             statements.left = -1  # and every code cell after it
-            parsed = CellSyntaxError(number, 1, "", _tolerant_defines(source),
-                                     f"was not read: the notebook has more than {MAX_STATEMENTS:,} top-level "
-                                     f"statements up to it; cnngrade reads at most {MAX_STATEMENTS:,}")
+            parsed = CellSyntaxError(number, 1, "", _tolerant_defines(source), _(
+                "was not read: the notebook has more than {limit} top-level statements up to it; cnngrade reads at "
+                "most {limit}", limit=i18n.number(MAX_STATEMENTS)))
         if isinstance(parsed, CellSyntaxError):
             errors.append(parsed)
-            left_out.append(LeftOut(number, parsed.bound or f"a syntax error at line {parsed.line}: {parsed.message}"))
+            left_out.append(LeftOut(number, parsed.reason))
         elif isinstance(parsed, str):
             left_out.append(LeftOut(number, parsed))
         elif parsed is not None:
@@ -462,10 +498,10 @@ def _parse_cell(number: int, source: str, budget: _Budget, statements: _Budget) 
         # per magic, runs within the notebook's budget, past which such a cell is not read.
         magics = len(_IPYTHON_LINE.findall(text))
         if magics and not budget.take((magics + 1) * len(text)):
-            return CellSyntaxError(number, 1, "", _tolerant_defines(source),
-                                   f"was not read: its IPython magics and shell escapes ({magics:,} lines in "
-                                   f"{_size(len(text))}) are more than cnngrade reads in one notebook; "
-                                   "put them in small cells of their own")
+            return CellSyntaxError(number, 1, "", _tolerant_defines(source), _(
+                "was not read: its IPython magics and shell escapes ({count} lines in {size}) are more than cnngrade "
+                "reads in one notebook; put them in small cells of their own", count=i18n.number(magics),
+                size=_size(len(text))))
         lines = _transform(text, magics > 0).split("\n")
         to_original = _align(original, lines)
         tree = _parse("\n".join(lines), number, statements)
@@ -476,17 +512,19 @@ def _parse_cell(number: int, source: str, budget: _Budget, statements: _Budget) 
         return CellSyntaxError(number, line, tree.msg or "invalid syntax", _tolerant_defines(source))
     if isinstance(tree, int):  # nested deeper than MAX_DEPTH at this line, or for the parser (0)
         line = to_original[min(max(tree - 1, 0), len(to_original) - 1)] + 1
-        return CellSyntaxError(number, line, "", _tolerant_defines(source),
-                               f"was not read: its code nests more than {MAX_DEPTH} levels deep"
-                               + (f" at line {line}" if tree else "") + f"; cnngrade reads at most {MAX_DEPTH}")
+        deep = _("was not read: its code nests more than {limit} levels deep at line {line}; cnngrade reads at most "
+                 "{limit}", limit=MAX_DEPTH, line=line) if tree else \
+            _("was not read: its code nests more than {limit} levels deep; cnngrade reads at most {limit}",
+              limit=MAX_DEPTH)
+        return CellSyntaxError(number, line, "", _tolerant_defines(source), deep)
     body = tree.module.body
     if not body:
         return None
     # No get_ipython() in the text, no magic to find: the walks below are skipped.
     ipython = any("get_ipython" in line for line in lines)
-    if ipython and len(body) == 1 and _magic_kind(body[0]) == "a cell magic":
+    if ipython and len(body) == 1 and _magic_kind(body[0]) == CELL_MAGIC:
         first = next((line.strip() for line in original if line.strip()), "%%")
-        return f"a cell magic ({_short(first)})"
+        return _("a cell magic ({magic})", magic=_short(first))
     plain = list(lines)
     if ipython and _silence_nested_magics(tree.module, plain):
         silenced = _parse("\n".join(plain), number, _Budget(len(body)))
@@ -625,9 +663,9 @@ def _magic_kind(node: ast.AST) -> str:
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
                 and isinstance(sub.func.value, ast.Call) and isinstance(sub.func.value.func, ast.Name) \
                 and sub.func.value.func.id == "get_ipython":
-            return _MAGIC_METHODS.get(sub.func.attr, "a magic")
+            return _MAGIC_METHODS.get(sub.func.attr, MAGIC)
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "get_ipython":
-            return "a magic"
+            return MAGIC
     return ""
 
 
@@ -653,7 +691,7 @@ def _silence_nested_magics(tree: ast.Module, lines: list[str]) -> bool:
             indent = line[: len(line) - len(line.lstrip())]
             timed = _timed_statement(node)
             lines[node.lineno - 1] = f"{indent}{timed}  # %time, untimed" if timed \
-                else f"{indent}pass  # an IPython magic, left out"
+                else f"{indent}pass  # an IPython magic, left out"  # i18n: not for people (a line of the graded module)
             changed = True
     return changed
 
@@ -698,7 +736,7 @@ def _analyse(statement: _Statement, cell: _Cell, future_annotations: bool) -> No
         if cell.awaits:
             compile(ast.Module(body=[node], type_ignores=[]), "cell", "exec", dont_inherit=True)
     except SyntaxError:
-        statement.label = ("a statement that needs top-level await", "")
+        statement.label = (N_("a statement that needs top-level await"), "")
         return
     # The statement's own text, as the cell has it (the syntax tree is that text, parsed).
     text = ("from __future__ import annotations\n" if future_annotations else "") + _text(cell, node)
@@ -862,12 +900,16 @@ def _reason(cell: _Cell, kept: set[int]) -> LeftOut | None:
         groups.setdefault(kind, {}).update(dict.fromkeys(item.split(", ") if item else ()))
     if not groups:
         return None
-    parts = [kind + (f" ({', '.join(list(items)[:4])}{', ...' if len(items) > 4 else ''})" if items else "")
+    # The kinds are marked N_ where they are named, and said here (a kind that names a statement
+    # Python's syntax has, "a for loop", is a phrase of the catalog too).
+    parts = [_(kind) + (f" ({', '.join(list(items)[:4])}{', ...' if len(items) > 4 else ''})" if items else "")
              for kind, items in groups.items()]
-    text = "; ".join(parts[:3]) + ("; ..." if len(parts) > 3 else "")
+    separator = _("; ")
+    text = separator.join(parts[:3]) + (separator + "..." if len(parts) > 3 else "")
     whole = len(dropped) == len([s for s in cell.statements if not isinstance(s.node, ast.Pass)])
-    only = whole and len(parts) == 1 and "not used" not in text
-    return LeftOut(cell.number, ("only " if only else "") + text, whole)
+    if whole and len(parts) == 1 and UNUSED not in groups:
+        text = _("only {what}", what=text)
+    return LeftOut(cell.number, text, whole, unused_only=set(groups) == {UNUSED})
 
 
 def _unused(statement: _Statement, cell: _Cell) -> tuple[str, str]:
@@ -877,8 +919,8 @@ def _unused(statement: _Statement, cell: _Cell) -> tuple[str, str]:
     if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call) \
             and _dotted(value.func).rpartition(".")[2] in TRAINING_METHODS:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return "a training call", f"{' = '.join(_short(_text(cell, t), 200) for t in targets)} = {_dotted(value.func)}"
-    return "not used by a graded function", ", ".join(sorted(statement.binds))
+        return TRAINING, f"{' = '.join(_short(_text(cell, t), 200) for t in targets)} = {_dotted(value.func)}"
+    return UNUSED, ", ".join(sorted(statement.binds))
 
 
 def _describe(node: ast.stmt, cell: _Cell) -> tuple[str, str]:
@@ -887,18 +929,20 @@ def _describe(node: ast.stmt, cell: _Cell) -> tuple[str, str]:
     if isinstance(value, ast.Call):
         name = _dotted(value.func)
         if name.rpartition(".")[2] in TRAINING_METHODS:
-            return "a training call", name
-        return "a call", name
+            return TRAINING, name
+        return CALL, name
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        return "a string", ""
+        return N_("a string"), ""
     if isinstance(value, ast.Await):
-        return "a top-level await", ""
+        return N_("a top-level await"), ""
     if value is not None:
-        return "a bare expression", _short(_text(cell, value))
-    words = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop",
-             ast.With: "a with block", ast.AsyncWith: "a with block", ast.Delete: "a del statement",
-             ast.Assert: "an assert", ast.Raise: "a raise", ast.Global: "a global statement",
-             ast.Nonlocal: "a nonlocal statement"}
+        return N_("a bare expression"), _short(_text(cell, value))
+    words = {ast.For: N_("a for loop"), ast.AsyncFor: N_("a for loop"), ast.While: N_("a while loop"),
+             ast.With: N_("a with block"), ast.AsyncWith: N_("a with block"), ast.Delete: N_("a del statement"),
+             ast.Assert: N_("an assert"), ast.Raise: N_("a raise"), ast.Global: N_("a global statement"),
+             ast.Nonlocal: N_("a nonlocal statement")}
+    # No other statement Python parses at a cell's top level is left out here (return, break and
+    # continue are syntax errors there); a name of ast's, should one come, is shown as it is.
     return words.get(type(node), f"a {type(node).__name__.lower()} statement"), ""
 
 
