@@ -11,6 +11,9 @@ no graded function.
 Which notebook: the one named, else the running notebook when Jupyter says which
 ($JPY_SESSION_NAME; VS Code's __vsc_ipynb_file__), else the working folder's cnn.ipynb (or its only
 .ipynb), which is where Jupyter and nbclient start a notebook's kernel.
+
+Which language: check(lang="fr"), else the kernel's locale (grader.i18n.choose); the starter
+notebook that `cnngrade init --notebook --lang fr` writes calls check(lang="fr").
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import os
 from pathlib import Path
 
 from grader.api import SubmissionError, grade
+from grader.i18n import UnknownLanguage, _, choose, number, speaking
 from grader.reporters.html import render_student
 from grader.reporters.terminal import render
 
@@ -34,17 +38,21 @@ class CheckPage:
 
     @property
     def headline(self) -> str:
-        return (f"cnngrade check of {self.notebook.name} (as last saved): "
-                f"{self.report.score:g}/{self.report.max_score:g} points")
+        with speaking(self.report.lang):
+            return _("cnngrade check of {notebook} (as last saved): {score}/{max_score} points",
+                     notebook=self.notebook.name, score=number(float(self.report.score)),
+                     max_score=number(float(self.report.max_score)))
 
     def _repr_html_(self) -> str:
-        page = render_student(self.report)
-        return (f'<p class="cnngrade-headline"><b>{html.escape(self.headline)}</b></p>'
+        with speaking(self.report.lang):
+            page = render_student(self.report)
+        return (f'<p class="cnngrade-headline"><b>{html.escape(self.headline)}</b></p>'  # i18n: not for people (markup)
                 f'<iframe class="cnngrade-page" srcdoc="{html.escape(page, quote=True)}" '
                 f'style="width: 100%; height: {FRAME_HEIGHT}px; border: 1px solid #ccc"></iframe>')
 
     def __repr__(self) -> str:
-        return f"{self.headline}\n{render(self.report)}"
+        with speaking(self.report.lang):
+            return f"{self.headline}\n{render(self.report)}"
 
 
 def running_notebook(notebook: str | Path | None = None) -> Path:
@@ -57,7 +65,7 @@ def running_notebook(notebook: str | Path | None = None) -> Path:
         if path is None:
             path = notebook_of_folder(Path.cwd())
     if not path.is_file():
-        raise SubmissionError(f"no such notebook: {path}")
+        raise SubmissionError(_("no such notebook: {path}", path=path))
     return path.resolve()
 
 
@@ -66,9 +74,12 @@ def notebook_of_folder(folder: Path) -> Path:
     if (folder / "cnn.ipynb").is_file():
         return folder / "cnn.ipynb"
     found = sorted(folder.glob("*.ipynb"))
-    if len(found) != 1:
-        several = f"several notebooks ({', '.join(p.name for p in found)})" if found else "no notebook"
-        raise SubmissionError(f"{several} in {folder}: name the one to grade, check(notebook='my.ipynb')")
+    if len(found) > 1:
+        raise SubmissionError(_("several notebooks ({notebooks}) in {folder}: name the one to grade, "
+                                "check(notebook='my.ipynb')", notebooks=", ".join(p.name for p in found), folder=folder))
+    if not found:
+        raise SubmissionError(_("no notebook in {folder}: name the one to grade, check(notebook='my.ipynb')",
+                                folder=folder))
     return found[0]
 
 
@@ -92,20 +103,27 @@ def _in_jupyter() -> bool:
 
 
 def check(*exercise_ids: str, notebook: str | Path | None = None, examples: int | None = None,
-          **options) -> None:
+          lang: str | None = None, **options) -> None:
     """Grade the saved notebook's visible checks, as `cnngrade check` does, and show the result.
 
     exercise_ids: only these exercises (e.g. check("conv2d")); notebook: which file (default: the
-    running one, see the module docstring); options: the packs' options by name (mnist="data/").
-    A notebook that cannot be graded gets one line, not a traceback.
+    running one, see the module docstring); lang: "fr" or "en" (default: the locale); options: the
+    packs' options by name (mnist="data/"). A notebook that cannot be graded gets one line, not a
+    traceback.
     """
     try:
-        path = running_notebook(notebook)
-        report = grade(path.parent, exercise_ids, mode="check", examples=examples, options=options,
-                       notebook=path)
-    except SubmissionError as exc:
+        language = choose(lang)
+    except UnknownLanguage as exc:
         print(f"cnngrade: {exc}")
         return
+    with speaking(language):
+        try:
+            path = running_notebook(notebook)
+            report = grade(path.parent, exercise_ids, mode="check", examples=examples, options=options,
+                           notebook=path, lang=language)
+        except SubmissionError as exc:
+            print(f"cnngrade: {exc}")
+            return
     page = CheckPage(report, path)
     if _in_jupyter():
         from IPython.display import display

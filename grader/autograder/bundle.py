@@ -27,6 +27,7 @@ from packaging.utils import canonicalize_name
 import grader
 from grader import plugins
 from grader.grading.exercise import select
+from grader.i18n import DEFAULT, _
 from grader.submission import files as submission_files
 
 DISTRIBUTION = "cnngrade"
@@ -45,8 +46,8 @@ def repo_root() -> Path:
     """The source checkout of the running cnngrade (where pyproject.toml is)."""
     root = Path(grader.__file__).resolve().parent.parent
     if not (root / "pyproject.toml").is_file():
-        raise BundleError(f"cnngrade was not imported from a source checkout ({root} has no pyproject.toml): "
-                          "run it from a clone of the repository (pip install -e .)")
+        raise BundleError(_("cnngrade was not imported from a source checkout ({root} has no pyproject.toml): run "
+                            "it from a clone of the repository (pip install -e .)", root=root))
     return root
 
 
@@ -71,7 +72,7 @@ def build_wheel(destination: Path) -> Path:
                               capture_output=True, text=True)
         wheels = sorted(out.glob("cnngrade-*.whl"))
         if done.returncode != 0 or not wheels:
-            raise BundleError(f"building cnngrade's wheel failed:\n{done.stdout}{done.stderr}")
+            raise BundleError(_("building cnngrade's wheel failed:\n{output}", output=done.stdout + done.stderr))
         target = destination / wheels[0].name
         shutil.copy2(wheels[0], target)
     return target
@@ -87,7 +88,8 @@ def _closure(requires: list[str], extras: frozenset[str], seen: dict[str, str]) 
         try:
             dist = metadata.distribution(requirement.name)
         except metadata.PackageNotFoundError:
-            raise BundleError(f"{requirement.name} is required by cnngrade but not installed here") from None
+            raise BundleError(_("{name} is required by cnngrade but not installed here",
+                                name=requirement.name)) from None
         key = canonicalize_name(dist.metadata["Name"])
         if key in seen and not requirement.extras:
             continue
@@ -111,7 +113,7 @@ def pinned_requirements(wheel: Path | None = None) -> list[str]:
         try:
             requires = metadata.distribution(DISTRIBUTION).requires or []
         except metadata.PackageNotFoundError:
-            raise BundleError("cnngrade is not installed here (pip install -e .)") from None
+            raise BundleError(_("cnngrade is not installed here (pip install -e .)")) from None
     seen: dict[str, str] = {}
     _closure(requires, frozenset(), seen)
     seen.pop(canonicalize_name(DISTRIBUTION), None)
@@ -119,7 +121,8 @@ def pinned_requirements(wheel: Path | None = None) -> list[str]:
 
 
 def requirements_text(wheel: Path | None = None) -> str:
-    lines = [f"# cnngrade's dependencies, pinned to the versions it was built and tested with",
+    # i18n: not for people (the file's comments, read with its pins)
+    lines = [f"# cnngrade's dependencies, pinned to the versions it was built and tested with",  # i18n: not for people
              f"# (Python {python_version()}, {sys.platform}). Written by `cnngrade autograder`."]
     return "\n".join(lines + pinned_requirements(wheel)) + "\n"
 
@@ -143,23 +146,24 @@ def check_data(pairs: tuple[str, ...]) -> dict[str, Path]:
     """`--data NAME=PATH` values, checked: NAME a pack option that takes a path, PATH a folder (or
     file) that exists and is not empty. Returns NAME -> PATH; BundleError (one line) otherwise."""
     options = data_options()
-    known = ", ".join(sorted(options)) or "none (no installed pack takes a path)"
+    known = ", ".join(sorted(options)) or _("none (no installed pack takes a path)")
     data: dict[str, Path] = {}
     for pair in pairs:
         name, equals, where = pair.partition("=")
         name = name.strip().lstrip("-")
         if not equals or not name or not where:
-            raise BundleError(f"--data {pair}: give NAME=PATH, NAME one of the packs' options: {known}")
+            raise BundleError(_("--data {pair}: give NAME=PATH, NAME one of the packs' options: {known}", pair=pair,
+                                known=known))
         if name not in options:
-            raise BundleError(f"--data {pair}: no installed pack has an option --{name} "
-                              f"(the options that take a path: {known})")
+            raise BundleError(_("--data {pair}: no installed pack has an option --{name} (the options that take a "
+                                "path: {known})", pair=pair, name=name, known=known))
         path = Path(where).expanduser()
         if not path.exists():
-            raise BundleError(f"--data {pair}: no such file or folder: {path}")
+            raise BundleError(_("--data {pair}: no such file or folder: {path}", pair=pair, path=path))
         if path.is_dir() and not any(path.iterdir()):
-            raise BundleError(f"--data {pair}: the folder {path} is empty")
+            raise BundleError(_("--data {pair}: the folder {path} is empty", pair=pair, path=path))
         if name in data:
-            raise BundleError(f"--data {pair}: --data {name}=... given twice")
+            raise BundleError(_("--data {pair}: --data {name}=... given twice", pair=pair, name=name))
         data[name] = path
     return data
 
@@ -188,14 +192,22 @@ def check_exercises(ids: tuple[str, ...]) -> list[str]:
     try:
         return [e.id for e in select(ids)] if ids else []
     except KeyError as exc:
-        raise BundleError(f"unknown exercise id {exc.args[0]!r} (see `cnngrade list`)") from None
+        raise BundleError(_("unknown exercise id {id} (see `cnngrade list`)", id=repr(exc.args[0]))) from None
 
 
 def config_text(exercises: list[str], data: dict[str, Path] | None = None, timeout: int | None = None,
-                warm_up: bool = True) -> str:
-    """config.json, which the harness reads: the exercises, the data options, the timeout, and
-    whether the image's build runs the warm-up (`cnngrade selftest` on the same selection)."""
+                warm_up: bool = True, lang: str = DEFAULT) -> str:
+    """config.json, which the harness reads: the exercises, the data options, the timeout, whether
+    the image's build runs the warm-up (`cnngrade selftest` on the same selection), and the
+    language students read when it is not the default."""
     config: dict = {"exercises": exercises, "options": data_arguments(data or {}), "warm_up": warm_up}
     if timeout:
         config["timeout_seconds"] = timeout
+    if lang != DEFAULT:
+        config["lang"] = lang
     return json.dumps(config, indent=2) + "\n"
+
+
+def shell_quoted(text: str) -> str:
+    """text for the inside of a single-quoted shell word (a quote closes, is escaped, reopens)."""
+    return text.replace("'", "'\\''")

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from grader import __version__
+from grader.i18n import _
 
 JUNIT = "cnngrade-junit.xml"
 HTML = "cnngrade-report"
@@ -59,12 +60,12 @@ def github_workflow(install: str | None = None, exercises: tuple[str, ...] = ())
                     "key": "cnngrade-${{ runner.os }}-" + __version__}},
                 {"name": "Install cnngrade", "run": install_command(install or default_install())},
                 {"name": "Check", "run": check_command(exercises)},
-                {"name": "Keep the report", "if": "always()", "uses": "actions/upload-artifact@v4",
+                {"name": "Keep the report", "if": "always()", "uses": "actions/upload-artifact@v4",  # i18n: not for people (the workflow's code)
                  "with": {"name": "cnngrade-report", "path": f"{JUNIT}\n{HTML}/\n", "if-no-files-found": "warn"}},
             ],
         }},
     }
-    return "# cnngrade: the visible checks on every push (written by `cnngrade init --ci github`).\n" + _dump(workflow)
+    return "# cnngrade: the visible checks on every push (written by `cnngrade init --ci github`).\n" + _dump(workflow)  # i18n: not for people (the workflow's code)
 
 
 def gitlab_ci(install: str | None = None, exercises: tuple[str, ...] = ()) -> str:
@@ -81,7 +82,7 @@ def gitlab_ci(install: str | None = None, exercises: tuple[str, ...] = ()) -> st
                           "reports": {"junit": JUNIT}},
         },
     }
-    return "# cnngrade: the visible checks on every push (written by `cnngrade init --ci gitlab`).\n" + _dump(config)
+    return "# cnngrade: the visible checks on every push (written by `cnngrade init --ci gitlab`).\n" + _dump(config)  # i18n: not for people (the workflow's code)
 
 
 def _dump(data: dict) -> str:
@@ -95,10 +96,10 @@ def write_ci(provider: str, directory: Path, install: str | None = None, exercis
     provider: "github" or "gitlab". Refuses to overwrite an existing file unless force.
     """
     if provider not in TARGETS:
-        raise ValueError(f"unknown CI {provider!r}: choose github or gitlab")
+        raise ValueError(_("unknown CI {provider}: choose github or gitlab", provider=repr(provider)))
     target = directory / TARGETS[provider]
     if target.exists() and not force:
-        raise FileExistsError(f"{target} exists already (use --force to overwrite it)")
+        raise FileExistsError(_("{target} exists already (use --force to overwrite it)", target=target))
     text = (github_workflow if provider == "github" else gitlab_ci)(install, exercises)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")

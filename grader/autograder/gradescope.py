@@ -30,13 +30,19 @@ data is the reliable way.
 from __future__ import annotations
 
 import io
+import json
 import stat
 import tempfile
 import zipfile
 from pathlib import Path
 
 from grader.autograder import bundle
+from grader.autograder.harness import say
+from grader.i18n import current
 
+# The scripts are code (their log lines are for whoever builds or debugs the image); the one
+# sentence a student may read, the last-resort result's, is the harness' own (WORDS), filled in.
+# i18n: not for people (a shell script)
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image (cwd /autograder/source).
 # It installs cnngrade and its pinned dependencies into a virtual environment.
@@ -70,6 +76,7 @@ PATH="$(dirname "$PYTHON"):$PATH" "$PYTHON" "$HERE/cnngrade_harness.py" warm-up
 echo "setup.sh: cnngrade installed for $("$PYTHON" -c 'import sys; print(sys.executable)')"
 """
 
+# i18n: not for people (a shell script)
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 # Gradescope runs this for every submission (as /autograder/run_autograder, cwd /autograder).
 # It grades /autograder/submission and ALWAYS leaves /autograder/results/results.json: if even
@@ -83,10 +90,17 @@ PYTHON="$(cat "$SOURCE/python-path" 2>/dev/null || command -v python3 || echo py
 "$PYTHON" "$SOURCE/cnngrade_harness.py" gradescope "$ROOT" || echo "run_autograder: the harness failed ($?)"
 if ! "$PYTHON" -c 'import json, sys; json.load(open(sys.argv[1]))' "$RESULTS" 2>/dev/null; then
     echo "run_autograder: no valid results.json; writing a fail-closed one"
-    printf '%s\n' '{"score": 0, "output": "The autograder failed before it could grade this submission; this is not a fault of your code, and course staff can see what happened.", "output_format": "text", "stdout_visibility": "hidden", "tests": [], "extra_data": {"cnngrade_failure": "run_autograder"}}' > "$RESULTS"
+    printf '%s\n' '@FAIL_CLOSED@' > "$RESULTS"
 fi
 exit 0
 """
+
+
+def run_autograder(lang: str) -> str:
+    """run_autograder, its last-resort result in the language `lang`."""
+    result = {"score": 0, "output": say("failed_before", lang), "output_format": "text", "stdout_visibility": "hidden",
+              "tests": [], "extra_data": {"cnngrade_failure": "run_autograder"}}
+    return RUN_AUTOGRADER.replace("@FAIL_CLOSED@", bundle.shell_quoted(json.dumps(result, ensure_ascii=False)))
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes | str, executable: bool = False) -> None:
@@ -98,14 +112,16 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes | str, executable: boo
 
 
 def build_zip(output: Path, exercises: tuple[str, ...] = (), data: tuple[str, ...] = (),
-              timeout: int | None = None, warm_up: bool = True) -> list[str]:
+              timeout: int | None = None, warm_up: bool = True, lang: str | None = None) -> list[str]:
     """Write the autograder zip to `output`; return the names it holds.
 
     exercises: ids to grade (empty: every exercise); data: `NAME=PATH` pairs, each a pack option
     that takes a path and the folder (or file) to bundle for it; timeout: seconds the harness
     allows cnngrade (default 540, under Gradescope's 10 min); warm_up: setup.sh runs
-    `cnngrade selftest` on the selection (the packs' fixtures made once, the checks proven).
+    `cnngrade selftest` on the selection (the packs' fixtures made once, the checks proven);
+    lang: the language students read (default: the current one).
     """
+    lang = lang or current()
     ids = bundle.check_exercises(exercises)
     options = bundle.check_data(data)
     with tempfile.TemporaryDirectory(prefix="cnngrade-zip-") as scratch:
@@ -113,10 +129,10 @@ def build_zip(output: Path, exercises: tuple[str, ...] = (), data: tuple[str, ..
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
             _add(archive, "setup.sh", SETUP_SH, executable=True)
-            _add(archive, "run_autograder", RUN_AUTOGRADER, executable=True)
+            _add(archive, "run_autograder", run_autograder(lang), executable=True)
             for name, path in bundle.SHIPPED.items():
                 _add(archive, name, path.read_bytes())
-            _add(archive, "config.json", bundle.config_text(ids, options, timeout, warm_up))
+            _add(archive, "config.json", bundle.config_text(ids, options, timeout, warm_up, lang))
             _add(archive, "requirements.txt", bundle.requirements_text(wheel))
             _add(archive, "python-version", bundle.python_version() + "\n")
             _add(archive, f"wheels/{wheel.name}", wheel.read_bytes())

@@ -25,7 +25,9 @@ config.json beside this file may give "exercises" (ids to grade, default all), "
 packs' options and the bundled data they name, e.g. {"--NAME": "data/NAME"}, relative to this
 file's folder), "timeout_seconds" (default 540 for Gradescope, whose default limit is 10 minutes;
 570 for PrairieLearn, whose limit is at most 600; the environment variable CNNGRADE_TIMEOUT
-overrides) and "warm_up" (default true).
+overrides), "warm_up" (default true) and "lang" (the language of what students and staff read:
+"en", the default, or "fr"; cnngrade is run with --lang, and the harness says its own sentences
+from WORDS, its own small table: it imports no catalog, so that it speaks when cnngrade cannot).
 
 The warm-up runs `cnngrade selftest` on the same exercises with the same options: the packs make
 their fixtures once (a reference model trained, a data set verified) into the cache beside this
@@ -50,8 +52,71 @@ except ImportError:  # run from cnngrade's own source tree
 HERE = Path(__file__).resolve().parent
 SUBMISSION = {"gradescope": "submission", "prairielearn": "student"}
 TIMEOUT = {"gradescope": 540, "prairielearn": 570}
-GRADER_FAILED = ("The autograder failed while grading this submission; this is not a fault of your code, "
-                 "and course staff can see what happened. ")
+DEFAULT = "en"
+# The harness's own sentences, in each language cnngrade speaks (not the catalogs': this file
+# imports nothing of cnngrade). The run scripts' last-resort results take theirs from here too
+# (grader/autograder/gradescope.py and prairielearn.py, when the image is built).
+WORDS = {
+    "en": {
+        "grader_failed": "The autograder failed while grading this submission; this is not a fault of your code, and course staff can see what happened. ",  # i18n: not for people's catalog: the harness's own table
+        "failed_before": "The autograder failed before it could grade this submission; this is not a fault of your code, and course staff can see what happened.",  # i18n: not for people's catalog: the harness's own table
+        "pl_failed_before": "The grader failed before it could grade this submission; this is not a fault of your code.",  # i18n: not for people's catalog: the harness's own table
+        "pl_failed": "The grader failed; course staff can see what happened.",  # i18n: not for people's catalog: the harness's own table
+        "not_graded": "Your submission could not be graded: {reason}",  # i18n: not for people's catalog: the harness's own table
+        "no_module": "there is no cnn.py in the submission: upload cnn.py itself (and the files it comes with), not only a folder or an archive that holds them",  # i18n: not for people's catalog: the harness's own table
+        "unknown_mistake": "the submission could not be graded",  # i18n: not for people's catalog: the harness's own table
+        "took_longer": "Grading took longer than {seconds} s.",  # i18n: not for people's catalog: the harness's own table
+        "not_started": "cnngrade could not be started.",  # i18n: not for people's catalog: the harness's own table
+        "exit_code": "(cnngrade exit code {code})",
+        "no_results": "It wrote no readable results.",  # i18n: not for people's catalog: the harness's own table
+        "malformed": "It wrote malformed results.",  # i18n: not for people's catalog: the harness's own table
+        "error_prefix": "cnngrade: error: ",
+        "warm_up_skipped": "warm-up: skipped (built with --no-warm-up)",  # i18n: not for people's catalog: the harness's own table
+        "warm_up_done": "warm-up: cnngrade selftest exit code {code} after {seconds} s",  # i18n: not for people's catalog: the harness's own table
+        "warm_up_failed": "warm-up: the checks could not be proven on this image (see above); fix that before grading",  # i18n: not for people's catalog: the harness's own table
+        "graded_in": "cnngrade exit code {code} after {seconds} s",  # i18n: not for people's catalog: the harness's own table
+        "harness_failed": "harness failed: {error}",
+        "usage": "usage: cnngrade_harness.py gradescope|prairielearn ROOT  or  cnngrade_harness.py warm-up",  # i18n: not for people (a command line)
+    },
+    "fr": {
+        "grader_failed": "Le correcteur automatique a échoué pendant la correction de ce rendu ; ce n'est pas la faute de votre code, et l'équipe pédagogique peut voir ce qui s'est passé. ",  # i18n: not for people's catalog: the harness's own table
+        "failed_before": "Le correcteur automatique a échoué avant de pouvoir corriger ce rendu ; ce n'est pas la faute de votre code, et l'équipe pédagogique peut voir ce qui s'est passé.",  # i18n: not for people's catalog: the harness's own table
+        "pl_failed_before": "Le correcteur a échoué avant de pouvoir corriger ce rendu ; ce n'est pas la faute de votre code.",  # i18n: not for people's catalog: the harness's own table
+        "pl_failed": "Le correcteur a échoué ; l'équipe pédagogique peut voir ce qui s'est passé.",  # i18n: not for people's catalog: the harness's own table
+        "not_graded": "Votre rendu n'a pas pu être corrigé : {reason}",  # i18n: not for people's catalog: the harness's own table
+        "no_module": "le rendu ne contient pas de cnn.py : déposez cnn.py lui-même (et les fichiers qui l'accompagnent), pas seulement un dossier ou une archive qui les contient",  # i18n: not for people's catalog: the harness's own table
+        "unknown_mistake": "le rendu n'a pas pu être corrigé",  # i18n: not for people's catalog: the harness's own table
+        "took_longer": "La correction a pris plus de {seconds} s.",  # i18n: not for people's catalog: the harness's own table
+        "not_started": "cnngrade n'a pas pu être lancé.",  # i18n: not for people's catalog: the harness's own table
+        "exit_code": "(code de sortie de cnngrade : {code})",  # i18n: not for people's catalog: the harness's own table
+        "no_results": "Il n'a écrit aucun résultat lisible.",  # i18n: not for people's catalog: the harness's own table
+        "malformed": "Il a écrit des résultats mal formés.",  # i18n: not for people's catalog: the harness's own table
+        "error_prefix": "cnngrade : erreur : ",
+        "warm_up_skipped": "préchauffage : omis (construit avec --no-warm-up)",  # i18n: not for people's catalog: the harness's own table
+        "warm_up_done": "préchauffage : cnngrade selftest s'est terminé avec le code {code} après {seconds} s",  # i18n: not for people's catalog: the harness's own table
+        "warm_up_failed": "préchauffage : les vérifications n'ont pas pu être prouvées sur cette image (voir ci-dessus) ; corrigez cela avant de noter",  # i18n: not for people's catalog: the harness's own table
+        "graded_in": "cnngrade s'est terminé avec le code {code} après {seconds} s",  # i18n: not for people's catalog: the harness's own table
+        "harness_failed": "échec du harnais : {error}",
+        "usage": "usage : cnngrade_harness.py gradescope|prairielearn ROOT  ou  cnngrade_harness.py warm-up",  # i18n: not for people (a command line)
+    },
+}
+
+
+def say(key: str, language: str = DEFAULT, **params: object) -> str:
+    """One of the harness' sentences (WORDS) in `language` (English for one it does not speak)."""
+    return WORDS.get(language, WORDS[DEFAULT])[key].format(**params)
+
+
+def seconds(value: float, decimals: int, language: str) -> str:
+    """A number of seconds as the language writes it (a decimal comma in French)."""
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if language == "fr" else text
+
+
+def language(settings: dict) -> str:
+    """The language config.json names, English when it names none the harness speaks."""
+    chosen = settings.get("lang")
+    return chosen if chosen in WORDS else DEFAULT
 
 
 def config() -> dict:
@@ -93,20 +158,27 @@ def environment() -> dict:
     return env
 
 
+def language_arguments(settings: dict) -> list[str]:
+    """--lang for cnngrade when config.json names a language other than the default."""
+    chosen = language(settings)
+    return [] if chosen == DEFAULT else ["--lang", chosen]
+
+
 def warm_up() -> int:
     """Run `cnngrade selftest` once on the selection (at the image's build); its exit code."""
     settings = config()
+    lang = language(settings)
     if not settings.get("warm_up", True):
-        print("warm-up: skipped (built with --no-warm-up)")
+        print(say("warm_up_skipped", lang))
         return 0
-    command = cnngrade_command() + ["selftest", *(settings.get("exercises") or []), *option_arguments(settings)]
+    command = cnngrade_command() + ["selftest", *(settings.get("exercises") or []), *option_arguments(settings),
+                                    *language_arguments(settings)]
     print("warm-up: $", " ".join(command), flush=True)
     start = time.monotonic()
     code = subprocess.run(command, env=environment(), cwd=HERE).returncode
-    print(f"warm-up: cnngrade selftest exit code {code} after {time.monotonic() - start:.0f} s", flush=True)
+    print(say("warm_up_done", lang, code=code, seconds=seconds(time.monotonic() - start, 0, lang)), flush=True)
     if code:
-        print("warm-up: the checks could not be proven on this image (see above); fix that before grading",
-              file=sys.stderr)
+        print(say("warm_up_failed", lang), file=sys.stderr)
     return code
 
 
@@ -119,97 +191,107 @@ def cnngrade_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "grader.cli"]
 
 
-def gradescope_failure(message: str, kind: str, seconds: float) -> dict:
-    return {"score": 0, "execution_time": round(seconds, 1), "output": message, "output_format": "text",
+def gradescope_failure(message: str, kind: str, elapsed: float) -> dict:
+    return {"score": 0, "execution_time": round(elapsed, 1), "output": message, "output_format": "text",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": [],
             "extra_data": {"cnngrade_failure": kind}}
 
 
-def prairielearn_ungradable(message: str) -> dict:
+def prairielearn_ungradable(message: str, lang: str = DEFAULT) -> dict:
     try:  # the reporter's own function, when cnngrade is importable
+        from grader.i18n import speaking
         from grader.reporters.prairielearn import ungradable
     except Exception:  # noqa: BLE001  (cnngrade broken: the same shape, built here)
-        return {"gradable": False, "format_errors": [message],
-                "message": "Your submission could not be graded: " + message}
-    return ungradable(message)
+        return {"gradable": False, "format_errors": [message], "message": say("not_graded", lang, reason=message)}
+    with speaking(lang):
+        return ungradable(message)
 
 
-def failure(platform: str, message: str, kind: str, seconds: float) -> dict:
+def failure(platform: str, message: str, kind: str, elapsed: float, lang: str = DEFAULT) -> dict:
     if platform == "gradescope":
-        return gradescope_failure(message, kind, seconds)
-    return prairielearn_ungradable(message)
+        return gradescope_failure(message, kind, elapsed)
+    return prairielearn_ungradable(message, lang)
 
 
-def _user_error(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.startswith("cnngrade: error: ")]
-    text = lines[-1][len("cnngrade: error: "):] if lines else "the submission could not be graded"
+def not_gradable(platform: str, reason: str, elapsed: float, lang: str) -> dict:
+    """The result of a submission that is the student's mistake to fix (no cnn.py, exit code 2)."""
+    if platform == "gradescope":
+        return gradescope_failure(say("not_graded", lang, reason=reason), "submission", elapsed)
+    return prairielearn_ungradable(reason, lang)
+
+
+def _user_error(stderr: str, lang: str = DEFAULT) -> str:
+    """The one-line error cnngrade wrote (in `lang`, or in English), without this folder's path."""
+    prefixes = tuple(dict.fromkeys((say("error_prefix", lang), say("error_prefix"))))
+    lines = [line for line in stderr.splitlines() if line.startswith(prefixes)]
+    if lines:
+        text = next(lines[-1][len(p):] for p in prefixes if lines[-1].startswith(p))
+    else:
+        text = say("unknown_mistake", lang)
     return text.replace(str(Path.cwd()) + os.sep, "")
 
 
 def grade(platform: str, root: Path) -> dict:
     """Run cnngrade on ROOT's submission; return the final results.json content."""
     settings = config()
+    lang = language(settings)
     results = root / "results" / "results.json"
     folder = submission_folder(root / SUBMISSION[platform])
     command = (cnngrade_command() + ["submit", str(folder), f"--{platform}", str(results)]
-               + selection_arguments(settings) + option_arguments(settings))
+               + selection_arguments(settings) + option_arguments(settings) + language_arguments(settings))
     env = environment()
     timeout = float(os.environ.get("CNNGRADE_TIMEOUT") or settings.get("timeout_seconds") or TIMEOUT[platform])
     if results.exists():
         results.unlink()
     if not (folder / "cnn.py").is_file():
-        reason = ("there is no cnn.py in the submission: upload cnn.py itself (and the files it comes "
-                  "with), not only a folder or an archive that holds them")
-        if platform == "gradescope":
-            return gradescope_failure(f"Your submission could not be graded: {reason}", "submission", 0.0)
-        return prairielearn_ungradable(reason)
+        return not_gradable(platform, say("no_module", lang), 0.0, lang)
     start = time.monotonic()
     print("$", " ".join(command), flush=True)
+
+    def failed(key: str, kind: str, **params: object) -> dict:
+        return failure(platform, say("grader_failed", lang) + say(key, lang, **params), kind,
+                       time.monotonic() - start, lang)
+
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=root)
     except subprocess.TimeoutExpired:
-        return failure(platform, GRADER_FAILED + f"Grading took longer than {timeout:.0f} s.", "timeout",
-                       time.monotonic() - start)
+        return failed("took_longer", "timeout", seconds=seconds(timeout, 0, lang))
     except OSError as exc:
-        return failure(platform, GRADER_FAILED + "cnngrade could not be started.", f"oserror: {exc}",
-                       time.monotonic() - start)
-    seconds = time.monotonic() - start
+        return failed("not_started", f"oserror: {exc}")
+    elapsed = time.monotonic() - start
     print(done.stdout, end="")
     print(done.stderr, end="", file=sys.stderr)
-    print(f"cnngrade exit code {done.returncode} after {seconds:.1f} s", flush=True)
+    print(say("graded_in", lang, code=done.returncode, seconds=seconds(elapsed, 1, lang)), flush=True)
     if done.returncode == 2:
-        reason = _user_error(done.stderr)
-        if platform == "gradescope":
-            return gradescope_failure(f"Your submission could not be graded: {reason}", "submission", seconds)
-        return prairielearn_ungradable(reason)
+        return not_gradable(platform, _user_error(done.stderr, lang), elapsed, lang)
     if done.returncode not in (0, 1):
-        return failure(platform, GRADER_FAILED + f"(cnngrade exit code {done.returncode})", "grader", seconds)
+        return failed("exit_code", "grader", code=done.returncode)
     try:
         data = json.loads(results.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        return failure(platform, GRADER_FAILED + "It wrote no readable results.", f"results: {exc}", seconds)
+        return failed("no_results", f"results: {exc}")
     if not isinstance(data, dict):
-        return failure(platform, GRADER_FAILED + "It wrote malformed results.", "results", seconds)
+        return failed("malformed", "results")
     if platform == "gradescope":
         data["stdout_visibility"] = "hidden"
-        data.setdefault("execution_time", round(seconds, 1))
+        data.setdefault("execution_time", round(elapsed, 1))
     return data
 
 
 def main(argv: list[str]) -> int:
     if argv[1:] == ["warm-up"]:
         return warm_up()
+    lang = language(config())
     if len(argv) != 3 or argv[1] not in SUBMISSION:
-        print("usage: cnngrade_harness.py gradescope|prairielearn ROOT  or  cnngrade_harness.py warm-up",
-              file=sys.stderr)
+        print(say("usage", lang), file=sys.stderr)
         return 2
     platform, root = argv[1], Path(argv[2])
     results = root / "results" / "results.json"
     try:
         data = grade(platform, root)
     except Exception as exc:  # noqa: BLE001  (fail closed, whatever went wrong here)
-        data = failure(platform, GRADER_FAILED, f"harness: {type(exc).__name__}: {exc}", 0.0)
-        print(f"harness failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        data = failure(platform, say("grader_failed", lang), f"harness: {type(exc).__name__}: {exc}", 0.0, lang)
+        print(say("harness_failed", lang, error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
     results.parent.mkdir(parents=True, exist_ok=True)
     temporary = results.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

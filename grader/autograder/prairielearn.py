@@ -19,11 +19,17 @@ a fault of the grader gives `gradable: false` saying so (the student loses no at
 """
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from grader.autograder import bundle
+from grader.autograder.harness import say
+from grader.i18n import N_, _, current
 
+# The scripts are code; the sentences a student may read, the last-resort result's, are the
+# harness' own (WORDS), filled in.
+# i18n: not for people (a shell script)
 RUN = r"""#!/bin/sh
 # PrairieLearn's entrypoint: grade $ROOT/student, always leave $ROOT/results/results.json.
 ROOT="${CNNGRADE_GRADE_ROOT:-/grade}"   # override for tests only
@@ -34,11 +40,12 @@ mkdir -p "$ROOT/results"
 "$PYTHON" "$HERE/cnngrade_harness.py" prairielearn "$ROOT" || echo "run: the harness failed ($?)"
 if ! "$PYTHON" -c 'import json, sys; json.load(open(sys.argv[1]))' "$RESULTS" 2>/dev/null; then
     echo "run: no valid results.json; writing a fail-closed one"
-    printf '%s\n' '{"gradable": false, "format_errors": ["The grader failed before it could grade this submission; this is not a fault of your code."], "message": "The grader failed; course staff can see what happened."}' > "$RESULTS"
+    printf '%s\n' '@FAIL_CLOSED@' > "$RESULTS"
 fi
 exit 0
 """
 
+# i18n: not for people (a Dockerfile)
 DOCKERFILE = """\
 # The cnngrade grader image for PrairieLearn external grading (written by `cnngrade autograder prairielearn`).
 FROM python:{python}-slim
@@ -54,6 +61,7 @@ RUN chmod 755 /cnngrade/run
 {warm_up}ENTRYPOINT ["/cnngrade/run"]
 """
 
+# i18n: not for people (a Dockerfile's lines)
 WARM_UP = """\
 # The warm-up (`cnngrade selftest` on the graded exercises, with the bundled data): the packs'
 # fixtures made once into /cnngrade/cache, the checks proven in this image. It fails the build
@@ -61,7 +69,7 @@ WARM_UP = """\
 RUN python /cnngrade/cnngrade_harness.py warm-up
 """
 
-README = """\
+README = N_("""\
 # cnngrade grader image for PrairieLearn
 
 Build and publish it (the image name is yours):
@@ -84,16 +92,24 @@ question.html and <pl-external-grader-results> to show the tests. Exercises grad
 The job's timeout must exceed the harness' own (config.json timeout_seconds, default 570 s) so
 that a slow submission still gets a result; grading only the exercises a question is about
 (`cnngrade autograder prairielearn DIR --exercise ID`) keeps it to seconds.
-"""
+""")
+
+
+def run_script(lang: str) -> str:
+    """The entrypoint, its last-resort result in the language `lang`."""
+    result = {"gradable": False, "format_errors": [say("pl_failed_before", lang)], "message": say("pl_failed", lang)}
+    return RUN.replace("@FAIL_CLOSED@", bundle.shell_quoted(json.dumps(result, ensure_ascii=False)))
 
 
 def write_image(directory: Path, exercises: tuple[str, ...] = (), data: tuple[str, ...] = (),
-                timeout: int | None = None, warm_up: bool = True) -> list[Path]:
+                timeout: int | None = None, warm_up: bool = True, lang: str | None = None) -> list[Path]:
     """Write the Docker build context into `directory` (created; existing files overwritten).
 
     The arguments are build_zip's (grader.autograder.gradescope): exercise ids, `NAME=PATH`
-    data pairs, the harness' timeout and whether the build runs the warm-up.
+    data pairs, the harness' timeout, whether the build runs the warm-up and the language
+    students read (default: the current one).
     """
+    lang = lang or current()
     ids = bundle.check_exercises(exercises)
     options = bundle.check_data(data)
     directory.mkdir(parents=True, exist_ok=True)
@@ -109,11 +125,11 @@ def write_image(directory: Path, exercises: tuple[str, ...] = (), data: tuple[st
     dockerfile = DOCKERFILE.format(python=bundle.python_version(), warm_up=WARM_UP if warm_up else "")
     contents = {
         "Dockerfile": dockerfile,
-        "run": RUN,
+        "run": run_script(lang),
         **{name: path.read_text(encoding="utf-8") for name, path in bundle.SHIPPED.items()},
-        "config.json": bundle.config_text(ids, options, timeout, warm_up),
+        "config.json": bundle.config_text(ids, options, timeout, warm_up, lang),
         "requirements.txt": bundle.requirements_text(wheel),
-        "README.md": README.format(where=directory, exercises=", ".join(ids) or "all"),
+        "README.md": _(README, where=directory, exercises=", ".join(ids) or _("all")),
         ".dockerignore": "cache/\n",
     }
     for name, text in contents.items():

@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.i18n import _
+
 CHUNK = 1 << 16
 END_RECORD = b"PK\x05\x06"           # end of central directory
 ZIP64_LOCATOR = b"PK\x06\x07"        # zip64 end of central directory locator
@@ -47,15 +49,18 @@ class Budget:
         self.bytes_left = limits.total_bytes
         self.files_left = limits.members
 
-    def spend(self, size: int = 0, files: int = 0, what: str = "the submission") -> None:
+    def spend(self, size: int = 0, files: int = 0, what: str | None = None) -> None:
+        """Spend bytes and files; ArchiveError past the limits (what: the archive, in words;
+        default "the submission")."""
         self.bytes_left -= size
         self.files_left -= files
+        what = what or _("the submission")
         if self.bytes_left < 0:
-            raise ArchiveError(f"{what} unpacks to more than {self.limits.total_bytes >> 20} MiB, "
-                               f"the most cnngrade unpacks for one student")
+            raise ArchiveError(_("{what} unpacks to more than {limit} MiB, the most cnngrade unpacks for one student",
+                                 what=what, limit=self.limits.total_bytes >> 20))
         if self.files_left < 0:
-            raise ArchiveError(f"{what} holds more than {self.limits.members} files, "
-                               f"the most cnngrade unpacks for one student")
+            raise ArchiveError(_("{what} holds more than {limit} files, the most cnngrade unpacks for one student",
+                                 what=what, limit=self.limits.members))
 
 
 @dataclass(frozen=True)
@@ -83,32 +88,34 @@ def declared_entries(path: Path, limits: Limits) -> int:
             tail = handle.read(tail_size)
             at = tail.rfind(END_RECORD)
             if at < 0 or len(tail) - at < 22:
-                raise ArchiveError(f"{path.name} is not a ZIP archive (no end-of-directory record)")
+                raise ArchiveError(_("{file} is not a ZIP archive (no end-of-directory record)", file=path.name))
             entries, directory_size = struct.unpack("<HHHHIIH", tail[at + 4:at + 22])[3:5]
             if entries == 0xFFFF or directory_size == 0xFFFFFFFF:
                 entries, directory_size = _zip64_counts(handle, size - tail_size + at, path)
     except OSError as exc:
-        raise ArchiveError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+        raise ArchiveError(_("{file} cannot be read: {error}", file=path.name, error=exc.strerror or exc)) from None
     if entries > limits.members:
-        raise ArchiveError(f"{path.name} holds {entries} entries, more than the {limits.members} "
-                           f"cnngrade unpacks")
+        raise ArchiveError(_("{file} holds {count} entries, more than the {limit} cnngrade unpacks", file=path.name,
+                             count=entries, limit=limits.members))
     if directory_size > limits.directory_bytes:
-        raise ArchiveError(f"{path.name} has a directory of {directory_size} bytes, more than cnngrade reads")
+        raise ArchiveError(_("{file} has a directory of {size} bytes, more than cnngrade reads", file=path.name,
+                             size=directory_size))
     return entries
 
 
 def _zip64_counts(handle, end_record_at: int, path: Path) -> tuple[int, int]:
+    missing = ArchiveError(_("{file} is not a valid ZIP archive (a zip64 record is missing)", file=path.name))
     if end_record_at < 20:
-        raise ArchiveError(f"{path.name} is not a valid ZIP archive (a zip64 record is missing)")
+        raise missing
     handle.seek(end_record_at - 20)
     locator = handle.read(20)
     if locator[:4] != ZIP64_LOCATOR:
-        raise ArchiveError(f"{path.name} is not a valid ZIP archive (a zip64 record is missing)")
+        raise missing
     (record_at,) = struct.unpack("<4xIQI", locator)[1:2]
     handle.seek(record_at)
     record = handle.read(56)
     if record[:4] != ZIP64_RECORD or len(record) < 56:
-        raise ArchiveError(f"{path.name} is not a valid ZIP archive (a zip64 record is broken)")
+        raise ArchiveError(_("{file} is not a valid ZIP archive (a zip64 record is broken)", file=path.name))
     entries, directory_size = struct.unpack("<4xQHHIIQQQQ", record[:56])[5:7]
     return entries, directory_size
 
@@ -117,29 +124,31 @@ def clean_parts(name: str, limits: Limits) -> tuple[str, ...]:
     """A member's name as path components, or ArchiveError naming what is wrong with it."""
     shown = name if len(name) <= 80 else name[:77] + "..."
     if "\x00" in name:
-        raise ArchiveError(f"the member {shown!r} has a NUL character in its name")
+        raise ArchiveError(_("the member {member} has a NUL character in its name", member=repr(shown)))
     unified = name.replace("\\", "/")
     if unified.startswith("/") or (len(unified) > 1 and unified[1] == ":"):
-        raise ArchiveError(f"the member {shown!r} has an absolute path")
+        raise ArchiveError(_("the member {member} has an absolute path", member=repr(shown)))
     parts = tuple(p for p in unified.split("/") if p not in ("", "."))
     if ".." in parts:
-        raise ArchiveError(f"the member {shown!r} points outside the archive's folder (..)")
+        raise ArchiveError(_("the member {member} points outside the archive's folder (..)", member=repr(shown)))
     if len(parts) > limits.depth:
-        raise ArchiveError(f"the member {shown!r} is nested deeper than {limits.depth} folders")
+        raise ArchiveError(_("the member {member} is nested deeper than {limit} folders", member=repr(shown),
+                             limit=limits.depth))
     for part in parts:
         if len(part.encode("utf-8", "surrogateescape")) > 255:
-            raise ArchiveError(f"the member {shown!r} has a name longer than 255 bytes")
+            raise ArchiveError(_("the member {member} has a name longer than 255 bytes", member=repr(shown)))
     return parts
 
 
 def _check_type(info: zipfile.ZipInfo, shown: str) -> None:
     kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0  # a Unix type, when stored
     if kind == stat.S_IFLNK:
-        raise ArchiveError(f"the member {shown!r} is a symbolic link, which cnngrade does not unpack")
+        raise ArchiveError(_("the member {member} is a symbolic link, which cnngrade does not unpack",
+                             member=repr(shown)))
     if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-        raise ArchiveError(f"the member {shown!r} is not a regular file or a folder")
+        raise ArchiveError(_("the member {member} is not a regular file or a folder", member=repr(shown)))
     if info.flag_bits & 0x1:
-        raise ArchiveError(f"the member {shown!r} is encrypted (a password-protected archive)")
+        raise ArchiveError(_("the member {member} is encrypted (a password-protected archive)", member=repr(shown)))
 
 
 def check_member(info: zipfile.ZipInfo, limits: Limits) -> Member | None:
@@ -163,7 +172,7 @@ def open_archive(path: Path, limits: Limits) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise ArchiveError(f"{path.name} is not a readable ZIP archive ({exc})") from None
+        raise ArchiveError(_("{file} is not a readable ZIP archive ({error})", file=path.name, error=exc)) from None
 
 
 def extract(archive: zipfile.ZipFile, member: Member, root: Path, parts: tuple[str, ...], budget: Budget,
@@ -181,7 +190,8 @@ def extract(archive: zipfile.ZipFile, member: Member, root: Path, parts: tuple[s
     try:
         descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     except FileExistsError:
-        raise ArchiveError(f"the member {member.path!r} appears twice (or as a file and a folder)") from None
+        raise ArchiveError(_("the member {member} appears twice (or as a file and a folder)",
+                             member=repr(member.path))) from None
     try:
         with os.fdopen(descriptor, "wb") as out, archive.open(member.info) as source:
             while True:
@@ -193,7 +203,8 @@ def extract(archive: zipfile.ZipFile, member: Member, root: Path, parts: tuple[s
     except ArchiveError:
         raise
     except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, EOFError, RuntimeError) as exc:
-        raise ArchiveError(f"the member {member.path!r} cannot be unpacked ({exc})") from None
+        raise ArchiveError(_("the member {member} cannot be unpacked ({error})", member=repr(member.path),
+                             error=exc)) from None
 
 
 def make_folders(root: Path, parts: tuple[str, ...]) -> None:
@@ -205,4 +216,5 @@ def make_folders(root: Path, parts: tuple[str, ...]) -> None:
             here.mkdir()
         except FileExistsError:
             if here.is_symlink() or not here.is_dir():
-                raise ArchiveError(f"{'/'.join(parts)!r} is both a file and a folder in the archive") from None
+                raise ArchiveError(_("{path} is both a file and a folder in the archive",
+                                     path=repr("/".join(parts)))) from None

@@ -34,6 +34,7 @@ from typing import Callable, Iterator
 from grader.classroom.archive import (MACOS_METADATA, ArchiveError, Budget, Limits, check_member, clean_parts,
                                       extract, make_folders, members, open_archive)
 from grader.submission.files import MAX_BYTES
+from grader.i18n import _
 from grader.submission.folder import MODULE
 
 # `<name>_<id>_assignsubmission_<plugin>` and what follows: importziplib.php's explode('_', $part, 5).
@@ -81,16 +82,18 @@ class MoodleClass:
 
     def lines(self) -> list[str]:
         """What the batch summary says about the download, one sentence a line."""
-        shape = ("one folder per participant and plugin" if self.layout == "folders"
-                 else "one file per upload, prefixed with the participant")
         graded = len(self.participants) - len(self.reasons)
-        lines = [f"Moodle download ({shape}): {len(self.participants)} participants, {graded} with "
-                 f"something to grade."]
+        counts = {"count": len(self.participants), "graded": graded}
+        lines = [_("Moodle download (one folder per participant and plugin): {count} participants, {graded} with "
+                   "something to grade.", **counts) if self.layout == "folders" else
+                 _("Moodle download (one file per upload, prefixed with the participant): {count} participants, "
+                   "{graded} with something to grade.", **counts)]
         for pid, reason in self.reasons.items():
-            lines.append(f"  Nothing graded for {self.participants[pid].name} (participant {pid}): {reason}.")
+            lines.append("  " + _("Nothing graded for {name} (participant {id}): {reason}.",
+                                  name=self.participants[pid].name, id=pid, reason=reason))
         if self.unknown:
-            lines.append(f"  {len(self.unknown)} entries of the download name no participant and were left out: "
-                         f"{_listing(self.unknown)}.")
+            lines.append("  " + _("{count} entries of the download name no participant and were left out: {names}.",
+                                  count=len(self.unknown), names=_listing(self.unknown)))
         return lines
 
 
@@ -129,7 +132,8 @@ def _zip_items(download: Path) -> Iterator[_Item | str]:
     try:
         archive = open_archive(download, DOWNLOAD)
     except ArchiveError as exc:
-        raise MoodleError(f"cannot read the Moodle download {download}: {exc}") from None
+        raise MoodleError(_("cannot read the Moodle download {download}: {error}", download=download,
+                            error=exc)) from None
     with archive:
         for info in archive.infolist():
             raw = info.filename.replace("\\", "/").strip("/").split("/")
@@ -150,7 +154,7 @@ def _zip_items(download: Path) -> Iterator[_Item | str]:
                 write = None
             else:
                 def write(root: Path, where: tuple[str, ...], budget: Budget, member=member) -> None:
-                    extract(archive, member, root, where, budget, "the submission")
+                    extract(archive, member, root, where, budget, _("the submission"))
             yield _Item(_participant(match), match.group("name"), match.group("plugin"), parts, write, layout, problem)
 
 
@@ -175,7 +179,7 @@ def _folder_items(download: Path) -> Iterator[_Item | str]:
             continue
         pid, name, plugin = _participant(match), match.group("name"), match.group("plugin")
         if entry.is_symlink():
-            yield _Item(pid, name, plugin, (), None, layout, f"{entry.name} is a symbolic link")
+            yield _Item(pid, name, plugin, (), None, layout, _linked(entry.name))
         elif layout == "files":
             yield _Item(pid, name, plugin, inside, _copy(entry), layout)
         else:
@@ -186,9 +190,13 @@ def _folder_items(download: Path) -> Iterator[_Item | str]:
                     path = Path(root, base)
                     parts = path.relative_to(entry).parts
                     if path.is_symlink():
-                        yield _Item(pid, name, plugin, (), None, layout, f"{'/'.join(parts)} is a symbolic link")
+                        yield _Item(pid, name, plugin, (), None, layout, _linked("/".join(parts)))
                     elif path.is_file():
                         yield _Item(pid, name, plugin, parts, _copy(path), layout)
+
+
+def _linked(path: str) -> str:
+    return _("{path} is a symbolic link", path=path)
 
 
 def _download_root(download: Path) -> Path:
@@ -218,15 +226,17 @@ def is_download(path: Path) -> bool:
 def _fresh_folder(root: Path) -> None:
     if root.exists():
         if not (root / MARKER).is_file():
-            raise MoodleError(f"{root} exists and was not made by cnngrade: choose another --out folder")
+            raise MoodleError(_("{folder} exists and was not made by cnngrade: choose another --out folder",
+                                folder=root))
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    (root / MARKER).write_text("cnngrade unpacks the Moodle download here; it empties this folder on every run\n")
+    (root / MARKER).write_text(_("cnngrade unpacks the Moodle download here; it empties this folder on every run")
+                               + "\n")
 
 
 def _listing(names: list[str]) -> str:
     shown = ", ".join(names[:LISTED])
-    return shown + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
+    return _("{names} and {count} more", names=shown, count=len(names) - LISTED) if len(names) > LISTED else shown
 
 
 def _visible_files(folder: Path) -> list[Path]:
@@ -247,12 +257,12 @@ def _unpack_uploaded_archives(upload: Path, participant: Participant) -> None:
                 checked = members(archive, STUDENT)
                 target.mkdir()
                 for member in checked:
-                    extract(archive, member, target, member.parts, participant.budget, f"the archive {shown}")
-        except ArchiveError as exc:
-            participant.reason = f"the uploaded archive {shown} was not unpacked: {exc}"
-            return
-        except OSError as exc:
-            participant.reason = f"the uploaded archive {shown} was not unpacked: {exc.strerror or exc}"
+                    extract(archive, member, target, member.parts, participant.budget,
+                            _("the archive {archive}", archive=shown))
+        except (ArchiveError, OSError) as exc:
+            error = exc.strerror or exc if isinstance(exc, OSError) else exc
+            participant.reason = _("the uploaded archive {archive} was not unpacked: {error}", archive=shown,
+                                   error=error)
             return
         participant.budget.spend(-path.stat().st_size)  # the archive's own bytes are replaced by its files
         path.unlink()
@@ -268,9 +278,8 @@ def _graded_folder(upload: Path, participant: Participant) -> Path | None:
     if len(modules) == 1:
         return modules[0].parent
     if len(modules) > 1:
-        participant.reason = (f"the upload holds {len(modules)} files named cnn.py "
-                              f"({_listing([p.relative_to(upload).as_posix() for p in modules])}): "
-                              f"keep only the one to grade")
+        participant.reason = _("the upload holds {count} files named cnn.py ({names}): keep only the one to grade",
+                               count=len(modules), names=_listing([p.relative_to(upload).as_posix() for p in modules]))
         return None
     if len(notebooks) == 1:
         return notebooks[0].parent
@@ -278,29 +287,28 @@ def _graded_folder(upload: Path, participant: Participant) -> Path | None:
     if len(notebooks) > 1 and len(preferred) == 1:
         return preferred[0].parent
     if notebooks:
-        participant.reason = (f"the upload holds {len(notebooks)} notebooks and no cnn.py "
-                              f"({_listing([p.relative_to(upload).as_posix() for p in notebooks])}): "
-                              f"keep only the one to grade, or name it cnn.ipynb")
+        participant.reason = _("the upload holds {count} notebooks and no cnn.py ({names}): keep only the one to "
+                               "grade, or name it cnn.ipynb", count=len(notebooks),
+                               names=_listing([p.relative_to(upload).as_posix() for p in notebooks]))
         return None
     python = [s for s in shown if s.endswith(".py")]
     if python:
-        participant.reason = (f"the upload holds no cnn.py and no notebook; it holds {_listing(python)}: "
-                              f"the graded module must be named cnn.py")
+        participant.reason = _("the upload holds no cnn.py and no notebook; it holds {names}: the graded module "
+                               "must be named cnn.py", names=_listing(python))
     elif shown:
-        participant.reason = f"the upload holds no cnn.py and no notebook, only {_listing(shown)}"
+        participant.reason = _("the upload holds no cnn.py and no notebook, only {names}", names=_listing(shown))
     else:
-        participant.reason = "the upload holds no file"
+        participant.reason = _("the upload holds no file")
     return None
 
 
 def _nothing_uploaded(participant: Participant) -> str:
     if UPLOAD in participant.plugins:
-        return "the upload holds no file"
+        return _("the upload holds no file")
     if ONLINE_TEXT in participant.plugins:
-        return ("only an online text was submitted, and cnngrade grades cnn.py or a notebook uploaded "
-                "as a file")
-    others = ", ".join(sorted(participant.plugins))
-    return f"nothing was uploaded as a file (the submission holds only: {others})"
+        return _("only an online text was submitted, and cnngrade grades cnn.py or a notebook uploaded as a file")
+    return _("nothing was uploaded as a file (the submission holds only: {plugins})",
+             plugins=", ".join(sorted(participant.plugins)))
 
 
 def prepare(download: Path, out: Path) -> MoodleClass:
@@ -326,7 +334,7 @@ def prepare(download: Path, out: Path) -> MoodleClass:
         if participant.reason:
             continue
         if item.problem:
-            participant.reason = f"a file of the submission was not taken: {item.problem}"
+            participant.reason = _("a file of the submission was not taken: {problem}", problem=item.problem)
             continue
         if item.write is None or not item.parts:
             continue
@@ -334,13 +342,12 @@ def prepare(download: Path, out: Path) -> MoodleClass:
         try:
             make_folders(staging, (item.pid, item.plugin))
             item.write(home, item.parts, participant.budget)
-        except ArchiveError as exc:
-            participant.reason = f"the submission's files were not unpacked: {exc}"
-        except OSError as exc:
-            participant.reason = f"the submission's files were not unpacked: {exc.strerror or exc}"
+        except (ArchiveError, OSError) as exc:
+            error = exc.strerror or exc if isinstance(exc, OSError) else exc
+            participant.reason = _("the submission's files were not unpacked: {error}", error=error)
     if not participants:
-        raise MoodleError(f"{download} is not Moodle's \"Download all submissions\": no entry is named "
-                          f"<full name>_<participant id>_assignsubmission_<plugin>")
+        raise MoodleError(_("{download} is not Moodle's \"Download all submissions\": no entry is named "
+                            "<full name>_<participant id>_assignsubmission_<plugin>", download=download))
     for pid in sorted(participants, key=int):
         participant = participants[pid]
         upload = staging / pid / UPLOAD

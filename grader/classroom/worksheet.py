@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Iterable
 
 from grader.classroom.roster import Roster
+from grader.i18n import _
 
 MAX_BYTES = 64 << 20           # a worksheet is a few KiB per hundred students
 KEY = "participant id"         # the hidden roster column the folder names (participant ids) match
@@ -53,10 +54,10 @@ class Language:
     fullname: str                   # get_string('fullname')
 
 
-LANGUAGES = (
+LANGUAGES = (  # i18n: not for people (Moodle's headers, matched as written)
     Language("en", "Identifier", "Grade", ("Maximum Grade", "Maximum grade"), "Scale", "Feedback comments",
              "Status", "Full name"),
-    Language("fr", "Identifiant", "Note", ("Note maximale",), "Barème", "Feedback par commentaires",
+    Language("fr", "Identifiant", "Note", ("Note maximale",), "Barème", "Feedback par commentaires",  # i18n: not for people
              "Statut", "Nom complet"),
 )
 
@@ -172,13 +173,14 @@ def _decode(data: bytes, path: Path) -> tuple[bytes, str, str]:
             try:
                 return bom, encoding, data[len(bom):].decode(encoding)
             except UnicodeDecodeError:
-                raise WorksheetError(f"the worksheet {path} is not valid {encoding.upper()}") from None
+                raise WorksheetError(_("the worksheet {path} is not valid {encoding}", path=path,
+                                       encoding=encoding.upper())) from None
     for encoding in ("utf-8", "cp1252", "latin-1"):
         try:
             return b"", encoding, data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise AssertionError("latin-1 decodes every byte")
+    raise AssertionError("latin-1 decodes every byte")  # i18n: not for people (cannot happen)
 
 
 def _records(text: str, delimiter: str, path: Path) -> list[list[Cell]]:
@@ -197,7 +199,8 @@ def _records(text: str, delimiter: str, path: Path) -> list[list[Cell]]:
                     k = text.find('"', j)
                     if k < 0:
                         line = text.count("\n", 0, start) + 1
-                        raise WorksheetError(f"the worksheet {path} has a quote opened on line {line} and never closed")
+                        raise WorksheetError(_("the worksheet {path} has a quote opened on line {line} and never "
+                                               "closed", path=path, line=line))
                     parts.append(text[j:k])
                     if text.startswith('"', k + 1):
                         parts.append('"')
@@ -241,8 +244,8 @@ def _by_language(header: list[str]) -> tuple[Language, int, int, int | None, int
             maximum = next((header.index(m) for m in language.maximum if m in header), None)
             feedback = header.index(language.feedback) if language.feedback in header else None
             if maximum is None and language.scale in header:
-                raise WorksheetError("the assignment is graded with a scale (the worksheet has a "
-                                     f"{language.scale!r} column): cnngrade writes points, so grade it on points")
+                raise WorksheetError(_("the assignment is graded with a scale (the worksheet has a {column} column): "
+                                       "cnngrade writes points, so grade it on points", column=repr(language.scale)))
             return language, header.index(language.identifier), header.index(language.grade), maximum, feedback
     return None
 
@@ -266,16 +269,18 @@ def read_worksheet(path: Path) -> Worksheet:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise WorksheetError(f"the worksheet {path} is larger than {MAX_BYTES >> 20} MiB: is it the right file?")
+            raise WorksheetError(_("the worksheet {path} is larger than {size} MiB: is it the right file?", path=path,
+                                   size=MAX_BYTES >> 20))
         data = path.read_bytes()
     except OSError as exc:
-        raise WorksheetError(f"cannot read the worksheet {path}: {exc.strerror or exc}") from None
+        raise WorksheetError(_("cannot read the worksheet {path}: {error}", path=path,
+                               error=exc.strerror or exc)) from None
     bom, encoding, text = _decode(data, path)
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     records = _records(text, delimiter, path)
     if not records:
-        raise WorksheetError(f"the worksheet {path} is empty")
+        raise WorksheetError(_("the worksheet {path} is empty", path=path))
     header = [c.value.strip() for c in records[0]]
     starts, line, at = [], 1, 0
     for cells in records:  # each record's line number, counted once through the text
@@ -289,16 +294,18 @@ def read_worksheet(path: Path) -> Worksheet:
     if found is not None:
         language, identifier, grade, maximum_column, feedback = found
         if maximum_column is None:
-            raise WorksheetError(f"the worksheet {path} has no {language.maximum[0]!r} column: "
-                                 "download it again from the assignment (Grading action: Download grading worksheet)")
+            raise WorksheetError(_("the worksheet {path} has no {column} column: download it again from the "
+                                   "assignment (Grading action: Download grading worksheet)", path=path,
+                                   column=repr(language.maximum[0])))
         status = header.index(language.status) if language.status in header else identifier + 1
         identity = list(range(identifier, status))
     else:
         order = _by_order(header, values)
         if order is None:
-            known = " or ".join(f"{l.identifier!r}/{l.grade!r}" for l in LANGUAGES)
-            raise WorksheetError(f"{path} is not a Moodle grading worksheet cnngrade can read: its header has "
-                                 f"no {known} columns, and its columns are not in Moodle's order")
+            known = _(" or ").join(f"{l.identifier!r}/{l.grade!r}" for l in LANGUAGES)
+            raise WorksheetError(_("{path} is not a Moodle grading worksheet cnngrade can read: its header has no "
+                                   "{columns} columns, and its columns are not in Moodle's order", path=path,
+                                   columns=known))
         language, (identifier, grade), feedback = None, order, None
         maximum_column, identity = grade + 1, [identifier]
     rows = []
@@ -307,11 +314,13 @@ def read_worksheet(path: Path) -> Worksheet:
         rows.append(Row(line, cells, match.group("id").lstrip("0") or "0" if match else None))
     maxima = {r.value(maximum_column).strip() for r in rows} - {""}
     if len(maxima) > 1:
-        raise WorksheetError(f"the worksheet {path} gives different maximum grades ({', '.join(sorted(maxima))})")
+        raise WorksheetError(_("the worksheet {path} gives different maximum grades ({grades})", path=path,
+                               grades=", ".join(sorted(maxima))))
     shown = maxima.pop() if maxima else ""
     maximum = _number(shown) if shown else None
     if maximum is None or maximum <= 0:
-        raise WorksheetError(f"the worksheet {path} gives no positive maximum grade ({shown!r})")
+        raise WorksheetError(_("the worksheet {path} gives no positive maximum grade ({grade})", path=path,
+                               grade=repr(shown)))
     separator = "," if "," in shown else "." if "." in shown else \
         ("," if any("," in r.value(grade) for r in rows) else ".")
     decimals = len(re.split(r"[.,]", shown.strip())[1]) if re.search(r"[.,]", shown) else 0
@@ -336,19 +345,21 @@ def summary(sheet: Worksheet, submissions: Iterable[str], names: dict[str, str] 
     present = set(sheet.participants)
     filled = [s for s in submissions if s in present and s not in sheet.duplicates]
     untouched = len([p for p in present if p not in submissions])
-    lines = [f"Moodle worksheet: {len(filled)} participants filled in {graded_name(sheet.path)}; {untouched} "
-             f"without a submission left as they were."]
+    lines = [_("Moodle worksheet: {filled} participants filled in {path}; {untouched} without a submission left as "
+               "they were.", filled=len(filled), path=graded_name(sheet.path), untouched=untouched)]
     if sheet.feedback is None:
-        lines.append("  The worksheet has no feedback column cnngrade recognises (its headers are in a language "
-                     "it does not know, or feedback comments are off): only the grades were written.")
+        lines.append("  " + _("The worksheet has no feedback column cnngrade recognises (its headers are in a "
+                              "language it does not know, or feedback comments are off): only the grades were "
+                              "written."))
     for row in sheet.unreadable():
-        lines.append(f"  Row {row.line} was left as it was: its identifier {row.value(sheet.identifier)!r} "
-                     f"names no participant.")
+        lines.append("  " + _("Row {row} was left as it was: its identifier {identifier} names no participant.",
+                              row=row.line, identifier=repr(row.value(sheet.identifier))))
     for participant in sheet.duplicates:
-        lines.append(f"  Participant {participant} has several rows: none of them was filled.")
+        lines.append("  " + _("Participant {participant} has several rows: none of them was filled.",
+                              participant=participant))
     for submission in submissions:
         if submission not in present:
             name = (names or {}).get(submission)
-            who = f"{name} (participant {submission})" if name else submission
-            lines.append(f"  {who} has no row in the worksheet: their grade is not in it.")
+            who = _("{name} (participant {id})", name=name, id=submission) if name else submission
+            lines.append("  " + _("{who} has no row in the worksheet: their grade is not in it.", who=who))
     return lines

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from grader.grading.exercise import all_exercises
+from grader.i18n import LANGUAGES, _, ngettext, percent, speaking
 from grader.integrity.similarity import (DEFAULT_THRESHOLD, ModelPair, Similarity, find_similar, identical_models,
                                          module_source)
 from grader.submission.files import Manifest, Refused, manifest, shown
@@ -46,7 +47,12 @@ def review_class(folders: Sequence[Path], exercises: Iterable) -> ClassReview:
     exercises = list(exercises)
     functions = list(dict.fromkeys(f for e in exercises for f in e.functions))
     sources = {shown(f.name): source for f in folders if (source := module_source(f, functions)) is not None}
-    similarity = find_similar(sources, functions, starter_module(all_exercises()))
+    # The starter code in every language is set aside: each student started from one of them.
+    starters = []
+    for language in LANGUAGES:
+        with speaking(language):
+            starters.append(starter_module(all_exercises()))
+    similarity = find_similar(sources, functions, "\n".join(dict.fromkeys(starters)))
     models: list[ModelPair] = []
     graded = {shown(f.name): _manifest(f) for f in folders}
     for name in dict.fromkeys(n for e in exercises for n in e.files):
@@ -68,17 +74,21 @@ def summary_lines(review: ClassReview, where: Sequence[Path]) -> list[str]:
     that list every pair (where)."""
     pairs = review.similarity.pairs
     above = [p for p in pairs if p.score >= DEFAULT_THRESHOLD]
-    lines = [f"similar submissions, for review: {len(review.similarity.submissions)} submissions, "
-             f"{len(pairs)} pairs compared; {len(above)} pair{'s' if len(above) != 1 else ''} "
-             f"at {DEFAULT_THRESHOLD:.0%} or more"]
+    lines = [ngettext("similar submissions, for review: {submissions} submissions, {pairs} pairs compared; {count} "
+                      "pair at {threshold} or more",
+                      "similar submissions, for review: {submissions} submissions, {pairs} pairs compared; {count} "
+                      "pairs at {threshold} or more", len(above), submissions=len(review.similarity.submissions),
+                      pairs=len(pairs), count=len(above), threshold=percent(DEFAULT_THRESHOLD))]
     for pair in above[:SHOWN_ON_TERMINAL]:
         functions = ", ".join(a if a == b else f"{a}/{b}" for a, b in pair.matching_functions)
-        lines.append(f"  {pair.score:.0%}  {pair.a} and {pair.b}" + (f"  ({functions})" if functions else ""))
+        lines.append("  " + _("{score}  {a} and {b}", score=percent(pair.score), a=pair.a, b=pair.b)
+                     + (f"  ({functions})" if functions else ""))
     for model in review.models:
-        lines.append(f"  identical {model.file or 'graded file'}: {model.a} and {model.b}")
+        lines.append("  " + (_("identical {file}: {a} and {b}", file=model.file, a=model.a, b=model.b) if model.file
+                             else _("identical graded file: {a} and {b}", a=model.a, b=model.b)))
     notes = review.similarity.notes
-    lines += [f"  not compared whole: {note}" for note in notes[:SHOWN_ON_TERMINAL]]
+    lines += ["  " + _("not compared whole: {note}", note=note) for note in notes[:SHOWN_ON_TERMINAL]]
     if len(notes) > SHOWN_ON_TERMINAL:
-        lines.append(f"  not compared whole: {len(notes) - SHOWN_ON_TERMINAL} more on the class page")
-    lines.append(f"  every pair: {', '.join(str(path) for path in where)}")
+        lines.append("  " + _("not compared whole: {count} more on the class page", count=len(notes) - SHOWN_ON_TERMINAL))
+    lines.append("  " + _("every pair: {files}", files=", ".join(str(path) for path in where)))
     return lines

@@ -47,6 +47,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 from copydetect import CodeFingerprint
 
+from grader.i18n import _, number, percent
 from grader.submission.files import Refused, manifest
 from grader.submission.folder import MODULE, Unreadable, read_submission
 
@@ -386,8 +387,8 @@ def prepare(name: str, source: str, functions: Sequence[str], starter: np.ndarra
     cut = []
     head = _head(source)
     if len(head) < len(source):
-        cut.append(f"compared the first {len(head) >> 10} KiB of the code, which is longer (cnngrade reads "
-                   f"{MAX_SOURCE_CHARS >> 10} KiB of a student's code)")
+        cut.append(_("compared the first {size} KiB of the code, which is longer (cnngrade reads {limit} KiB of a "
+                     "student's code)", size=len(head) >> 10, limit=MAX_SOURCE_CHARS >> 10))
     segments = code_to_compare(head, functions)
     # What a bound keeps first: the graded functions in the order of the course (so that two
     # students keep the same ones, whatever the order of their files), then helpers in file order.
@@ -395,13 +396,13 @@ def prepare(name: str, source: str, functions: Sequence[str], starter: np.ndarra
     priority = sorted(range(len(segments)), key=lambda i: (course.get(segments[i].name, len(course)),
                                                            segments[i].first_line))
     if len(segments) > MAX_DEFINITIONS:
-        cut.append(f"compared {MAX_DEFINITIONS} of its {len(segments):,} definitions, the graded functions first "
-                   f"(cnngrade compares at most {MAX_DEFINITIONS})")
+        cut.append(_("compared {limit} of its {count} definitions, the graded functions first (cnngrade compares at "
+                     "most {limit})", limit=MAX_DEFINITIONS, count=number(len(segments))))
         kept = sorted(priority[:MAX_DEFINITIONS])
         segments = tuple(segments[i] for i in kept)
         priority = [kept.index(i) for i in priority[:MAX_DEFINITIONS]]
     prints = tuple(_fingerprint(s, starter) for s in segments)
-    return Submission(name, head, segments, prints, sum(p.coverage for p in prints), "; ".join(cut), tuple(priority))
+    return Submission(name, head, segments, prints, sum(p.coverage for p in prints), _("; ").join(cut), tuple(priority))
 
 
 def _limited(submission: Submission, most: int) -> Submission:
@@ -419,10 +420,10 @@ def _limited(submission: Submission, most: int) -> Submission:
         if keep < len(p.keys):
             prints[i] = replace(p, keys=p.keys[:keep], positions=p.positions[:keep], first_lines=p.first_lines[:keep],
                                 last_lines=p.last_lines[:keep], coverage=_covered(p.positions[:keep]))
-    note = (f"compared {most:,} of its {total:,} fingerprints, the graded functions first (a class with this "
-            f"much code is compared on at most {most:,} a student)")
+    note = _("compared {limit} of its {count} fingerprints, the graded functions first (a class with this much code "
+             "is compared on at most {limit} a student)", limit=number(most), count=number(total))
     return replace(submission, prints=tuple(prints), coverage=sum(p.coverage for p in prints),
-                   cut="; ".join(filter(None, [submission.cut, note])))
+                   cut=_("; ").join(filter(None, [submission.cut, note])))
 
 
 def _class_limit(sizes: Sequence[int]) -> int | None:
@@ -651,9 +652,9 @@ def compare(submissions: Iterable[Submission]) -> Similarity:
     if unpaired is not None:
         first = pairs[unpaired]
         rest = sum(1 for p in pairs[unpaired:] if p.score)
-        notes.append(f"definitions were paired for the {unpaired:,} most similar pairs; the {rest:,} pairs from "
-                     f"{first.a} and {first.b} ({first.score:.0%}) down list none: the class shares more code than "
-                     "cnngrade pairs in one comparison")
+        notes.append(_("definitions were paired for the {paired} most similar pairs; the {rest} pairs from {a} and "
+                       "{b} ({score}) down list none: the class shares more code than cnngrade pairs in one comparison",
+                       paired=number(unpaired), rest=number(rest), a=first.a, b=first.b, score=percent(first.score)))
     return Similarity(tuple(pairs), by_name, tuple(notes))
 
 

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from grader import plugins
 from grader.grading.exercise import Exercise
-from grader.i18n import _
+from grader.i18n import DEFAULT, _, current
 
 RULE = "# " + "-" * 75
 
@@ -41,9 +41,11 @@ def copy_starter_files(exercises: Iterable[Exercise], directory: Path, force: bo
 
 
 def check_cell() -> str:
-    """The notebook's last cell: the self-check."""
+    """The notebook's last cell: the self-check (in the language the notebook is written in, when
+    it is not the default: a kernel's locale may not be the student's)."""
+    call = "check()" if current() == DEFAULT else f"check(lang={current()!r})"
     return "# " + _("Save the notebook (Ctrl+S), then run this cell: it grades the saved file.") \
-        + "\nfrom cnngrade.notebook import check\ncheck()"
+        + f"\nfrom cnngrade.notebook import check\n{call}"
 
 
 def starter_notebook(exercises: Iterable[Exercise], path: Path) -> None:
