@@ -5,6 +5,7 @@ import shutil
 import time
 from typing import Callable, TextIO
 
+from grader.i18n import _, number
 from grader.reporters.terminal import printable
 from grader.submission.files import shown
 
@@ -49,12 +50,12 @@ class Progress:
         elapsed = time.monotonic() - self.start
         rate = self.graded_here / elapsed if elapsed > 0 and self.graded_here else 0.0
         left = self.total - self.done
-        eta = f"ETA {left / rate:.0f} s" if rate else "ETA --"
+        eta = _("ETA {seconds} s", seconds=number(left / rate, 0, grouping=False)) if rate else _("ETA --")
         filled = int(width * self.done / self.total) if self.total else width
         who = ", ".join(shown(name) for name in self.running[:3]) \
             + (f" +{len(self.running) - 3}" if len(self.running) > 3 else "")
-        return (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  "
-                f"{rate * 60:.1f}/min  {eta}  grading: {who or '-'}")
+        return _("{bar} {done}/{total}  {rate}/min  {eta}  grading: {who}", bar=f"[{'#' * filled}{'.' * (width - filled)}]",
+                 done=self.done, total=self.total, rate=number(rate * 60, 1, grouping=False), eta=eta, who=who or "-")
 
     def _draw(self) -> None:
         if self.tty:
