@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.i18n import N_
+
 # result-2 is result-1 plus each check's description and hint, and the top-level review and
 # notices lists; result-3 is result-2 plus `lang`, the language its words are written in ("en" or
 # "fr"). A reader of an earlier schema reads a later one unchanged.
@@ -46,13 +48,15 @@ class Status(str, Enum):
 
 
 # status: (mark, plain-ASCII mark, words), for every reporter.
+# The ASCII marks and the words are translated where shown (the reports' catalog); an ASCII mark
+# stays ASCII in every language (it is for a terminal that cannot show the others).
 MARKS = {
-    Status.PASSED: ("✓", "ok", "passed"),
-    Status.FAILED: ("✗", "FAIL", "failed"),
-    Status.ERROR: ("!", "ERR", "raised an error"),
-    Status.TIMEOUT: ("⧗", "TIME", "timed out"),
-    Status.MEMORY: ("M", "MEM", "ran out of memory"),
-    Status.MISSING: ("–", "--", "not written"),
+    Status.PASSED: ("✓", N_("ok"), N_("passed")),
+    Status.FAILED: ("✗", N_("FAIL"), N_("failed")),
+    Status.ERROR: ("!", N_("ERR"), N_("raised an error")),
+    Status.TIMEOUT: ("⧗", N_("TIME"), N_("timed out")),
+    Status.MEMORY: ("M", N_("MEM"), N_("ran out of memory")),
+    Status.MISSING: ("–", "--", N_("not written")),
 }
 
 
