@@ -14,6 +14,7 @@ French page, code set aside (counterexample values and tracebacks, reproduce lin
   exercises/locale/fr/.../course.po are translated (the other translators' catalogs).
 - test_json_differs_between_languages_only_in_words: the JSON of both languages, field by field.
 - test_each_report_speaks_its_own_language: a class of a French and an English student, in-process.
+- test_reporters_help_reads_in_the_current_language: the --NAME options' help lines.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from babel.messages.pofile import read_po
 from chromium import Browser, find_chromium
 from conftest import ROOT, example_folder, run_cnngrade
 from grader.i18n import speaking
-from grader.reporters import gradescope, junit, prairielearn
+from grader.reporters import all_reporters, gradescope, junit, prairielearn
 from grader.reporters.html import render_class, render_student
 from grader.reporters.moodle import comment
 from grader.reporters.outputs import ReportContext, planned_files
@@ -326,3 +327,19 @@ def test_each_report_speaks_its_own_language(graded, tmp_path):
     with speaking("en"):  # a page renders in its report's language whatever the caller speaks
         alone = render_student(french)
     assert '<html lang="fr">' in alone and english_in(page_words(alone), reports_english) == []
+
+
+def test_reporters_help_reads_in_the_current_language():
+    """A reporter's help line is a class attribute, built once: it is translated when read."""
+    reporters = all_reporters()
+    with speaking("fr"):
+        french = {name: (r.help, getattr(r, "batch_help", r.help)) for name, r in reporters.items()}
+    with speaking("en"):
+        english_ = {name: (r.help, getattr(r, "batch_help", r.help)) for name, r in reporters.items()}
+    assert english_["json"][0] == ("Write the result as JSON (schema cnngrade/result-3); with several "
+                                   "submissions, a JSON list.")
+    assert french["json"][0] == "Écrire le résultat en JSON (schéma cnngrade/result-3)\u202f; avec plusieurs rendus, une liste JSON."
+    reports_english = english(catalog_entries(REPORTS_CATALOG))
+    for name in french:
+        assert french[name] != english_[name], name
+        assert english_in(" ".join(french[name]), reports_english) == [], name
