@@ -49,12 +49,14 @@ class Status(str, Enum):
 
 
 # status: (mark, plain-ASCII mark, words), for every reporter.
+# The ASCII marks and the words are translated where shown (the reports' catalog); an ASCII mark
+# stays ASCII in every language (it is for a terminal that cannot show the others).
 MARKS = {
-    Status.PASSED: ("✓", "ok", N_("passed")),
-    Status.FAILED: ("✗", "FAIL", N_("failed")),
-    Status.ERROR: ("!", "ERR", N_("raised an error")),
-    Status.TIMEOUT: ("⧗", "TIME", N_("timed out")),
-    Status.MEMORY: ("M", "MEM", N_("ran out of memory")),
+    Status.PASSED: ("✓", N_("ok"), N_("passed")),
+    Status.FAILED: ("✗", N_("FAIL"), N_("failed")),
+    Status.ERROR: ("!", N_("ERR"), N_("raised an error")),
+    Status.TIMEOUT: ("⧗", N_("TIME"), N_("timed out")),
+    Status.MEMORY: ("M", N_("MEM"), N_("ran out of memory")),
     Status.MISSING: ("–", "--", N_("not written")),
 }
 

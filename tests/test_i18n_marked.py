@@ -79,16 +79,31 @@ def unmarked_in_code(path: Path) -> list[str]:
 
 
 def unmarked_in_template(path: Path) -> list[str]:
+    """The template's literal text in source order, an expression or a tag standing as \\0, so that a
+    tag holding an expression (<html lang="{{ ... }}">) is still read as one tag; what is inside
+    <style> and <script> is not for people."""
     tree = environment().parse(path.read_text(encoding="utf-8"))
-    found = []
+    text, lines = "", []
     for data in tree.find_all(nodes.TemplateData):
-        text = data.data
-        visible = re.sub(r"<[^>]*>", " ", text)  # words between tags
-        attributes = re.findall(r'(?:title|alt|aria-label|placeholder)="([^"{]*)"', text)
-        for words in [visible, *attributes]:
-            words = re.sub(r"&[a-z]+;|&#\d+;", " ", words)
-            if re.search(r"[A-Za-z]{2,}", words) and not re.fullmatch(r"[\s\W\d]*", words):
-                found.append(f"{path.relative_to(ROOT)}:{data.lineno}: {' '.join(words.split())[:80]!r}")
+        lines.append((len(text), data.lineno))
+        text += data.data + "\0"
+
+    def line_of(offset: int) -> int:
+        return max((line for start, line in lines if start <= offset), default=1)
+
+    def blank(match: re.Match) -> str:  # keeps offsets, and the \0 of the expressions in it
+        return re.sub(r"[^\0]", " ", match.group())
+
+    text = re.sub(r"<(style|script)\b.*?</\1>", blank, text, flags=re.S)
+    found = []
+    attributes = [(m.start(1), m.group(1)) for m in
+                  re.finditer(r'(?:title|alt|aria-label|placeholder)="([^"]*)"', text)]
+    visible = re.sub(r"<[^<>]*>", blank, text)  # words between tags
+    for start, words in [*((m.start(), m.group()) for m in re.finditer(r"[^\0]+", visible)), *attributes]:
+        for piece in words.split("\0"):
+            piece = re.sub(r"&[a-z]+;|&#\d+;", " ", piece)
+            if re.search(r"[A-Za-z]{2,}", piece) and not re.fullmatch(r"[\s\W\d]*", piece):
+                found.append(f"{path.relative_to(ROOT)}:{line_of(start)}: {' '.join(piece.split())[:80]!r}")
     return found
 
 

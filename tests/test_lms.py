@@ -31,7 +31,7 @@ from conftest import ROOT, example_folder, run_cnngrade
 from grader.autograder.ci import HTML, JUNIT, github_workflow, gitlab_ci, write_ci
 from grader.reporters.csv_report import dumps, unknown_path
 from grader.reporters.outputs import ReportContext, write_outputs
-from grader.reporters.prairielearn import MAX_BYTES, TRUNCATED, capped, results, ungradable
+from grader.reporters.prairielearn import MAX_BYTES, SHORTENED, capped, results, ungradable
 from grader.results import CheckResult, ExerciseResult, GradeReport
 from grader.classroom.roster import NO_SUBMISSION, RosterError, read_roster
 
@@ -119,7 +119,7 @@ def test_prairielearn_results_capped_at_one_megabyte(tmp_path):
     assert_prairielearn(data)
     assert len(json.dumps(data, indent=2).encode()) + 1 <= MAX_BYTES
     assert len(data["tests"]) == 5 and all(t["message"] == "wrong" for t in data["tests"])
-    assert TRUNCATED in data["output"] and all(TRUNCATED in t["output"] for t in data["tests"])
+    assert SHORTENED in data["output"] and all(SHORTENED in t["output"] for t in data["tests"])
     out = tmp_path / "results.json"
     write_outputs(ReportContext((report,)), {"prairielearn": out})
     assert out.stat().st_size <= MAX_BYTES

@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from grader.i18n import _
 from grader.plugins import hookimpl, plugin_manager
 
 if TYPE_CHECKING:
@@ -27,9 +28,23 @@ if TYPE_CHECKING:
 Files = dict[Path, "str | bytes | None"]
 
 
+class Translated:
+    """A class attribute people read (a reporter's help line), marked N_() where it is written and
+    translated each time it is read: a class body runs once, in whatever language was current then.
+
+        help = Translated(N_("Write the result as JSON."))
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        return _(self.text)
+
+
 class Reporter(Protocol):
     name: str
-    help: str
+    help: str  # a Translated(N_(...)) for the built-in reporters
     metavar: str  # FILE or DIR
     out_name: str | None
 

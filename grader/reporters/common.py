@@ -10,7 +10,8 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
-from grader.reporters.terminal import check_lines
+from grader.i18n import _
+from grader.reporters.terminal import check_lines, points
 from grader.results import CheckResult, GradeReport
 
 # XML 1.0 forbids these characters even when escaped (and a lone surrogate is no character at
@@ -24,14 +25,32 @@ MAX_STEM = 120  # characters of a file name made from a submission's name (file 
 def check_text(check: CheckResult) -> str:
     """A check's verdict as plain text: message, likely cause, counterexample, reproduction, hint.
 
-    The same words as the terminal summary (without the status line), so every format agrees.
+    The same words as the terminal summary (without the status line), so every format agrees; in
+    the current language (the caller speaks the report's).
     """
     if check.visibility != "visible" and check.counterexample:
         check = replace(check, counterexample=None)  # a hidden check's inputs are never shown
     text = textwrap.dedent("\n".join(check_lines(check, color=False)[1:])).strip()
     if check.hint and not check.passed:
-        text += ("\n\n" if text else "") + "Hint: " + check.hint
+        text += ("\n\n" if text else "") + _("Hint: {hint}", hint=check.hint)
     return text
+
+
+def explained(check: CheckResult) -> str:
+    """A failed check for an LMS: check_text, and for a hidden check a note that its inputs are
+    not shown."""
+    text = check_text(check)
+    if check.visibility == "hidden":
+        text += "\n\n" + _("(A hidden check: its inputs are not shown.)")
+    return text
+
+
+def exercise_lines(report: GradeReport) -> list[str]:
+    """A line per exercise, its points and title, and the total (an LMS's summary of a submission)."""
+    lines = [_("{exercise}: {points}  {title}", exercise=e.id, points=points(e.score, e.max_score), title=e.title)
+             for e in report.exercises]
+    lines.append(_("Total: {points}", points=points(report.score, report.max_score)))
+    return lines
 
 
 def xml_text(text: str) -> str:

@@ -26,6 +26,8 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.i18n import N_
+from grader.reporters import Translated
 from grader.results import GradeReport
 from grader.classroom.roster import NO_SUBMISSION, Roster, identity_rows
 
@@ -105,7 +107,7 @@ def dumps(reports: list[GradeReport], decimal: str = ".") -> str:
 
 class CsvReporter:
     name = "csv"
-    help = "Write a CSV gradebook: a row per submission, Total and a column per exercise."
+    help = Translated(N_("Write a CSV gradebook: a row per submission, Total and a column per exercise."))
     metavar = "FILE"
     out_name = "grades.csv"
 

@@ -14,20 +14,26 @@ from __future__ import annotations
 
 import json
 
-from grader.reporters.common import ResultsJsonReporter, check_text
+from grader.i18n import N_, speaking
+from grader.reporters import Translated
+from grader.reporters.common import ResultsJsonReporter, exercise_lines, explained
 from grader.results import SCHEMA, GradeReport
 
 VISIBILITY = {"visible": "visible", "hidden": "after_published"}
 
 
 def results(report: GradeReport) -> dict:
+    """The results.json object, its words in the report's language."""
+    with speaking(report.lang):
+        return _results(report)
+
+
+def _results(report: GradeReport) -> dict:
     tests = []
     for e_number, exercise in enumerate(report.exercises, 1):
         for c_number, check in enumerate(exercise.checks, 1):
             passed = check.passed
-            output = check_text(check) if not passed else (check.message or check.description)
-            if check.visibility == "hidden" and not passed:
-                output += "\n\n(A hidden check: its inputs are not shown.)"
+            output = explained(check) if not passed else (check.message or check.description)
             tests.append({
                 "name": f"{exercise.id}: {check.name}",
                 "number": f"{e_number}.{c_number}",
@@ -39,11 +45,9 @@ def results(report: GradeReport) -> dict:
                 "tags": [exercise.id],
                 "visibility": VISIBILITY.get(check.visibility, "after_published"),
             })
-    lines = [f"{e.id}: {e.score:g}/{e.max_score:g}  {e.title}" for e in report.exercises]
-    lines.append(f"Total: {report.score:g}/{report.max_score:g}")
     return {
         "score": report.score,
-        "output": "\n".join(lines),
+        "output": "\n".join(exercise_lines(report)),
         "output_format": "text",
         "tests": tests,
         "extra_data": {"schema": SCHEMA, "submission": report.submission, "mode": report.mode,
@@ -57,8 +61,8 @@ def dumps(report: GradeReport) -> str:
 
 class GradescopeReporter(ResultsJsonReporter):
     name = "gradescope"
-    help = "Write Gradescope's results.json (hidden checks shown after grades are published)."
-    batch_help = "Write DIR/<student>/results.json for Gradescope, one per submission."
+    help = Translated(N_("Write Gradescope's results.json (hidden checks shown after grades are published)."))
+    batch_help = Translated(N_("Write DIR/<student>/results.json for Gradescope, one per submission."))
     out_name = "gradescope"
 
     def render(self, report: GradeReport) -> str:

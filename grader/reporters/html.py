@@ -23,6 +23,8 @@ from PIL import Image
 from markupsafe import Markup
 
 from grader.grading.checking import RELATIVE_TOLERANCE
+from grader.i18n import DEFAULT, N_, _, current, number, percent, speaking
+from grader.reporters import Translated
 from grader.reporters.common import file_names, fraction
 from grader.reporters.jinja import environment
 from grader.reporters.similarity import similarity_pages
@@ -128,15 +130,17 @@ def _spatial_axes(name: str, ndim: int) -> tuple[int, int]:
     return {3: (0, 1), 4: (1, 2), 5: (2, 3)}.get(ndim, (ndim - 3, ndim - 2))
 
 
-def _slices(name: str, array: np.ndarray, like: str = "") -> list[tuple[str, np.ndarray]]:
-    """The 2D pictures of an array, each with the index expression that selects it; `like` names
-    the argument whose layout it has (a gradient is laid out as what it is the gradient of)."""
+def _slices(name: str, array: np.ndarray, like: str = "", shown: str = "") -> list[tuple[str, np.ndarray]]:
+    """The 2D pictures of an array, each with the index expression that selects it (on `shown`, the
+    name people read, else `name`); `like` names the argument whose layout it has (a gradient is
+    laid out as what it is the gradient of)."""
+    shown = shown or name
     if array.ndim == 0:
-        return [(name, array.reshape(1, 1))]
+        return [(shown, array.reshape(1, 1))]
     if array.ndim == 1:
-        return [(name, array.reshape(1, -1))]
+        return [(shown, array.reshape(1, -1))]
     if array.ndim == 2:
-        return [(name, array)]
+        return [(shown, array)]
     a0, a1 = _spatial_axes(like or name, array.ndim)
     others = [axis for axis in range(array.ndim) if axis not in (a0, a1)]
     pictures = []
@@ -147,7 +151,7 @@ def _slices(name: str, array: np.ndarray, like: str = "") -> list[tuple[str, np.
             selector[axis] = i
             label[axis] = str(i)
         picture = array[tuple(selector)]
-        pictures.append((f"{name}[{', '.join(label)}]", picture if a0 < a1 else picture.T))
+        pictures.append((f"{shown}[{', '.join(label)}]", picture if a0 < a1 else picture.T))
     return pictures
 
 
@@ -176,33 +180,37 @@ def _grid(label: str, picture: np.ndarray, scale: float, compare: np.ndarray | N
 
 
 def value_panel(name: str, value: Any, scale: float | None = None, compare: Any = None,
-                tolerance: float = 0.0, layouts: dict | None = None) -> dict:
+                tolerance: float = 0.0, layouts: dict | None = None, title: str = "") -> dict:
     """A value drawn for a person: arrays as coloured number grids (cells that differ from
     `compare` outlined), anything else as Python text. layouts maps a shape to the name of the
-    argument that has it, so that an output shaped like the kernel is drawn as a kernel."""
+    argument that has it, so that an output shaped like the kernel is drawn as a kernel. name
+    identifies the panel (data-panel); title is what people read (default: the name)."""
+    title = title or name
     array = _as_array(value)
     if _is_record(value) and array is None:
-        return {"name": name, "kind": "text", "differs": False,
-                "text": f"array of shape {tuple(value['shape'])}, {value['dtype']} (too large to list)"}
+        return {"name": name, "title": title, "kind": "text", "differs": False,
+                "text": _("array of shape {shape}, {dtype} (too large to list)", shape=tuple(value['shape']),
+                          dtype=value['dtype'])}
     if array is not None and array.size == 0:
-        return {"name": name, "kind": "text", "text": f"empty array of shape {tuple(array.shape)}",
-                "differs": False}
+        return {"name": name, "title": title, "kind": "text", "differs": False,
+                "text": _("empty array of shape {shape}", shape=tuple(array.shape))}
     if array is None:
         if _is_parts(value):
-            parts = [value_panel(f"{name}[{i}]", v, None, None, tolerance, layouts) for i, v in enumerate(value)]
-            return {"name": name, "kind": "parts", "parts": parts}
-        return {"name": name, "kind": "text", "text": _python(value),
+            parts = [value_panel(f"{name}[{i}]", v, None, None, tolerance, layouts, f"{title}[{i}]")
+                     for i, v in enumerate(value)]
+            return {"name": name, "title": title, "kind": "parts", "parts": parts}
+        return {"name": name, "title": title, "kind": "text", "text": _python(value),
                 "differs": compare is not None and value != compare}
     other = _as_array(compare) if compare is not None else None
     if other is not None and other.shape != array.shape:
         other = None
     like = (layouts or {}).get(tuple(array.shape), "")
-    pictures = _slices(name, array, like)
-    partners = dict(_slices(name, other, like)) if other is not None else {}
+    pictures = _slices(name, array, like, title)
+    partners = dict(_slices(name, other, like, title)) if other is not None else {}
     scale = _scale(array) if scale is None else scale
     grids = [_grid(label, picture, scale, partners.get(label), tolerance) for label, picture in pictures[:MAX_GRIDS]]
     shape = tuple(value["shape"]) if _is_record(value) else array.shape
-    return {"name": name, "kind": "grids", "grids": grids, "shape": str(tuple(shape)),
+    return {"name": name, "title": title, "kind": "grids", "grids": grids, "shape": str(tuple(shape)),
             "dtype": value.get("dtype", "") if _is_record(value) else "",
             "more": max(len(pictures) - MAX_GRIDS, 0)}
 
@@ -212,19 +220,23 @@ def _is_parts(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(_is_record(v) for v in value)
 
 
-def output_panels(expected: Any, got: Any, layouts: dict, names=("expected", "yours")) -> tuple[dict | None, dict | None]:
+def output_panels(expected: Any, got: Any, layouts: dict, names=("expected", "yours"),
+                  titles: tuple[str, str] | None = None) -> tuple[dict | None, dict | None]:
     """The expected and the student's output, drawn on one colour scale, with the student's cells
-    that differ beyond the contract's tolerance outlined; several outputs pair up one by one."""
+    that differ beyond the contract's tolerance outlined; several outputs pair up one by one.
+    names identify the panels; titles are what people read (default: "expected" and "yours")."""
+    titles = titles or (_("expected"), _("yours"))
     if _is_parts(expected) and _is_parts(got) and len(expected) == len(got):
-        pairs = [output_panels(e, g, layouts, (f"{names[0]}[{i}]", f"{names[1]}[{i}]"))
+        pairs = [output_panels(e, g, layouts, (f"{names[0]}[{i}]", f"{names[1]}[{i}]"),
+                               (f"{titles[0]}[{i}]", f"{titles[1]}[{i}]"))
                  for i, (e, g) in enumerate(zip(expected, got))]
-        return ({"name": names[0], "kind": "parts", "parts": [p[0] for p in pairs]},
-                {"name": names[1], "kind": "parts", "parts": [p[1] for p in pairs]})
+        return ({"name": names[0], "title": titles[0], "kind": "parts", "parts": [p[0] for p in pairs]},
+                {"name": names[1], "title": titles[1], "kind": "parts", "parts": [p[1] for p in pairs]})
     e_array, g_array = _as_array(expected), _as_array(got)
     scale = _scale(e_array, g_array)
     tolerance = RELATIVE_TOLERANCE * max(1.0, _scale(e_array))
-    return (value_panel(names[0], expected, scale, layouts=layouts) if expected is not None else None,
-            value_panel(names[1], got, scale, compare=expected, tolerance=tolerance, layouts=layouts)
+    return (value_panel(names[0], expected, scale, layouts=layouts, title=titles[0]) if expected is not None else None,
+            value_panel(names[1], got, scale, compare=expected, tolerance=tolerance, layouts=layouts, title=titles[1])
             if got is not None else None)
 
 
@@ -247,9 +259,10 @@ def counterexample_view(example: dict) -> dict:
     e_array, g_array = _as_array(expected), _as_array(got)
     note = ""
     if e_array is not None and g_array is not None and e_array.shape != g_array.shape:
-        note = f"The shapes differ: expected {tuple(e_array.shape)}, yours is {tuple(g_array.shape)}."
+        note = _("The shapes differ: expected {expected}, yours is {got}.", expected=tuple(e_array.shape),
+                 got=tuple(g_array.shape))
     elif _is_parts(expected) and _is_parts(got) and len(expected) != len(got):
-        note = f"Expected {len(expected)} results, yours are {len(got)}."
+        note = _("Expected {expected} results, yours are {got}.", expected=len(expected), got=len(got))
     return {
         "function": example.get("function", ""),
         "arguments": arguments,
@@ -291,7 +304,20 @@ def _image_of(item: dict) -> np.ndarray | None:
 
 
 def _label(key: str) -> str:
-    return key.replace("_", " ")
+    """A detail's key as people read it: its words (underscores as spaces), translated when a
+    catalog holds them (a pack marks its detail keys' words with N_() for that)."""
+    words = key.replace("_", " ")
+    return _(words) if words.strip() else words  # gettext("") is the catalog's header
+
+
+def _shown(value: Any) -> str:
+    """A number of a check's details as people read it: as _cell_text (4 significant digits), with
+    the current language's decimal mark and grouping (arrays' cells stay as Python writes them)."""
+    text = _cell_text(value)
+    x = _number(value)
+    if current() == DEFAULT or x is None or not math.isfinite(x) or isinstance(value, (bool, str)):
+        return text
+    return number(float(text.replace("−", "-")))
 
 
 def detail_blocks(details: dict) -> list[dict]:
@@ -305,9 +331,9 @@ def detail_blocks(details: dict) -> list[dict]:
         elif isinstance(value, list) and len(value) <= 8 and not any(isinstance(v, (list, dict)) for v in value):
             blocks.append({"kind": "scalar", "label": label, "text": _python(value)})  # e.g. a shape
         elif isinstance(value, (int, float)):
-            text = _cell_text(value)
+            text = _shown(value)
             if "accuracy" in key.lower() and 0 <= value <= 1:
-                text = f"{100 * value:.2f}%"
+                text = percent(value, 2)
             blocks.append({"kind": "scalar", "label": label, "text": text})
         elif array is not None and array.ndim == 2 and "confusion" in key.lower():
             blocks.append({"kind": "confusion", "label": label, "matrix": _confusion(array)})
@@ -327,7 +353,7 @@ def detail_blocks(details: dict) -> list[dict]:
         elif _is_rates(key, value):
             # e.g. an accuracy per class: one bar per key
             blocks.append({"kind": "bars", "label": label,
-                           "bars": [{"label": str(k), "fraction": float(v), "text": f"{100 * v:.2f}%"}
+                           "bars": [{"label": str(k), "fraction": float(v), "text": percent(v, 2)}
                                     for k, v in value.items()]})
         elif isinstance(value, dict):
             blocks.append({"kind": "nested", "label": label, "blocks": detail_blocks(value)})
@@ -349,15 +375,15 @@ def _detail_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _cell_text(value)
+        return _shown(value)
     return value if isinstance(value, str) else _python(value)
 
 
 def _gallery_item(item: dict) -> dict:
-    words = [f"{_label(k)} {_cell_text(v)}" for k, v in item.items()
+    words = [f"{_label(k)} {_shown(v)}" for k, v in item.items()
              if k not in IMAGE_KEYS and isinstance(v, (int, float, str)) and not isinstance(v, bool)]
     caption = ", ".join(words)
-    return {"src": png_data_uri(_image_of(item)), "caption": caption, "alt": caption or "image"}
+    return {"src": png_data_uri(_image_of(item)), "caption": caption, "alt": caption or _("image")}
 
 
 def _confusion(array: np.ndarray) -> dict:
@@ -383,7 +409,7 @@ def _check_view(check: CheckResult) -> dict:
     status = Status(check.status)
     view = {
         "name": check.name, "status": check.shown_status.value,
-        "passed": passed, "mark": status.mark, "word": status.words,
+        "passed": passed, "mark": status.mark, "word": _(status.words),
         "score": check.score, "max_score": check.max_score, "hidden": check.visibility != "visible",
         "description": check.description, "message": check.message, "diagnosis": check.diagnosis,
         "example": None, "traceback": "", "details": detail_blocks(check.details) if check.details else [],
@@ -399,7 +425,7 @@ def _check_view(check: CheckResult) -> dict:
     elif example.get("traceback"):
         view["traceback"] = example["traceback"]
     if not passed and check.status == Status.PASSED:
-        view["word"] = "partial credit"
+        view["word"] = _("partial credit")
     return view
 
 
@@ -422,8 +448,10 @@ def student_context(report: GradeReport, class_href: str | None = None, name: st
 
 
 def render_student(report: GradeReport, class_href: str | None = None, name: str | None = None) -> str:
-    """A student's page; name: the person's name, shown beside the submission's (e.g. Moodle's participant id)."""
-    return environment().get_template("student.html.j2").render(student_context(report, class_href, name))
+    """A student's page, in the report's language; name: the person's name, shown beside the
+    submission's (e.g. Moodle's participant id)."""
+    with speaking(report.lang):
+        return environment().get_template("student.html.j2").render(student_context(report, class_href, name))
 
 
 def _median(values: list[float]) -> float:
@@ -440,7 +468,8 @@ def class_context(reports: list[GradeReport], hrefs: list[str], similarity: dict
     for f in fractions:
         bins[min(int(f * 10), 9)] += 1
     tallest = max(bins) or 1
-    histogram = [{"label": f"{10 * i}–{10 * i + 10}%", "count": n, "height": n / tallest} for i, n in enumerate(bins)]
+    histogram = [{"label": f"{10 * i}–{percent((i + 1) / 10)}", "count": n, "height": n / tallest}
+                 for i, n in enumerate(bins)]
 
     exercise_ids: list[str] = []
     titles: dict[str, str] = {}
@@ -507,9 +536,10 @@ def render_class(reports: list[GradeReport], hrefs: list[str], similarity: dict 
 
 class HtmlReporter:
     name = "html"
-    help = "Write the student's page, self-contained HTML, to DIR/index.html."
+    help = Translated(N_("Write the student's page, self-contained HTML, to DIR/index.html."))
     metavar = "DIR"
-    batch_help = "Write the class page DIR/index.html and each student's page DIR/students/<student>.html."
+    batch_help = Translated(N_("Write the class page DIR/index.html and each student's page "
+                               "DIR/students/<student>.html."))
     out_name = ""
 
     def files(self, context: ReportContext, destination: Path) -> dict[Path, str]:

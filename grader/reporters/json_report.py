@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.i18n import N_
+from grader.reporters import Translated
 from grader.reporters.common import file_names
 from grader.results import GradeReport
 
@@ -23,9 +25,9 @@ def dumps_list(reports) -> str:
 
 class JsonReporter:
     name = "json"
-    help = "Write the result as JSON (schema cnngrade/result-3); with several submissions, a JSON list."
+    help = Translated(N_("Write the result as JSON (schema cnngrade/result-3); with several submissions, a JSON list."))
     metavar = "FILE"
-    batch_help = "Write a JSON list, one result (schema cnngrade/result-3) per student."
+    batch_help = Translated(N_("Write a JSON list, one result (schema cnngrade/result-3) per student."))
     out_name = "results"
 
     def files(self, context: ReportContext, destination: Path) -> dict[Path, str]:

@@ -11,7 +11,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.i18n import N_, _, speaking
+from grader.reporters import Translated
 from grader.reporters.common import check_text, xml_text
+from grader.reporters.terminal import points
 from grader.results import GradeReport
 
 if TYPE_CHECKING:
@@ -33,7 +36,8 @@ def _suite(parent: ET.Element, report: GradeReport, exercise, prefix: str) -> tu
             continue
         message = check.message.splitlines()[0] if check.message else check.status
         failure = ET.SubElement(case, "failure", type=str(check.status),
-                                message=xml_text(f"{message} ({check.score:g}/{check.max_score:g} points)"))
+                                message=xml_text(_("{message} ({points} points)", message=message,
+                                                   points=points(check.score, check.max_score))))
         failure.text = xml_text(check_text(check))
     return len(exercise.checks), failures
 
@@ -43,9 +47,10 @@ def dumps(reports: list[GradeReport]) -> str:
     tests = failures = 0
     for report in reports:
         prefix = f"{report.submission}." if len(reports) > 1 else ""
-        for exercise in report.exercises:
-            t, f = _suite(root, report, exercise, prefix)
-            tests, failures = tests + t, failures + f
+        with speaking(report.lang):  # each student's words in their language
+            for exercise in report.exercises:
+                t, f = _suite(root, report, exercise, prefix)
+                tests, failures = tests + t, failures + f
     root.set("tests", str(tests))
     root.set("failures", str(failures))
     root.set("errors", "0")
@@ -56,9 +61,9 @@ def dumps(reports: list[GradeReport]) -> str:
 
 class JunitReporter:
     name = "junit"
-    help = "Write JUnit XML for CI: a testsuite per exercise, a testcase per check."
+    help = Translated(N_("Write JUnit XML for CI: a testsuite per exercise, a testcase per check."))
     metavar = "FILE"
-    batch_help = "Write JUnit XML for CI: a testsuite per student and exercise, a testcase per check."
+    batch_help = Translated(N_("Write JUnit XML for CI: a testsuite per student and exercise, a testcase per check."))
 
     out_name = "junit.xml"
 

@@ -27,8 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.classroom.worksheet import WorksheetError, graded_name, read_worksheet
+from grader.i18n import N_, _, speaking
+from grader.reporters import Translated
 from grader.reporters.html import render_student
 from grader.reporters.outputs import OutputError
+from grader.reporters.terminal import points
 from grader.results import GradeReport, Status
 
 if TYPE_CHECKING:
@@ -48,18 +51,22 @@ def nothing_graded(report: GradeReport) -> bool:
 
 
 def comment(report: GradeReport) -> str:
-    """The worksheet's feedback comment: the total and, per exercise, its points and the checks
-    not passed (HTML, one line)."""
-    if nothing_graded(report):
-        return f"<p>cnngrade: {escape(report.reason)}.</p>"
-    items = []
-    for exercise in report.exercises:
-        lost = [c.name for c in exercise.checks if not c.passed]
-        missed = f"; not passed: {escape(', '.join(lost))}" if lost else ""
-        items.append(f"<li>{escape(exercise.title)} ({escape(exercise.id)}): "
-                     f"{exercise.score:g}/{exercise.max_score:g}{missed}</li>")
-    return (f"<p>cnngrade: {report.score:g}/{report.max_score:g} points.</p>"
-            f"<ul>{''.join(items)}</ul>")
+    """The worksheet's feedback comment, in the report's language: the total and, per exercise,
+    its points and the checks not passed (HTML, one line)."""
+    with speaking(report.lang):
+        if nothing_graded(report):
+            reason = _("cnngrade: {reason}.", reason=report.reason)
+            return f"<p>{escape(reason)}</p>"
+        items = []
+        for exercise in report.exercises:
+            lost = [c.name for c in exercise.checks if not c.passed]
+            score = points(exercise.score, exercise.max_score)
+            line = (_("{title} ({exercise}): {points}; not passed: {checks}", title=exercise.title, exercise=exercise.id,
+                      points=score, checks=", ".join(lost)) if lost else
+                    _("{title} ({exercise}): {points}", title=exercise.title, exercise=exercise.id, points=score))
+            items.append(f"<li>{escape(line)}</li>")
+        total = _("cnngrade: {points} points.", points=points(report.score, report.max_score))
+        return f"<p>{escape(total)}</p><ul>{''.join(items)}</ul>"
 
 
 def feedback_path(participant: str, name: str) -> str:
@@ -87,10 +94,12 @@ def _participants_only(context: ReportContext) -> bool:
 
 class MoodleWorksheetReporter:
     name = "moodle_worksheet"
-    help = ("Fill Moodle's offline grading worksheet FILE (downloaded from the assignment, in its language): "
-            "FILE-graded.csv beside it gets each grade scaled to the worksheet's maximum and a feedback comment.")
-    batch_help = ("Fill Moodle's offline grading worksheet FILE: FILE-graded.csv beside it, a grade (scaled to the "
-                  "worksheet's maximum) and a feedback comment for every graded participant, all else unchanged.")
+    help = Translated(N_("Fill Moodle's offline grading worksheet FILE (downloaded from the assignment, in its "
+                         "language): FILE-graded.csv beside it gets each grade scaled to the worksheet's maximum and "
+                         "a feedback comment."))
+    batch_help = Translated(N_("Fill Moodle's offline grading worksheet FILE: FILE-graded.csv beside it, a grade "
+                               "(scaled to the worksheet's maximum) and a feedback comment for every graded "
+                               "participant, all else unchanged."))
     metavar = "FILE"
     out_name = None
 
@@ -106,18 +115,19 @@ class MoodleWorksheetReporter:
 
 class MoodleFeedbackReporter:
     name = "moodle_feedback"
-    help = ("Write the ZIP for Moodle's \"Upload multiple feedback files in a zip\": the student's page as "
-            "their feedback file (the submission must be named by its participant id).")
-    batch_help = ("Write the ZIP for Moodle's \"Upload multiple feedback files in a zip\": each student's page as "
-                  "their feedback file (a Moodle batch writes DIR/moodle-feedback.zip anyway).")
+    help = Translated(N_("Write the ZIP for Moodle's \"Upload multiple feedback files in a zip\": the student's page "
+                         "as their feedback file (the submission must be named by its participant id)."))
+    batch_help = Translated(N_("Write the ZIP for Moodle's \"Upload multiple feedback files in a zip\": each "
+                               "student's page as their feedback file (a Moodle batch writes DIR/moodle-feedback.zip "
+                               "anyway)."))
     metavar = "FILE"
     out_name = "moodle-feedback.zip"
 
     def files(self, context: ReportContext, destination: Path) -> dict[Path, bytes]:
         if not _participants_only(context):
             odd = next(r.submission for r in context.reports if not PARTICIPANT_ID.fullmatch(r.submission))
-            raise OutputError(f"cannot write Moodle's feedback ZIP: {odd!r} is not a Moodle participant id "
-                              "(grade Moodle's download to have them)")
+            raise OutputError(_("cannot write Moodle's feedback ZIP: {name} is not a Moodle participant id "
+                                "(grade Moodle's download to have them)", name=repr(odd)))
         return {Path(destination): feedback_zip(context)}
 
     def out_files(self, context: ReportContext, out: Path) -> dict[Path, bytes]:

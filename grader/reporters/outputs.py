@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from grader.atomic import remove_leftovers, write_atomically
+from grader.i18n import _
 from grader.reporters import Files, all_reporters
 from grader.reporters.similarity import similarity_csv_files
 from grader.results import GradeReport
@@ -83,5 +84,5 @@ def write_outputs(context: ReportContext, destinations: dict[str, Path | None], 
             else:
                 write_atomically(path, data)
         except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise OutputError(_("cannot write {path}: {error}", path=path, error=exc.strerror or exc)) from None
     return [path for path, data in files.items() if data is not None]

@@ -26,19 +26,21 @@ from __future__ import annotations
 
 import json
 
-from grader.reporters.common import ResultsJsonReporter, check_text, fraction
+from grader.i18n import N_, _, number, speaking
+from grader.reporters import Translated
+from grader.reporters.common import ResultsJsonReporter, exercise_lines, explained, fraction
 from grader.results import SCHEMA, CheckResult, GradeReport, Status
 
 MAX_BYTES = 1_000_000  # PrairieLearn: "this file should be limited to 1 MB"
-IMPORT_FAILED = "importing cnn.py failed: "
-TRUNCATED = "\n… (shortened to keep the result under PrairieLearn's 1 MB limit)"
+IMPORT_FAILED = "importing cnn.py failed: "  # i18n: not for people (the engine's English message, matched)
+SHORTENED = N_("(shortened to keep the result under PrairieLearn's 1 MB limit)")
 
 
 def ungradable(reason: str | list[str]) -> dict:
     """The result of a submission that cannot be graded: no score, the attempt not counted."""
     errors = [reason] if isinstance(reason, str) else list(reason)
     return {"gradable": False, "format_errors": errors,
-            "message": "Your submission could not be graded: " + errors[0]}
+            "message": _("Your submission could not be graded: {reason}", reason=errors[0])}
 
 
 def import_failure(report: GradeReport) -> str:
@@ -52,19 +54,23 @@ def import_failure(report: GradeReport) -> str:
 def _test(exercise_id: str, check: CheckResult) -> dict:
     description = check.description
     if check.passed:
-        message, output = check.message or description or "passed", ""
+        message, output = check.message or description or _("passed"), ""
     else:
         message = check.message.splitlines()[0] if check.message else check.status
-        output = check_text(check)
-        if check.visibility == "hidden":
-            output += "\n\n(A hidden check: its inputs are not shown.)"
+        output = explained(check)
     return {"name": f"{exercise_id}: {check.name}", "description": description,
             "points": check.score, "max_points": check.max_score,
             "message": message, "output": output.strip()}
 
 
 def results(report: GradeReport) -> dict:
-    """The results.json object for one graded report (gradable or, by the rule above, not)."""
+    """The results.json object for one graded report (gradable or, by the rule above, not), its
+    words in the report's language."""
+    with speaking(report.lang):
+        return _results(report)
+
+
+def _results(report: GradeReport) -> dict:
     failure = import_failure(report)
     if failure:
         return ungradable(failure)
@@ -72,13 +78,13 @@ def results(report: GradeReport) -> dict:
     for exercise in report.exercises:
         for check in exercise.checks:
             tests.append(_test(exercise.id, check))
-    lines = [f"{e.id}: {e.score:g}/{e.max_score:g}  {e.title}" for e in report.exercises]
-    lines.append(f"Total: {report.score:g}/{report.max_score:g}")
+    lines = exercise_lines(report)
     if report.output:
-        lines += ["", "What cnn.py printed:", report.output]
+        lines += ["", _("What cnn.py printed:"), report.output]
     score = min(1.0, max(0.0, fraction(report.score, report.max_score)))
     return {"gradable": True, "score": score,
-            "message": f"{report.score:g} of {report.max_score:g} points.",
+            "message": _("{score} of {max_score} points.", score=number(report.score, grouping=False),
+                         max_score=number(report.max_score, grouping=False)),
             "output": "\n".join(lines), "tests": tests,
             "cnngrade": {"schema": SCHEMA, "submission": report.submission, "mode": report.mode,
                          "points": report.score, "max_points": report.max_score}}
@@ -89,19 +95,21 @@ def _size(data: dict) -> int:
 
 
 def capped(data: dict, limit: int = MAX_BYTES) -> dict:
-    """data with its longest outputs shortened until the JSON fits in `limit` bytes."""
+    """data with its longest outputs shortened until the JSON fits in `limit` bytes (the notes
+    saying so in the current language)."""
+    truncated = "\n… " + _(SHORTENED)
     data = json.loads(json.dumps(data))  # a copy
     fields = [(data, "output")] + [(t, key) for t in data.get("tests", []) for key in ("output", "message")]
     while _size(data) > limit:
         holder, key = max(fields, key=lambda f: len(f[0].get(f[1], "")))
         text = holder.get(key, "")
-        if len(text) <= len(TRUNCATED):
+        if len(text) <= len(truncated):
             break  # nothing left to shorten: tests themselves are dropped below
-        keep = max(0, min(len(text) // 2, len(text) - (_size(data) - limit)) - len(TRUNCATED))
-        holder[key] = text[:keep] + TRUNCATED
+        keep = max(0, min(len(text) // 2, len(text) - (_size(data) - limit)) - len(truncated))
+        holder[key] = text[:keep] + truncated
     while _size(data) > limit and data.get("tests"):
         data["tests"].pop()
-        data["output"] = data.get("output", "") + "\n(some tests were left out to stay under 1 MB)"
+        data["output"] = data.get("output", "") + "\n" + _("(some tests were left out to stay under 1 MB)")
     return data
 
 
@@ -111,8 +119,9 @@ def dumps(data: dict) -> str:
 
 class PrairieLearnReporter(ResultsJsonReporter):
     name = "prairielearn"
-    help = "Write PrairieLearn's external-grader results.json (score 0-1; gradable false on an import failure)."
-    batch_help = "Write DIR/<student>/results.json for PrairieLearn, one per submission."
+    help = Translated(N_("Write PrairieLearn's external-grader results.json (score 0-1; gradable false on an import failure)."))
+    batch_help = Translated(N_("Write DIR/<student>/results.json for PrairieLearn, one per submission."))
 
     def render(self, report: GradeReport) -> str:
-        return dumps(results(report))
+        with speaking(report.lang):
+            return dumps(results(report))

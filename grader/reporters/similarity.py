@@ -18,6 +18,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
+from grader.i18n import N_, _
 from grader.integrity.similarity import DEFAULT_THRESHOLD, SCORE_DIGITS, ModelPair, Pair, Similarity, Submission
 from grader.reporters.common import MAX_STEM, safe_stem
 from grader.reporters.jinja import environment
@@ -25,7 +26,7 @@ from grader.reporters.jinja import environment
 if TYPE_CHECKING:
     from grader.integrity.review import ClassReview
 
-TITLE = "Similar submissions, for review"
+TITLE = N_("Similar submissions, for review")  # translated where shown
 DEFAULT_LIMIT = 20  # pairs listed in the section at most; the CSV has every pair
 FOLDER = "similarity"
 
@@ -61,7 +62,7 @@ def section_context(result: Similarity, models: Sequence[ModelPair] = (), thresh
              "functions": [f"{fa}" if fa == fb else f"{fa} / {fb}" for fa, fb in p.matching_functions],
              "href": href_prefix + files[p.a, p.b]}
             for i, p in enumerate(shown)]
-    return {"title": TITLE, "threshold": threshold, "pairs": rows, "compared": len(result.submissions),
+    return {"title": _(TITLE), "threshold": threshold, "pairs": rows, "compared": len(result.submissions),
             "total": len(result.pairs), "more": above - len(shown), "below": len(result.pairs) - above,
             "models": [{"a": m.a, "b": m.b, "file": m.file, "fingerprint": m.fingerprint[:16]} for m in models],
             "notes": list(result.notes)}
@@ -95,8 +96,8 @@ def pair_context(pair: Pair, result: Similarity, models: Sequence[ModelPair] = (
                 "lines_a": f"{where_a[m.a].first_line}–{where_a[m.a].last_line}",
                 "lines_b": f"{where_b[m.b].first_line}–{where_b[m.b].last_line}"}
                for m in pair.matches]
-    same_files = sorted({m.file or "a graded file" for m in models if {m.a, m.b} == {pair.a, pair.b}})
-    return {"title": TITLE, "pair": pair, "matches": matches, "same_model": bool(same_files),
+    same_files = sorted({m.file or _("a graded file") for m in models if {m.a, m.b} == {pair.a, pair.b}})
+    return {"title": _(TITLE), "pair": pair, "matches": matches, "same_model": bool(same_files),
             "same_files": same_files, "back_href": back_href,
             "sides": [_side(a, pair.lines_a, "a"), _side(b, pair.lines_b, "b")]}
 
