@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from grader.grading.exercise import Exercise, select
+from grader.grading.exercise import Exercise, needs_code, select
 from grader.grading.fixtures import Fixtures
 from grader.grading.runner import MODES, grade_submission
 from grader.results import GradeReport
@@ -33,14 +33,17 @@ def exercises(ids: Iterable[str] = ()) -> tuple[Exercise, ...]:
         raise UnknownExercise(f"unknown exercise id {exc.args[0]!r} (see `cnngrade list`)") from None
 
 
-def submission_folder(path: str | Path) -> Path:
-    """The folder, if it can be graded; else SubmissionError saying why, in the user's words."""
+def submission_folder(path: str | Path, exercises_: Iterable[Exercise] | None = None) -> Path:
+    """The folder, if it can be graded for the exercises (default: all); else SubmissionError
+    saying why, in the user's words. What a folder needs depends on what is graded: a cnn.py (or
+    a notebook) only when some exercise calls functions."""
     folder = Path(path)
     if not folder.exists():
         raise SubmissionError(f"no such folder: {path}")
     if not folder.is_dir():
         raise SubmissionError(f"not a folder: {path} (give the folder that holds cnn.py or cnn.ipynb)")
-    if not (folder / "cnn.py").exists() and not (folder / "cnn.py").is_symlink():
+    code = needs_code(exercises() if exercises_ is None else exercises_)
+    if code and not (folder / "cnn.py").exists() and not (folder / "cnn.py").is_symlink():
         try:
             notebook = notebook_of(folder)
         except Unreadable as exc:
@@ -48,7 +51,7 @@ def submission_folder(path: str | Path) -> Path:
         if notebook is None:
             raise SubmissionError(f"{path} has no cnn.py and no notebook cnn.ipynb (run `cnngrade init {path}`, "
                                   f"or `cnngrade init --notebook {path}`, to start one)")
-    reason = problem(folder)
+    reason = problem(folder, needs_code=code)
     if reason:
         raise SubmissionError(f"cannot grade {path}: {reason}")
     return folder
@@ -71,7 +74,7 @@ def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (
     chosen = list(exercises_)
     selected = chosen if chosen and all(isinstance(e, Exercise) for e in chosen) else exercises(chosen)
     try:
-        return grade_submission(submission_folder(folder), selected, mode=mode, examples=examples,
+        return grade_submission(submission_folder(folder, selected), selected, mode=mode, examples=examples,
                                 options=options, fixtures=fixtures, jobs=jobs,
                                 notebook=Path(notebook) if notebook is not None else None)
     except Unreadable as exc:

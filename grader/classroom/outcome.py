@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from grader.grading.exercise import select
+from grader.grading.exercise import needs_code, select
 from grader.grading.fixtures import Fixtures
 from grader.grading.runner import grade_submission
 from grader.results import CheckResult, ExerciseResult, GradeReport
@@ -71,7 +71,7 @@ def grade_student(folder: Path, exercise_ids: tuple[str, ...], examples: int | N
         files = files or manifest(folder)
     except Refused as exc:
         return refused(folder, exercises, str(exc))
-    reason = problem(folder, files)
+    reason = problem(folder, files, needs_code(exercises))
     if reason:
         return refused(folder, exercises, reason)
     start = time.monotonic()
