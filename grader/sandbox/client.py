@@ -232,6 +232,7 @@ class Sandbox:
             target.write_text(text, encoding="utf-8")
         (self.scratch / "tmp").mkdir()
         self.notices: list[str] = []
+        self.companions: dict[tuple, Sandbox] = {}
         self.process: subprocess.Popen | None = None
         self.imported: Outcome | None = None
         self.isolation: dict = {}
@@ -243,8 +244,19 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
+        for companion in self.companions.values():
+            companion.close()
         self._kill()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def companion(self, kind: str, limits: Limits) -> "Sandbox":
+        """A sandbox of another worker kind on the same submission (e.g. a fallback a check turns
+        to), with the same options and time budget; started at its first request, closed with
+        this one. Its notices are this one's to give."""
+        key = (kind, limits)
+        if key not in self.companions:
+            self.companions[key] = Sandbox(self.folder, limits, kind=kind, options=self.options, deadline=self.deadline)
+        return self.companions[key]
 
     def notice(self, text: str) -> None:
         """Say how the submission was read (e.g. which file was graded): one line in the report."""
