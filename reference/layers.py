@@ -22,21 +22,35 @@ F32 = np.float32
 
 
 def conv(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, strides: Sequence[int],
-         padding: str, dilation: Sequence[int]) -> np.ndarray:
+         padding: str, dilation: Sequence[int], pool: tuple | None = None) -> np.ndarray:
     """Conv1D/2D/3D: x (N, *spatial, C), kernel (*taps, C, K), bias (K,) or None -> (N, *out, K).
 
     padding 'valid', 'same' (TensorFlow's: the smaller half before) or 'causal' (Conv1D: every
     pad before). The windows are gathered tap by tap (im2col, one strided copy per tap) and
-    contracted with the kernel in one float32 matrix product."""
+    contracted with the kernel in one float32 matrix product.
+
+    pool: (pool_size, strides) of a 'valid' MaxPooling that follows: the result is then that
+    pooling of the convolution, made one position of the pooling window at a time from the
+    convolution outputs it takes (the whole convolution output is never held), the bias added
+    after the maximum. The values are the same: x -> x + b rounds monotonically, so the maximum
+    of the sums is the sum of the maximum."""
     nsp = kernel.ndim - 2
     taps, channels, filters = kernel.shape[:nsp], kernel.shape[-2], kernel.shape[-1]
     pads = conv_padding(padding, x.shape[1:1 + nsp], taps, strides, dilation)
     out = output_sizes(x.shape[1:1 + nsp], pads, taps, strides, dilation)
+    window, step = pool if pool is not None else ((1,) * nsp, (1,) * nsp)
+    out = output_sizes(out, ((0, 0),) * nsp, window, step, (1,) * nsp)
     padded = padded_with(x, pads, 0.0)
-    columns = np.empty((x.shape[0], *out, math.prod(taps), channels), dtype=F32)
-    for tap, offsets in enumerate(itertools.product(*(range(k) for k in taps))):
-        columns[..., tap, :] = padded[window_slices(offsets, dilation, strides, out)]
-    result = (columns.reshape(-1, math.prod(taps) * channels) @ kernel.reshape(-1, filters))
+    matrix = kernel.reshape(-1, filters)
+    result = None
+    for position in itertools.product(*(range(w) for w in window)):
+        columns = np.empty((x.shape[0], *out, math.prod(taps), channels), dtype=F32)
+        for tap, offsets in enumerate(itertools.product(*(range(k) for k in taps))):
+            columns[..., tap, :] = padded[(slice(None), *(
+                slice(p * s + o * d, p * s + o * d + s * t * (n - 1) + 1, s * t)
+                for p, o, d, s, t, n in zip(position, offsets, dilation, strides, step, out)))]
+        product = columns.reshape(-1, math.prod(taps) * channels) @ matrix
+        result = product if result is None else np.maximum(result, product, out=result)
     result = result.reshape(x.shape[0], *out, filters)
     if bias is not None:
         result += bias

@@ -58,8 +58,8 @@ def conv1d() -> keras.Model:
         L.MaxPooling1D(2),
         L.AveragePooling1D(2, padding="same"),
         L.ZeroPadding1D((1, 2)),
-        L.GlobalAveragePooling1D(keepdims=True),
-        L.Flatten(),
+        L.GlobalMaxPooling1D(keepdims=True),
+        L.GlobalAveragePooling1D(),
         L.Dense(10, activation="sigmoid"),
     ])
 
@@ -73,7 +73,8 @@ def conv3d() -> keras.Model:
         L.AveragePooling3D((2, 1, 2), padding="same"),
         L.ZeroPadding3D(1),
         L.Conv3D(2, 2, strides=(1, 1, 2), activation="softplus"),
-        L.GlobalMaxPooling3D(),
+        L.GlobalMaxPooling3D(keepdims=True),
+        L.GlobalAveragePooling3D(),
         L.Dense(5, activation="softmax"),
     ])
 

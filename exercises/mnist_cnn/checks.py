@@ -138,7 +138,7 @@ def _matrix_text(matrix: np.ndarray) -> str:
 def _training_slice(mnist) -> tuple[np.ndarray, np.ndarray, str]:
     """The fixed slice of the training set the review measures, and its name in words."""
     first, count = int(REVIEW["training_first"]), int(REVIEW["training_count"])
-    images, labels = mnist.train
+    images, labels = mnist.train_head(first + count)
     return images[first:first + count], labels[first:first + count], f"#{first}-#{first + count - 1}"
 
 
@@ -173,8 +173,9 @@ def _test_set_review(test_accuracy: float, training_accuracy: float, count: int,
 def test_accuracy(student, sandbox, mnist):
     images, labels = mnist.test
     train_images, train_labels, where = _training_slice(mnist)
-    # One request: the test images, then the training slice (the labels never leave this process).
-    outcome = _ask(sandbox, {"action": "predict"}, {"args": [scaled(np.concatenate([images, train_images]))]})
+    # One request: the test images, then the training slice (the labels never leave this process),
+    # as uint8 pixels, which the worker scales as the course does (a quarter of the bytes of floats).
+    outcome = _ask(sandbox, {"action": "predict"}, {"args": [np.concatenate([images, train_images])[..., np.newaxis]]})
     probabilities = outcome.value
     classes = int(ARCHITECTURE["classes"])
     total = len(labels) + len(train_labels)

@@ -34,6 +34,9 @@ MODELS = ("Sequential", "Functional", "Model")
 IDENTITY = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
             "GaussianDropout", "AlphaDropout", "ActivityRegularization")
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}  # keras.activations.get's aliases
+# Activations that never decrease: they commute with a maximum (see fuse).
+MONOTONE = ("linear", "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "elu", "selu", "softplus", "softsign",
+            "exponential", "hard_sigmoid")
 MAX_WEIGHT_VALUES = 64 << 20  # floats in all a model's weights (256 MiB), checked before any is read
 WORK_BYTES = 4 << 20  # float32 bytes of one chunk's largest intermediate result: about a cache's size
 MAX_CHUNK = 500  # images per chunk at most (Keras' predict batch in the keras worker)
@@ -59,6 +62,10 @@ class Layer:
     run: Callable | None = None  # (x, weights) -> y; None for InputLayer
     weights: list[np.ndarray] = field(default_factory=list)
     work: int = 0  # float32 values per image of its largest intermediate result (im2col included)
+    # A convolution with a monotone activation takes over a 'valid' MaxPooling that follows it
+    # (see fuse): pooled(pool) is its run then; max_pool is such a pooling's (pool_size, strides).
+    pooled: Callable | None = None
+    max_pool: tuple | None = None
 
     @property
     def params(self) -> int:
@@ -108,7 +115,17 @@ def build(saved: dict) -> Model:
     if shape is None:
         raise OutsideCatalogue("its config saves no input shape")
     layers, output = _model(saved, shape, False, "", None)
+    fuse(layers)
     return Model(layers, list(shape), list(output))
+
+
+def fuse(layers: list[Layer]) -> None:
+    """A convolution followed by a 'valid' MaxPooling computes the pooling itself, without ever
+    holding its whole output (reference.layers.conv, pool=...): the same values, since its bias
+    and a monotone activation commute with the maximum."""
+    for first, second in zip(layers, layers[1:]):
+        if first.pooled is not None and second.max_pool is not None:
+            first.run, second.run = first.pooled(second.max_pool), None
 
 
 def _model(entry: dict, shape: tuple, frozen: bool, path: str, top: int | None) -> tuple[list[Layer], tuple]:
@@ -274,7 +291,13 @@ def _conv(nsp: int):
         layer.activation = activation
         act = ref.ACTIVATIONS[activation]
         layer.work = math.prod(d or 1 for d in spatial) * max(filters, math.prod(kernel) * channels)
-        layer.run = lambda x, w: act(ref.conv(x, w[0], w[1] if bias else None, strides, padding, dilation))
+
+        def run(pool=None):
+            return lambda x, w: act(ref.conv(x, w[0], w[1] if bias else None, strides, padding, dilation, pool))
+
+        layer.run = run()
+        if activation in MONOTONE:
+            layer.pooled = run
         return (*spatial, filters)
     return build
 
@@ -291,6 +314,8 @@ def _pool(nsp: int, kind: str):
             raise OutsideCatalogue(f"its layer {layer.name!r} has a pool larger than its input")
         layer.work = math.prod(d or 1 for d in shape)
         layer.run = lambda x, w: ref.pool(x, size, strides, padding, kind)
+        if kind == "max" and padding == "valid":
+            layer.max_pool = (size, strides)
         return (*spatial, shape[-1])
     return build
 

@@ -106,9 +106,12 @@ def model_file(name) -> str:
 
 def fit_images(images, expected: list | None) -> np.ndarray:
     """The (N, 28, 28, 1) images in the shape the model takes (per image: `expected`, None when
-    it has several inputs): a model built for (28, 28) or (784,) still gets its images."""
+    it has several inputs): a model built for (28, 28) or (784,) still gets its images. uint8
+    images are pixels, fed as the course feeds them: float32 / 255 (exercises.models.mnist.scaled)."""
     if not isinstance(images, np.ndarray) or images.ndim != 4:
         raise ModelProblem("crashed", "predict needs an (N, 28, 28, 1) array")
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / np.float32(255.0)
     if expected is None:
         raise ModelProblem("raised", "the model has several inputs; it must take one (28, 28, 1) image")
     if list(images.shape[1:]) == expected:
