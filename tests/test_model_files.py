@@ -62,7 +62,9 @@ def refused(path: Path) -> str:
 def test_keras_own_file_is_read_with_its_config_and_weights():
     model = model_files.read(str(BASE))
     assert not model.legacy and model.config["class_name"] == "Sequential"
-    assert model.weights == WEIGHTS
+    path, start, size = model.weights  # stored: read where it lies in the archive, not copied
+    with model_files.Window(path, start, size) as window:
+        assert window.read() == WEIGHTS and window.seek(-8, 2) == size - 8 and window.read() == WEIGHTS[-8:]
     with model.open_weights() as h5:
         assert h5["layers/conv2d/vars/0"].shape == (3, 3, 1, 8)
 
@@ -78,8 +80,10 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
     assert peak < 4 << 20  # the listing was read, not the member
 
 
-def _patch_declared_size(path: Path, member: str, size: int) -> None:
-    """Rewrite a member's uncompressed size in the central directory (what zipfile trusts)."""
+def _patch_declared_size(path: Path, member: str, size: int, at: int = 24) -> None:
+    """Rewrite a member's uncompressed size (its compressed size, at=20) in the central directory
+    (what zipfile trusts)."""
+    field = at
     data = bytearray(path.read_bytes())
     at = 0
     while True:
@@ -88,16 +92,19 @@ def _patch_declared_size(path: Path, member: str, size: int) -> None:
         if data[at + 46:at + 46 + name_length] == member.encode():
             break
         at += 4
-    data[at + 24:at + 28] = struct.pack("<I", size)
+    data[at + field:at + field + 4] = struct.pack("<I", size)
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("declared", ["smaller", "larger"])
+@pytest.mark.parametrize("declared", ["smaller", "larger", "stored"])
 def test_a_member_whose_declared_size_lies_is_refused_within_its_declared_size(declared, tmp_path):
     noise = np.random.default_rng(0).bytes(8 << 20)  # does not deflate: no ratio to refuse it by
-    path = keras_file(tmp_path / "model.keras", {"model.weights.h5": WEIGHTS + noise}, zipfile.ZIP_DEFLATED)
+    compression = zipfile.ZIP_STORED if declared == "stored" else zipfile.ZIP_DEFLATED
+    path = keras_file(tmp_path / "model.keras", {"model.weights.h5": WEIGHTS + noise}, compression)
     actual = len(WEIGHTS) + len(noise)
     _patch_declared_size(path, "model.weights.h5", 1000 if declared == "smaller" else actual + 1000)
+    if declared == "stored":  # a stored member's two sizes are one: the larger is not in the file
+        _patch_declared_size(path, "model.weights.h5", actual + 1000, at=20)
     tracemalloc.start()
     message = refused(path)
     peak = tracemalloc.get_traced_memory()[1]

@@ -37,7 +37,7 @@ ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}  # keras.activations.get'
 # Activations that never decrease: they commute with a maximum (see fuse).
 MONOTONE = ("linear", "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "elu", "selu", "softplus", "softsign",
             "exponential", "hard_sigmoid")
-MAX_WEIGHT_VALUES = 64 << 20  # floats in all a model's weights (256 MiB), checked before any is read
+MAX_WEIGHT_VALUES = 32 << 20  # floats in all a model's weights (128 MiB), checked before any is read
 WORK_BYTES = 4 << 20  # float32 bytes of one chunk's largest intermediate result: about a cache's size
 MAX_CHUNK = 500  # images per chunk at most (Keras' predict batch in the keras worker)
 THREADS = 2  # chunks computed at once
@@ -88,18 +88,21 @@ class Model:
         work = max([math.prod(d or 1 for d in self.input_shape)] + [layer.work for layer in self.layers])
         chunk = max(1, min(MAX_CHUNK, WORK_BYTES // (4 * max(work, 1))))
         starts = range(0, len(images), chunk)
-        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"), \
-                ThreadPoolExecutor(THREADS) as threads:
-            outputs = list(threads.map(lambda start: self._run(images[start:start + chunk]), starts))
+        try:
+            with ThreadPoolExecutor(THREADS) as threads:
+                outputs = list(threads.map(lambda start: self._run(images[start:start + chunk]), starts))
+        except RuntimeError:  # no thread could be started (a process limit): one chunk after the other
+            outputs = [self._run(images[start:start + chunk]) for start in starts]
         if not outputs:
             return np.zeros((0, *[d or 0 for d in self.output_shape]), dtype=F32)
         return np.concatenate(outputs)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         x = np.array(x, dtype=F32)  # a copy: the layers compute in the arrays they are given
-        for layer in self.layers:
-            if layer.run is not None:
-                x = layer.run(x, layer.weights)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            for layer in self.layers:
+                if layer.run is not None:
+                    x = layer.run(x, layer.weights)
         return np.asarray(x, dtype=F32)
 
 

@@ -10,17 +10,18 @@ Every read is bounded before it happens (issue 18, issue 20):
 - the file: a regular file of at most MAX_FILE_BYTES;
 - a .keras zip: its central directory read only after the end record says it is small (at most
   MAX_MEMBERS members); each member a plain relative name (no '..', no absolute path, no link, no
-  folder outside assets/), stored or deflated, not encrypted, not itself an archive; declared
-  sizes within MAX_INFLATED_BYTES in all and MAX_RATIO times their compressed size; every member
-  then inflated in chunks and counted, so a member whose content does not match its declared size
-  is refused, never inflated past it;
+  folder outside assets/), stored or deflated, not encrypted, not itself an archive; a stored
+  member read where it lies, within the file; a deflated one's declared size within
+  MAX_INFLATED_BYTES (all of them together) and MAX_RATIO times its compressed size, then
+  inflated in chunks and counted, so that a member whose content does not match its declared
+  size is refused, never inflated past it;
 - config.json, or the model_config attribute of a legacy .h5: at most MAX_CONFIG_BYTES, nested at
   most MAX_CONFIG_DEPTH levels (measured before json.loads, which recurses), then screened: a
   Lambda layer, stored bytecode, or any class or function that is not Keras' own registered
   serializable (keras_names.json, generated from Keras by tests/make_keras_names.py) is refused,
   naming its place in the config;
 - the weights' HDF5 file: at most MAX_H5_OBJECTS objects, no external links, external storage or
-  virtual datasets, numeric datasets of MAX_INFLATED_BYTES in all.
+  virtual datasets, numeric datasets, compressed ones inflating to MAX_INFLATED_BYTES in all.
 """
 from __future__ import annotations
 
@@ -42,10 +43,12 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 # A course CNN's file is 1-10 MB (the mnist_cnn budget, 1,000,000 parameters, is 4 MB of float32
 # weights, three times that with Adam's slots): the caps leave a wide margin and bound the memory
-# a hostile file can make a worker use.
-MAX_FILE_BYTES = 128 << 20
-MAX_INFLATED_BYTES = 256 << 20  # what a .keras archive may inflate to, all members together
-MAX_RATIO = 100  # inflated / compressed, for a member over RATIO_FLOOR (Keras stores members uncompressed)
+# a hostile file can make a worker use. Keras stores an archive's members uncompressed; such a
+# member is read where it lies in the file (only what is asked of it), so only compressed members
+# (an archive zipped again) and configs are ever held whole.
+MAX_FILE_BYTES = 512 << 20
+MAX_INFLATED_BYTES = 256 << 20  # what an archive's compressed members may inflate to, all together
+MAX_RATIO = 100  # inflated / compressed, for a compressed member over RATIO_FLOOR
 RATIO_FLOOR = 1 << 20
 MAX_MEMBERS = 64
 MAX_DIRECTORY_BYTES = 64 << 10  # the archive's central directory
@@ -72,21 +75,64 @@ class ModelProblem(Exception):
         self.message = message
 
 
+class Window(io.RawIOBase):
+    """A read-only file of the bytes [start, start + size) of another file (an archive's member
+    stored uncompressed), read where they lie, as much as is asked."""
+
+    def __init__(self, path: str, start: int, size: int):
+        super().__init__()
+        self.path, self.start, self.size, self.position = path, start, size, 0
+        self.handle = open(path, "rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        self.position = min(max(base + offset, 0), self.size)
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        count = min(len(buffer), self.size - self.position)
+        if count <= 0:
+            return 0
+        self.handle.seek(self.start + self.position)
+        got = self.handle.readinto(memoryview(buffer)[:count])
+        self.position += got
+        return got
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
 @dataclass
 class SavedModel:
     """A model file read and screened: its config (what Keras' model.get_config() saved) and its
-    weights' HDF5 file, as bytes (a .keras archive's model.weights.h5) or a path (a legacy .h5)."""
+    weights' HDF5 file: a legacy .h5's path, a .keras archive's model.weights.h5 as bytes (when
+    compressed) or as a Window on the archive (as Keras stores it)."""
 
     name: str  # the file's name, for messages
     legacy: bool  # a legacy HDF5 .h5 file (weights under model_weights/), else a .keras archive
     config: dict
-    weights: bytes | str
+    weights: bytes | str | tuple[str, int, int]  # bytes, a path, or (archive path, start, size)
 
     def open_weights(self):
         """The weights' HDF5 file, opened read-only with h5py (a context manager)."""
         import h5py  # noqa: PLC0415  (only the workers open HDF5 files)
 
-        source = io.BytesIO(self.weights) if isinstance(self.weights, bytes) else self.weights
+        if isinstance(self.weights, bytes):
+            source = io.BytesIO(self.weights)
+        elif isinstance(self.weights, tuple):
+            source = Window(*self.weights)
+        else:
+            source = self.weights
         try:
             return h5py.File(source, "r")
         except (OSError, ValueError) as exc:
@@ -160,10 +206,10 @@ def _read_keras(path: str, name: str) -> SavedModel:
         if required not in members:
             raise ModelProblem("raised", f"{name} is a zip archive but not a Keras model "
                                          f"(it lacks config.json or model.weights.h5)")
-    config = parse_json(members["config.json"], name, "config.json")
+    config = parse_json(_content(members["config.json"]), name, "config.json")
     refuse_unsafe(config, name, "config.json")
     weights = members["model.weights.h5"]
-    if not weights.startswith(HDF5_SIGNATURE):
+    if not _content(weights, len(HDF5_SIGNATURE)).startswith(HDF5_SIGNATURE):
         raise damaged(name, "its model.weights.h5 is not an HDF5 file")
     model = SavedModel(name, False, config, weights)
     check_h5(model)
@@ -203,16 +249,20 @@ def _read_h5(path: str, name: str) -> SavedModel:
 
 # -- the zip archive -------------------------------------------------------------------------
 
-def _archive_members(path: str, name: str) -> dict[str, bytes]:
-    """config.json and model.weights.h5 (and every member checked): name -> content."""
+def _archive_members(path: str, name: str) -> dict[str, bytes | tuple[str, int, int]]:
+    """config.json and model.weights.h5, every member checked first: name -> its content (a
+    compressed member, inflated) or (path, start, size) (a stored member, where it lies)."""
     _check_end_record(path, name)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_listing(infos, name)
             kept = {}
-            for info in infos:  # every member is inflated and counted; what is read is kept
-                content = _inflate(archive, info, name)
+            for info in infos:  # every member is checked; what is read is kept
+                if info.compress_type == zipfile.ZIP_STORED:
+                    content = _stored(path, info, name)
+                else:
+                    content = _inflate(archive, info, name)
                 if info.filename in READ_MEMBERS:
                     kept[info.filename] = content
             return kept
@@ -221,6 +271,14 @@ def _archive_members(path: str, name: str) -> dict[str, bytes]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, NotImplementedError,
             ValueError, KeyError) as exc:
         raise damaged(name, "it is not a readable zip archive", exc) from None
+
+
+def _content(member: bytes | tuple[str, int, int], limit: int | None = None) -> bytes:
+    """A member's bytes (the first `limit` of them)."""
+    if isinstance(member, bytes):
+        return member[:limit]
+    with Window(*member) as window:
+        return window.read(limit if limit is not None else -1)
 
 
 def _check_end_record(path: str, name: str) -> None:
@@ -264,6 +322,11 @@ def _check_listing(infos: list, name: str) -> None:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise ModelProblem("raised", f"{name} was refused: its member {member!r} uses a compression "
                                          f"Keras never writes")
+        if member.endswith(".json") and info.file_size > MAX_CONFIG_BYTES:
+            raise ModelProblem("raised", f"{name} was refused: its {member} is {info.file_size:,} bytes, more than "
+                                         f"the {MAX_CONFIG_BYTES >> 20} MiB a model's config may be")
+        if info.compress_type == zipfile.ZIP_STORED:
+            continue  # read where it lies: it cannot inflate
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise ModelProblem("raised", f"{name} was refused: its member {member!r} inflates "
                                          f"{info.file_size / max(info.compress_size, 1):,.0f} times (a zip bomb?)")
@@ -292,6 +355,26 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> byte
         raise ModelProblem("raised", f"{name} was refused: its member {info.filename!r} does not hold the "
                                      f"{info.file_size:,} bytes its listing declares")
     return b"".join(chunks)
+
+
+def _stored(path: str, info: zipfile.ZipInfo, name: str) -> tuple[str, int, int]:
+    """Where a stored member's bytes lie in the archive: after its local header, within the file,
+    as many as its listing declares both ways (a stored member's two sizes are one)."""
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        header = handle.read(30)
+        size = os.fstat(handle.fileno()).st_size
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise damaged(name, f"its member {info.filename!r} has no local header")
+    name_length, extra_length = struct.unpack("<2H", header[26:30])
+    start = info.header_offset + 30 + name_length + extra_length
+    if info.compress_size != info.file_size or start + info.file_size > size:
+        raise ModelProblem("raised", f"{name} was refused: its member {info.filename!r} does not hold the "
+                                     f"{info.file_size:,} bytes its listing declares")
+    member = (path, start, info.file_size)
+    if info.filename != "model.weights.h5" and _content(member, 8).startswith(ARCHIVE_SIGNATURES):
+        raise ModelProblem("raised", f"{name} was refused: its member {info.filename!r} is itself an archive")
+    return member
 
 
 # -- the config ------------------------------------------------------------------------------
@@ -428,7 +511,8 @@ def _walk_h5(group, name: str, budget: dict, depth: int, h5py) -> None:
                                          f"outside the file")
         if item.dtype.kind not in "biuf":
             raise ModelProblem("raised", f"{name} was refused: its weights' dataset {item.name!r} is not numeric")
-        budget["bytes"] += int(np.prod(item.shape, dtype=np.float64)) * item.dtype.itemsize
-        if budget["bytes"] > MAX_INFLATED_BYTES:
-            raise ModelProblem("raised", f"{name} was refused: its weights hold more than "
-                                         f"{MAX_INFLATED_BYTES >> 20} MiB")
+        if item.id.get_create_plist().get_nfilters():  # compressed: what it inflates to is counted
+            budget["bytes"] += int(np.prod(item.shape, dtype=np.float64)) * item.dtype.itemsize
+            if budget["bytes"] > MAX_INFLATED_BYTES:
+                raise ModelProblem("raised", f"{name} was refused: its compressed weights inflate to more than "
+                                             f"{MAX_INFLATED_BYTES >> 20} MiB")
