@@ -38,6 +38,7 @@ try:
     import model_files  # noqa: E402
 finally:
     del sys.path[:2]
+model_files.keras_names()  # the screen's list of Keras' names, read now, before the folder is hidden
 
 _models: dict = {}  # file name -> CatalogueModel, the reason it is outside the catalogue, or ModelProblem
 
