@@ -28,6 +28,7 @@ OUTSIDE = {"transposed": "its layer 'conv2d_transpose' is a Conv2DTranspose, whi
            "branching": "its layer 'add' takes several tensors: its graph is not one chain",
            "gelu": "uses the activation 'gelu', which the catalogue does not hold"}
 FORMATS = [".keras", ".h5"]
+KERAS2 = ROOT / "tests" / "data" / "keras2"  # legacy .h5 files saved by Keras 2 (tests/make_keras2_models.py)
 IMAGES = 500  # MNIST test images asked of every model
 # float32 arithmetic in another order (a sum of 700 values, then three Dense layers): the NumPy
 # path's outputs stay within this of Keras', relative to the outputs' size.
@@ -42,6 +43,8 @@ def models(tmp_path_factory) -> Path:
     assert done.returncode == 0, done.stderr[-3000:]
     written = dict(line.split() for line in done.stdout.splitlines())
     assert written == {**dict.fromkeys(INSIDE, "inside"), **dict.fromkeys(OUTSIDE, "outside")}
+    for path in KERAS2.glob("*.h5"):
+        (folder / f"keras2_{path.name}").write_bytes(path.read_bytes())
     return folder
 
 
@@ -87,6 +90,27 @@ def test_a_model_outside_the_catalogue_is_left_to_keras_with_the_layer_named(nam
         assert outcome.status == "ok" and OUTSIDE[name] in outcome.info["fallback"], action
         assert outcome.value is None
     assert all(outcome.status == "ok" for outcome in answers["keras", name + suffix].values())
+
+
+@pytest.mark.parametrize("name", ["sequential", "functional", "nested"])
+def test_a_keras2_h5_is_read_as_keras2_meant_it(name, answers):
+    """Keras 2 wrote its own config (batch_input_shape, LeakyReLU's alpha, 'Custom>Adam' in the
+    training config, weights named conv2d/kernel:0): the NumPy path predicts what Keras 2 did.
+    Keras 3 reads the first two the same way; the third (a frozen Sequential inside a Sequential,
+    Keras 2's transfer learning) its legacy loader refuses, where the NumPy path grades it."""
+    with np.load(KERAS2 / "expected.npz") as stored:
+        expected = stored[name]
+    ours, keras = answers["numpy_model", f"keras2_{name}.h5"], answers["keras", f"keras2_{name}.h5"]
+    assert ours["predict"].status == "ok", ours["predict"].error
+    assert float(np.max(np.abs(ours["predict"].value - expected))) <= 1e-4
+    assert np.array_equal(ours["predict"].value.argmax(axis=1), expected.argmax(axis=1))
+    if name == "nested":
+        assert keras["predict"].status == "raised" and "Keras could not load keras2_nested.h5" in keras["predict"].error
+        assert [(layer["name"], layer["frozen"]) for layer in ours["layers"].info["layers"]][-1] == ("dense_3", False)
+        assert all(layer["frozen"] for layer in ours["layers"].info["layers"][:-1])
+        return
+    assert _info(ours["describe"]) == _info(keras["describe"]) and _info(ours["layers"]) == _info(keras["layers"])
+    assert float(np.max(np.abs(keras["predict"].value - expected))) <= 1e-4
 
 
 def test_the_models_cover_every_entry_of_the_catalogue(answers):

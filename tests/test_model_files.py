@@ -303,3 +303,20 @@ def test_a_hostile_model_file_is_a_zero_with_its_reason_and_bounded(kind, tmp_pa
     assert after == before and not list(tmp_path.rglob("escaped.txt"))
     grader_kib = int(done.stderr.rsplit("maxrss_kib", 1)[1])
     assert grader_kib * 1024 < GRADER_MEMORY, f"the grader reached {grader_kib / 1024:.0f} MB"
+
+
+def test_a_training_config_is_screened_for_stored_code_only(tmp_path):
+    # Never deserialized (the workers load with compile=False): Keras 2 names its own optimizers
+    # 'Custom>Adam' there, which is no reason to refuse a tutorial's file; stored code still is.
+    keras2 = {"optimizer_config": {"class_name": "Custom>Adam", "config": {"name": "Adam"}}, "loss": "my_loss"}
+    model = model_files.read(str(_legacy_h5(tmp_path / "keras2.h5", json.dumps(_sequential()), json.dumps(keras2))))
+    assert model.legacy and model.config["class_name"] == "Sequential"
+    with_code = {"loss": {"class_name": "__lambda__", "config": {"code": "4wEAAAAA"}}}
+    assert "(__lambda__, at training_config.loss)" in refused(
+        _legacy_h5(tmp_path / "code.h5", json.dumps(_sequential()), json.dumps(with_code)))
+    compiled = json.loads(CONFIG)
+    compiled["compile_config"] = {"loss": {"module": "builtins", "class_name": "function", "config": "my_loss"}}
+    assert model_files.read(str(keras_file(tmp_path / "compiled.keras", {"config.json": json.dumps(compiled).encode()})))
+    compiled["compile_config"] = {"loss": {"module": "os", "class_name": "function", "config": "system"}}
+    assert "from the module 'os' (at config.json.compile_config.loss)" in refused(
+        keras_file(tmp_path / "foreign.keras", {"config.json": json.dumps(compiled).encode()}))

@@ -19,7 +19,8 @@ Every read is bounded before it happens (issue 18, issue 20):
   most MAX_CONFIG_DEPTH levels (measured before json.loads, which recurses), then screened: a
   Lambda layer, stored bytecode, or any class or function that is not Keras' own registered
   serializable (keras_names.json, generated from Keras by tests/make_keras_names.py) is refused,
-  naming its place in the config;
+  naming its place in the config (a compile or training config, which the workers never
+  deserialize, for stored code only);
 - the weights' HDF5 file: at most MAX_H5_OBJECTS objects, no external links, external storage or
   virtual datasets, numeric datasets, compressed ones inflating to MAX_INFLATED_BYTES in all.
 """
@@ -207,7 +208,7 @@ def _read_keras(path: str, name: str) -> SavedModel:
             raise ModelProblem("raised", f"{name} is a zip archive but not a Keras model "
                                          f"(it lacks config.json or model.weights.h5)")
     config = parse_json(_content(members["config.json"]), name, "config.json")
-    refuse_unsafe(config, name, "config.json")
+    refuse_unsafe_model(config, name, "config.json")
     weights = members["model.weights.h5"]
     if not _content(weights, len(HDF5_SIGNATURE)).startswith(HDF5_SIGNATURE):
         raise damaged(name, "its model.weights.h5 is not an HDF5 file")
@@ -240,8 +241,9 @@ def _read_h5(path: str, name: str) -> SavedModel:
     if "model_config" not in configs:
         raise ModelProblem("raised", f"{name} is an HDF5 file without a model in it (only weights, saved "
                                      f"with save_weights?): save the whole model with model.save('{MODEL_FILE}')")
-    for key, config in configs.items():
-        refuse_unsafe(config, name, key)
+    refuse_unsafe_model(configs["model_config"], name, "model_config")
+    if "training_config" in configs:  # never deserialized: the workers load with compile=False
+        refuse_unsafe(configs["training_config"], name, "training_config", strict=False)
     model = SavedModel(name, True, configs["model_config"], path)
     check_h5(model)
     return model
@@ -415,30 +417,43 @@ def keras_names() -> tuple[frozenset, frozenset, frozenset]:
     return classes, frozenset(n.rsplit(".", 1)[1] for n in classes), frozenset(names["functions"])
 
 
-def refuse_unsafe(config, name: str, where: str) -> None:
-    reason = unsafe(config, where)
+def refuse_unsafe(config, name: str, where: str, strict: bool = True) -> None:
+    reason = unsafe(config, where, strict)
     if reason:
         raise ModelProblem("raised", f"{name} was refused: {reason}")
 
 
-def unsafe(tree, where: str = "config") -> str:
+def refuse_unsafe_model(config, name: str, where: str) -> None:
+    """A saved model's config screened: the model itself strictly (Keras deserializes it), its
+    compile config (never deserialized: the workers load with compile=False) for stored code only."""
+    if isinstance(config, dict):
+        refuse_unsafe({k: v for k, v in config.items() if k != "compile_config"}, name, where)
+        refuse_unsafe(config.get("compile_config"), name, f"{where}.compile_config", strict=False)
+    else:
+        refuse_unsafe(config, name, where)
+
+
+def unsafe(tree, where: str = "config", strict: bool = True) -> str:
     """Why a model config is unsafe to load ('' if it is not), naming the offending part by its
     place in the config (e.g. model_config.config.layers[1]). Refused: a Lambda layer, stored
-    bytecode, and any class or function that is not Keras' own registered serializable."""
+    bytecode, an object from a module outside Keras, a custom registered object, a function that
+    is not a plain name; and when strict, any class or function that is not Keras' own registered
+    serializable (what a config that is never deserialized, such as a training config, may hold:
+    Keras 2 names its own optimizers 'Custom>Adam' there)."""
     pending = [(tree, where)]
     while pending:
         node, place = pending.pop()
         if isinstance(node, list):
             pending.extend((item, f"{place}[{i}]") for i, item in reversed(list(enumerate(node))))
         elif isinstance(node, dict):
-            reason = _reference(node, place) if isinstance(node.get("class_name"), str) else ""
+            reason = _reference(node, place, strict) if isinstance(node.get("class_name"), str) else ""
             if reason:
                 return reason
             pending.extend((value, f"{place}.{key}") for key, value in reversed(list(node.items())))
     return ""
 
 
-def _reference(node: dict, where: str) -> str:
+def _reference(node: dict, where: str, strict: bool) -> str:
     """Why one serialized object is refused ('' if it is Keras' own or plain data)."""
     classes, short_names, functions = keras_names()
     class_name, config, module = node["class_name"], node.get("config"), node.get("module")
@@ -455,18 +470,19 @@ def _reference(node: dict, where: str) -> str:
                                                                  or module.startswith("keras."))):
         return f"it uses {class_name!r} from the module {module!r} (at {where}): only Keras' own objects are accepted"
     if class_name == "function":
-        if isinstance(config, str) and (
-                f"{module}.{config}" in functions if module not in (None, "builtins")
-                else any(f"keras.{m}.{config}" in functions for m in BUILTIN_MODULES)):
+        if not isinstance(config, str) or not config.isidentifier():
+            return f"it contains a serialized Python function (at {where}): use Keras' built-in functions by name"
+        if not strict or (f"{module}.{config}" in functions if module not in (None, "builtins")
+                          else any(f"keras.{m}.{config}" in functions for m in BUILTIN_MODULES)):
             return ""  # a Keras function saved by its name (e.g. a built-in loss): no code in the file
         return (f"it contains a function that is not one of Keras' own ({config!r}, at {where}): use Keras' "
                 f"built-in functions by name")
     registered = node.get("registered_name")
-    if registered not in (None, class_name, "function"):
+    if registered not in (None, class_name, "function") and (strict or ">" in str(registered)):
         return f"it uses the custom object {registered!r} (at {where}): only Keras' own objects are accepted"
     known = (class_name in short_names if module is None
              else f"{module}.{class_name}" in classes)
-    if not known:
+    if strict and not known:
         return f"it uses {class_name!r}, which is not one of Keras' own objects (at {where})"
     return ""
 
