@@ -3,9 +3,10 @@ numpy_model worker: the file read as data, its layers run on the course's refere
 keras path (--keras-models: Keras on TensorFlow in the keras worker), every figure measured in
 this run, each run of one path interleaved with a run of the other.
 
-    python bench/model_check.py [--repeat N] [--students 40] [--skip-batch] [--mnist DIR]
+    python bench/model_check.py [--repeat N] [--students 40] [--skip-batch] [--batch-repeat 1|2] [--mnist DIR]
 
-Reported (medians of N runs):
+Reported (medians of N runs, in wall seconds and in CPU seconds of the processes each command
+started: the machine's other load changes the second far less than the first):
   import tensorflow      `python -c "import tensorflow"` in a fresh interpreter: the baseline
   submit models          `cnngrade submit examples/good -e mnist_cnn -e transfer_learning`, whole
                          command, each path (target: NumPy <= 0.5x the baseline)
@@ -51,41 +52,39 @@ DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 PATHS = {"numpy": [], "keras": ["--keras-models"]}
 
 
-def run(command: list[str], env: dict | None = None) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})})
-    seconds = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return seconds
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def tf_import() -> float:
-    return run([sys.executable, "-c", "import tensorflow"], {"TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
-
-
-def cnngrade(*args: str) -> list[str]:
-    return [sys.executable, "-m", "grader.cli", *args]
-
-
-class WorkerPeaks(threading.Thread):
-    """Samples /proc every 20 ms for sandboxed workers started below this process: the largest
-    VmHWM (peak resident), VmPeak (peak address space) and thread count seen, by worker kind."""
+class ProcessTree(threading.Thread):
+    """Samples /proc every 20 ms for the processes started below this one while a command runs:
+    the CPU seconds (user + system) each has used, at its last sample (the sum is the command's
+    CPU time, which the machine's other load changes far less than its wall time; a process that
+    lives less than 20 ms is missed), and for the sandboxed model workers the largest VmHWM (peak
+    resident), VmPeak (peak address space) and thread count seen, by worker kind. (getrusage
+    cannot count the workers: the grader kills them rather than have them waited for.)"""
 
     def __init__(self):
         super().__init__(daemon=True)
+        self.cpu: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds
         self.peaks: dict[str, dict[str, int]] = {}
         self.stopping = threading.Event()
+
+    def __enter__(self) -> "ProcessTree":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        self.join()
 
     def run(self) -> None:
         while not self.stopping.wait(0.02):
             for pid in self._descendants(os.getpid()):
                 self._sample(pid)
 
-    def stop(self) -> dict:
-        self.stopping.set()
-        self.join()
-        return self.peaks
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
 
     @staticmethod
     def _descendants(pid: int) -> list[int]:
@@ -93,44 +92,68 @@ class WorkerPeaks(threading.Thread):
         while pending:
             current = pending.pop()
             try:
-                children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+                tasks = os.listdir(f"/proc/{current}/task")
             except OSError:
                 continue
-            found.extend(int(c) for c in children)
-            pending.extend(int(c) for c in children)
+            for task in tasks:
+                try:
+                    children = [int(c) for c in Path(f"/proc/{current}/task/{task}/children").read_text().split()]
+                except OSError:
+                    continue
+                found.extend(children)
+                pending.extend(children)
         return found
 
     def _sample(self, pid: int) -> None:
         try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
             command = Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-            status = Path(f"/proc/{pid}/status").read_text()
+            status = Path(f"/proc/{pid}/status").read_text() if "worker.py" in command else ""
         except OSError:
             return
-        if "worker.py" not in command or "unshare" in command.split("\0")[0]:
-            return
+        fields = stat.rsplit(")", 1)[1].split()
+        self.cpu[pid, int(fields[19])] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
         kind = "numpy_model" if "numpy_worker.py" in command else "keras" if "keras_worker.py" in command else None
-        if kind is None:
+        if kind is None or "unshare" in command.split("\0")[0]:
             return
-        fields = {}
+        peak = self.peaks.setdefault(kind, {"VmHWM": 0, "VmPeak": 0, "Threads": 0})
         for line in status.splitlines():
             key, _, value = line.partition(":")
-            if key in ("VmHWM", "VmPeak", "Threads"):
-                fields[key] = int(value.split()[0])
-        peak = self.peaks.setdefault(kind, {"VmHWM": 0, "VmPeak": 0, "Threads": 0})
-        for key, value in fields.items():
-            peak[key] = max(peak[key], value)
+            if key in peak:
+                peak[key] = max(peak[key], int(value.split()[0]))
 
 
-def model_check(path: str, mnist: str) -> tuple[float, dict, float]:
-    """The two model exercises of examples/good through grade(), MNIST already loaded."""
+def run(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command's processes)."""
+    with ProcessTree() as tree:
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})})
+        seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return seconds, tree.cpu_seconds
+
+
+def tf_import() -> tuple[float, float]:
+    return run([sys.executable, "-c", "import tensorflow"], {"TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
+
+
+def cnngrade(*args: str) -> list[str]:
+    return [sys.executable, "-m", "grader.cli", *args]
+
+
+def model_check(path: str, mnist: str) -> tuple[tuple[float, float], dict, float]:
+    """The two model exercises of examples/good through grade() in this process, MNIST already
+    loaded: ((wall seconds, CPU seconds of this process and the workers), the workers' peaks, score)."""
     fixtures = Fixtures({"mnist": mnist, "keras_models": path == "keras"})
     fixtures.get("mnist").test, fixtures.get("mnist").train_head(10000)  # noqa: B018  (loaded before the clock)
-    watcher = WorkerPeaks()
-    watcher.start()
-    start = time.perf_counter()
-    report = grade(GOOD, select(["mnist_cnn", "transfer_learning"]), fixtures=fixtures)
-    seconds = time.perf_counter() - start
-    return seconds, watcher.stop(), report.score
+    own = time.process_time()
+    with ProcessTree() as tree:
+        start = time.perf_counter()
+        report = grade(GOOD, select(["mnist_cnn", "transfer_learning"]), fixtures=fixtures)
+        seconds = time.perf_counter() - start
+    # This process's CPU includes the sampling thread's, a few per cent.
+    return (seconds, time.process_time() - own + tree.cpu_seconds), tree.peaks, report.score
 
 
 def class_with_models(root: Path, students: int) -> Path:
@@ -147,11 +170,23 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+TIMES: dict[str, list[float]] = {}  # name -> wall seconds of each run
+CPU: dict[str, list[float]] = {}  # name -> CPU seconds of each run
+
+
+def record(name: str, measured: tuple[float, float]) -> None:
+    seconds, cpu = measured
+    TIMES.setdefault(name, []).append(seconds)
+    CPU.setdefault(name, []).append(cpu)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--batch-repeat", type=int, choices=(1, 2), default=2,
+                        help="1: each batch once; 2 (default): numpy, keras, keras, numpy")
     parser.add_argument("--mnist", type=Path, default=DEFAULT_MNIST if DEFAULT_MNIST.is_dir() else None)
     args = parser.parse_args()
     missing = [name for name in MODELS if not (GOOD / name).is_file()]
@@ -163,57 +198,65 @@ def main() -> None:
     except data.MnistNotFound as exc:
         raise SystemExit(str(exc)) from None
     os.environ["CNNGRADE_MNIST"] = str(args.mnist)
-    times: dict[str, list[float]] = {}
     peaks: dict[str, dict] = {}
     scores = set()
     for i in range(args.repeat):
-        times.setdefault("import tensorflow", []).append(tf_import())
+        record("import tensorflow", tf_import())
         for path, extra in PATHS.items():
-            times.setdefault(f"submit models {path}", []).append(
-                run(cnngrade("submit", str(GOOD), "-e", "mnist_cnn", "-e", "transfer_learning", *extra)))
-            seconds, seen, score = model_check(path, str(args.mnist))
-            times.setdefault(f"model check {path}", []).append(seconds)
+            record(f"submit models {path}",
+                   run(cnngrade("submit", str(GOOD), "-e", "mnist_cnn", "-e", "transfer_learning", *extra)))
+            measured, seen, score = model_check(path, str(args.mnist))
+            record(f"model check {path}", measured)
             scores.add(score)
             for kind, values in seen.items():
                 peak = peaks.setdefault(f"{path} path: {kind} worker", dict.fromkeys(values, 0))
                 for key, value in values.items():
                     peak[key] = max(peak[key], value)
-            times.setdefault(f"submit all {path}", []).append(run(cnngrade("submit", str(GOOD), *extra)))
-        print(f"  run {i + 1}/{args.repeat}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()))
+            record(f"submit all {path}", run(cnngrade("submit", str(GOOD), *extra)))
+        print(f"  run {i + 1}/{args.repeat}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in TIMES.items()))
     if not args.skip_batch:
         with tempfile.TemporaryDirectory(prefix="cnngrade-bench-") as scratch:
             klass = class_with_models(Path(scratch), args.students)
             count = len(list(klass.iterdir()))
-            for name, selection in (("batch", []), ("batch models", ["-e", "mnist_cnn", "-e", "transfer_learning"])):
-                for path, extra in PATHS.items():
-                    out = Path(scratch) / f"{name}-{path}".replace(" ", "-")
-                    times[f"{name} {path}"] = [run(cnngrade("batch", str(klass), "--out", str(out), "--jobs", "2",
-                                                            *selection, *extra))]
+            for name, selection in (("batch models", ["-e", "mnist_cnn", "-e", "transfer_learning"]), ("batch", [])):
+                # numpy, keras, keras, numpy: a load that drifts during the runs favours neither path.
+                for i, path in enumerate(["numpy", "keras", "keras", "numpy"][:2 * args.batch_repeat]):
+                    out = Path(scratch) / f"{name}-{path}-{i}".replace(" ", "-")
+                    record(f"{name} {path}", run(cnngrade("batch", str(klass), "--out", str(out), "--jobs", "2",
+                                                          *selection, *PATHS[path])))
                 print(f"  {name} of {count} students, --jobs 2: " +
-                      ", ".join(f"{p} {times[f'{name} {p}'][0]:.1f} s" for p in PATHS))
-
-    baseline = median(times["import tensorflow"])
+                      ", ".join(f"{p} {', '.join(f'{t:.1f}' for t in TIMES[f'{name} {p}'])} s" for p in PATHS))
+    baseline = median(TIMES["import tensorflow"])
     print(f"\n{'':<22}{'numpy s':>9}{'keras s':>9}{'numpy/keras':>13}{'target':>9}")
     print(f"{'import tensorflow':<22}{baseline:>9.2f}{'':>9}{'':>13}{'':>9}   the baseline")
-    print(f"{'submit models':<22}{median(times['submit models numpy']):>9.2f}"
-          f"{median(times['submit models keras']):>9.2f}"
-          f"{median(times['submit models numpy']) / median(times['submit models keras']):>13.2f}"
-          f"{'':>9}   NumPy = {median(times['submit models numpy']) / baseline:.2f}x the baseline (target <= 0.5), "
-          f"keras = {median(times['submit models keras']) / baseline:.2f}x")
+    print(f"{'submit models':<22}{median(TIMES['submit models numpy']):>9.2f}"
+          f"{median(TIMES['submit models keras']):>9.2f}"
+          f"{median(TIMES['submit models numpy']) / median(TIMES['submit models keras']):>13.2f}"
+          f"{'':>9}   NumPy = {median(TIMES['submit models numpy']) / baseline:.2f}x the baseline (target <= 0.5), "
+          f"keras = {median(TIMES['submit models keras']) / baseline:.2f}x")
     targets = {"model check": 0.25, "submit all": 0.5, "batch": 0.6, "batch models": None}
     for name, target in targets.items():
-        if f"{name} numpy" not in times:
+        if f"{name} numpy" not in TIMES:
             continue
-        numpy_s, keras_s = median(times[f"{name} numpy"]), median(times[f"{name} keras"])
+        numpy_s, keras_s = median(TIMES[f"{name} numpy"]), median(TIMES[f"{name} keras"])
         print(f"{name:<22}{numpy_s:>9.2f}{keras_s:>9.2f}{numpy_s / keras_s:>13.2f}"
               f"{'' if target is None else f'{target:.2f}':>9}")
+    print("\nthe same in CPU seconds of the processes each command started (user + system):")
+    tf_cpu = median(CPU["import tensorflow"])
+    print(f"{'import tensorflow':<22}{tf_cpu:>9.2f}")
+    for name in ("submit models", "model check", "submit all", "batch models", "batch"):
+        if f"{name} numpy" in CPU:
+            numpy_c, keras_c = median(CPU[f"{name} numpy"]), median(CPU[f"{name} keras"])
+            extra = f"   NumPy = {numpy_c / tf_cpu:.2f}x import tensorflow" if name == "submit models" else ""
+            print(f"{name:<22}{numpy_c:>9.2f}{keras_c:>9.2f}{numpy_c / keras_c:>13.2f}{extra}")
     print("\nworkers' peaks (model check, both exercises):")
     for where, peak in sorted(peaks.items()):
         print(f"  {where:<32} VmHWM {peak['VmHWM'] / 1024:7.0f} MB   VmPeak {peak['VmPeak'] / 1024:7.0f} MB   "
               f"threads {peak['Threads']}")
     print(f"score of examples/good's models: {sorted(scores)}; {os.cpu_count()} CPUs, load average "
           f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    print(json.dumps({k: [round(v, 3) for v in values] for k, values in times.items()}))
+    print(json.dumps({"wall": {k: [round(v, 3) for v in values] for k, values in TIMES.items()},
+                      "cpu": {k: [round(v, 3) for v in values] for k, values in CPU.items()}}))
 
 
 if __name__ == "__main__":
