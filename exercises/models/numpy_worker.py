@@ -15,7 +15,8 @@ Requests (sandbox.ask), answered as keras_worker answers them (model_answers for
   describe -> {"status": "ok", "inputs", "outputs", "input_shape", "output_shape", "params", "layers",
                "output_activation", "seconds"}
   predict  -> {"status": "ok", "seconds"}, value: (N, ...) float32 outputs of args[0], (N, 28, 28, 1)
-              float32 images (reshaped to the model's input when it takes the same pixels otherwise)
+              images, uint8 pixels (scaled to [0, 1] as the course scales them) or float32,
+              reshaped to the model's input when it takes the same pixels in another shape
   layers   -> {"status": "ok", "layers": [...], "arrays": bool, "seconds"}, value: the weights
 A model that cannot be used: {"status": "missing" | "raised" | "crashed", "error": one sentence}.
 """
