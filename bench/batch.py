@@ -9,8 +9,8 @@ memory bomb, repeated under new names up to --students. Reported:
   --jobs 2 / --jobs 1     the speed-up of two grading processes (target >= 1.8x on 2 cores)
   Dask / local pool       a LocalCluster of two workers against the local pool (target <= 1.1x)
   rerun                   the same command on the unchanged class (target under 2 s for 40)
-Default exercises: the NumPy ones (-e to choose); the MNIST exercises are measured by
-bench/mnist_check.py, which splits their time into TensorFlow's import, the model load and predict.
+Default exercises: the NumPy ones (-e to choose); the model-graded exercises are measured by
+bench/model_check.py (the NumPy path against the keras path, a class with models included).
 """
 from __future__ import annotations
 

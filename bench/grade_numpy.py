@@ -43,7 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the median is reported")
     args = parser.parse_args()
-    # The exercises that need no data set (bench/mnist_check.py measures the others).
+    # The exercises that need no data set (bench/model_check.py measures the others).
     exercises = [e for e in all_exercises()
                  if e.kind == "python" and not any(requested(c.function) for c in e.checks)]
 

@@ -1,7 +1,8 @@
 """The built-in course pack of cnngrade, registered through the `cnngrade` entry point exactly as
 a third-party pack would be (see pyproject.toml): its exercise folders, the MNIST data set and
-the course's reference model as fixtures, the --mnist option, the keras worker that loads model
-files, numeric_gradient's test functions as a wire type, and the starter's header."""
+the course's reference model as fixtures, the --mnist and --keras-models options, the two model
+workers (numpy_model: a model file as data on the reference's layers; keras: the models outside
+that catalogue), numeric_gradient's test functions as a wire type, and the starter's header."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,10 +47,16 @@ def cnngrade_fixtures() -> list[Fixture]:
     return [Fixture("mnist", _mnist), Fixture("course_model", _course_model)]
 
 
+KERAS_MODELS_HELP = ("Grade model files with Keras (TensorFlow) in the sandbox, as before the layer catalogue: "
+                     "slower, the same verdicts; by default a model is read as data and run on the course's "
+                     "NumPy reference, and only a model outside the catalogue goes to Keras (said in a notice).")
+
+
 @hookimpl
 def cnngrade_options() -> list:
     return [click.Option(["--mnist"], metavar="DIR", type=click.Path(path_type=Path), default=None,
-                         help=MNIST_HELP)]
+                         help=MNIST_HELP),
+            click.Option(["--keras-models"], is_flag=True, default=False, help=KERAS_MODELS_HELP)]
 
 
 @hookimpl
@@ -59,7 +66,9 @@ def cnngrade_private_paths(options: dict) -> list[Path]:
 
 @hookimpl
 def cnngrade_worker_kinds() -> list[WorkerKind]:
-    return [WorkerKind("keras", HERE / "models" / "keras_worker.py", runs_student_code=False)]
+    # numpy_model grades a model file as data on the reference; keras, the models outside its catalogue.
+    return [WorkerKind("numpy_model", HERE / "models" / "numpy_worker.py", runs_student_code=False),
+            WorkerKind("keras", HERE / "models" / "keras_worker.py", runs_student_code=False)]
 
 
 @hookimpl

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from grader.grading.exercise import Exercise, select
+from grader.grading.exercise import Exercise, needs_code, select
 from grader.grading.fixtures import Fixtures
 from grader.grading.runner import MODES, grade_submission
 from grader.i18n import DEFAULT, _
@@ -34,14 +34,17 @@ def exercises(ids: Iterable[str] = ()) -> tuple[Exercise, ...]:
         raise UnknownExercise(_("unknown exercise id {id} (see `cnngrade list`)", id=repr(exc.args[0]))) from None
 
 
-def submission_folder(path: str | Path) -> Path:
-    """The folder, if it can be graded; else SubmissionError saying why, in the user's words."""
+def submission_folder(path: str | Path, exercises_: Iterable[Exercise] | None = None) -> Path:
+    """The folder, if it can be graded for the exercises (default: all); else SubmissionError
+    saying why, in the user's words. What a folder needs depends on what is graded: a cnn.py (or
+    a notebook) only when some exercise calls functions."""
     folder = Path(path)
     if not folder.exists():
         raise SubmissionError(_("no such folder: {folder}", folder=path))
     if not folder.is_dir():
         raise SubmissionError(_("not a folder: {folder} (give the folder that holds cnn.py or cnn.ipynb)", folder=path))
-    if not (folder / "cnn.py").exists() and not (folder / "cnn.py").is_symlink():
+    code = needs_code(exercises() if exercises_ is None else exercises_)
+    if code and not (folder / "cnn.py").exists() and not (folder / "cnn.py").is_symlink():
         try:
             notebook = notebook_of(folder)
         except Unreadable as exc:
@@ -49,7 +52,7 @@ def submission_folder(path: str | Path) -> Path:
         if notebook is None:
             raise SubmissionError(_("{folder} has no cnn.py and no notebook cnn.ipynb (run `cnngrade init {folder}`, "
                                     "or `cnngrade init --notebook {folder}`, to start one)", folder=path))
-    reason = problem(folder)
+    reason = problem(folder, needs_code=code)
     if reason:
         raise SubmissionError(_cannot_grade(path, reason))
     return folder
@@ -77,7 +80,7 @@ def grade(folder: str | Path, exercises_: Iterable[str] | Iterable[Exercise] = (
     chosen = list(exercises_)
     selected = chosen if chosen and all(isinstance(e, Exercise) for e in chosen) else exercises(chosen)
     try:
-        return grade_submission(submission_folder(folder), selected, mode=mode, examples=examples,
+        return grade_submission(submission_folder(folder, selected), selected, mode=mode, examples=examples,
                                 options=options, fixtures=fixtures, jobs=jobs,
                                 notebook=Path(notebook) if notebook is not None else None, lang=lang)
     except Unreadable as exc:

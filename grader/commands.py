@@ -150,11 +150,11 @@ def cnngrade() -> None:
 def _grade(directory: str, mode: str, exercise_ids: tuple[str, ...], examples: int | None, jobs: int,
            kwargs: dict) -> None:
     fixtures = Fixtures(_pack_values(kwargs))
+    selected = _exercises(exercise_ids)
     try:
-        folder = submission_folder(directory)
+        folder = submission_folder(directory, selected)
     except SubmissionError as exc:
         raise UserError(str(exc)) from None
-    selected = _exercises(exercise_ids)
     try:
         report = grade(folder, selected, mode=mode, examples=examples, fixtures=fixtures, jobs=jobs, lang=current())
     except SubmissionError as exc:  # e.g. a notebook that cannot be read

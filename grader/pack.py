@@ -9,6 +9,8 @@ engine's own rooms move.
   (grader.i18n; docs/i18n.md);
 - statuses: `Status` (a check's, in the result), `Answer` (what a request to a sandbox came to:
   `sandbox.ask(...).status`), `check_status(answer)` (the check's status a failed answer gives);
+- `Limits`: a worker's resource limits, for `sandbox.companion(kind, limits)` (another worker
+  kind on the same submission, e.g. a fallback);
 - checks: `expect_close`, `expect_equal`, `as_array`, `close`, `tolerance`, `RELATIVE_TOLERANCE`,
   `Score`, `CheckFailed`, `Review`; `StudentFault` ends a check at once with a status and a reason,
   `StudentRaised` is what a call raises when the student's function raised;
@@ -26,9 +28,10 @@ from grader.grading.student import StudentFault, StudentRaised, check_status
 from grader.plugins import Fixture, FixtureMissing, OptionProblem, WorkerKind, hookimpl
 from grader.i18n import N_, _, ngettext, number, percent
 from grader.results import Review, Status
+from grader.sandbox.client import Limits
 from grader.sandbox.wire import Answer
 
-__all__ = ["N_", "_", "ngettext", "number", "percent", "Answer", "Status", "check_status", "RELATIVE_TOLERANCE", "SCALES", "CheckFailed", "FileMutant", "Fixture", "FixtureMissing", "Mutant",
+__all__ = ["N_", "_", "ngettext", "number", "percent", "Answer", "Status", "check_status", "RELATIVE_TOLERANCE", "SCALES", "CheckFailed", "FileMutant", "Fixture", "FixtureMissing", "Limits", "Mutant",
            "OptionProblem", "Review", "Score", "StudentFault", "StudentRaised", "WorkerKind", "all_exercises",
            "arrays", "as_array", "cache_dir", "close", "expect_close", "expect_equal", "hookimpl", "sides",
            "tolerance"]

@@ -119,10 +119,15 @@ def _start_batch(klass: Path, out: Path) -> subprocess.Popen:
                             text=True, start_new_session=True)
 
 
+def _stored(out: Path) -> list[Path]:
+    """The store's entries (not a temporary file being written: grader.atomic's start with a dot)."""
+    return [p for p in (out / "store").glob("*.json") if not p.name.startswith(".")]
+
+
 def _wait_for_results(out: Path, count: int, process: subprocess.Popen, timeout: float = 300) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if len(list((out / "store").glob("*.json"))) >= count:
+        if len(_stored(out)) >= count:
             return
         assert process.poll() is None, process.stdout.read()
         time.sleep(0.05)
@@ -140,10 +145,10 @@ def test_kill_9_half_way_then_the_same_command_finishes_as_a_clean_run(tmp_path)
     _wait_for_results(out, 2, batch)
     os.killpg(batch.pid, signal.SIGKILL)  # the batch and every grading process and sandbox
     batch.wait()
-    stored = len(list((out / "store").glob("*.json")))
+    stored = len(_stored(out))
     assert 2 <= stored < len(names)
     # A write that the kill cut short leaves at most its temporary file, never a half-written result.
-    assert all(json.loads(p.read_text())["result"] for p in (out / "store").glob("*.json"))
+    assert all(json.loads(p.read_text())["result"] for p in _stored(out))
     rerun = run_cnngrade("batch", klass, *EXERCISES, "--out", out)
     assert not [p for p in out.rglob(".*") if p.is_file()], "a temporary file was left behind"
     assert f"{stored} of {len(names)} students unchanged" in rerun.stdout
@@ -187,7 +192,8 @@ def test_ctrl_c_keeps_what_is_done_and_renders_it(tmp_path):
     output, _ = batch.communicate(timeout=120)
     assert batch.returncode == 130, output
     assert "interrupted: run the same command again to finish" in output and "Traceback" not in output
-    stored = sorted(json.loads(p.read_text())["student"] for p in (out / "store").glob("*.json"))
+    stored = sorted(json.loads(p.read_text())["student"] for p in _stored(out))
+    assert stored, "the interrupted batch kept no result"
     assert sorted(p.stem for p in (out / "results").glob("*.json")) == stored
     assert (out / "index.html").is_file()
     rerun = run_cnngrade("batch", klass, *EXERCISES, "--out", out)

@@ -171,3 +171,16 @@ def test_a_folder_too_large_to_copy_is_refused_in_one_line(cnngrade, student_fol
     assert run.code == 2
     assert len(run.stderr.strip().splitlines()) == 1
     assert "holds 300 MiB, more than the 256 MiB cnngrade copies" in run.stderr
+
+
+def test_what_a_folder_needs_depends_on_the_exercises_graded(cnngrade, tmp_path):
+    """A student who hands in the model exercise alone: a folder with only model.keras is graded
+    for mnist_cnn, and refused (one line, exit 2) for an exercise that calls functions."""
+    folder = tmp_path / "model_only"
+    folder.mkdir()
+    (folder / "model.keras").write_bytes((EXAMPLES / "good" / "model.keras").read_bytes())
+    run = cnngrade("submit", folder, "-e", "mnist_cnn", json=True)
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.result["score"] == run.result["max_score"] == 10
+    refused = cnngrade("submit", folder, "-e", "mnist_cnn", "-e", "pad2d")
+    assert refused.code == 2 and "has no cnn.py" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1

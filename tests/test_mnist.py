@@ -3,9 +3,10 @@
 TensorFlow runs here: examples/good/train.py trains the course model for one epoch on the
 60,000 training images (once per session; about a minute on two cores), the grader trains its
 own reference model for cnn_forward (once per session, into the session's CNNGRADE_CACHE), and
-the keras worker loads the model files. Model files that must be refused (a Lambda layer, a
-custom object, damaged or foreign files) are refused by the worker reading them as data, before
-it imports TensorFlow; damaged weights inside a sound archive are refused by Keras' loader.
+the numpy_model worker reads the model files as data and runs them on the course's reference (the
+keras worker, asked by the tests that compare both paths, loads them with Keras). Model files that
+must be refused (a Lambda layer, a custom object, damaged or foreign files, damaged weights inside
+a sound archive) are refused by either worker reading them as data, before Keras could see them.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLES, MNIST, ROOT, example_folder, run_cnngrade
+from model_paths import assert_same_verdicts
 
 def _run(*command, timeout: float = 1800) -> subprocess.CompletedProcess:
     done = subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=timeout)
@@ -90,6 +92,12 @@ def test_train_save_submit_reports_the_accuracy(trained_good, cnngrade):
     keras_check = _checks(run.result, "cnn_forward")["matches_keras"]
     assert keras_check["details"]["class_agreement"] >= 0.999
     assert keras_check["details"]["largest_difference"] <= 1e-4
+
+
+def test_the_course_model_gets_the_same_verdicts_on_both_paths(trained_good):
+    folder, _ = trained_good
+    graded = assert_same_verdicts(folder, "mnist_cnn", "model.keras")
+    assert graded.checks["architecture"][1] == "passed"
 
 
 def test_every_exercise_gives_byte_identical_json_run_after_run(trained_good, tmp_path):
@@ -227,12 +235,12 @@ REASONS = {
     "lambda": ("error", "contains a Lambda layer"),
     "custom_module": ("error", "from the module 'os' (at config.json.config.layers["),
     "registered_custom": ("error", "the custom object 'Custom>Dense'"),
-    "truncated": ("error", "not a Keras model file (neither a .keras zip archive nor a legacy HDF5 .h5 file)"),
+    "truncated": ("error", "model.keras is damaged: it is not a readable zip archive"),
     "garbage": ("error", "not a Keras model file"),
     "empty": ("error", "not a Keras model file"),
     "legacy_h5": ("error", "model.keras is an HDF5 file without a model in it (only weights"),
-    "other_zip": ("error", "is a zip archive but not a Keras model"),
-    "bad_weights": ("error", "Keras could not load model.keras (safe mode)"),
+    "other_zip": ("error", "it holds 'notes.txt', which is not part of a Keras model"),
+    "bad_weights": ("error", "model.keras is damaged: its weights are not a readable HDF5 file"),
     "missing": ("missing", "there is no model.keras in the folder"),
 }
 
@@ -250,3 +258,13 @@ def test_a_refused_model_file_is_zero_points_with_its_reason_and_nothing_else_lo
         assert check["status"] == status and check["score"] == 0, name
         assert reason in check["message"], (name, check["message"])
     assert reason in run.stdout
+
+
+@pytest.mark.parametrize("kind", ["untrained", *[kind for kind in REASONS if kind != "missing"]])
+def test_a_model_file_gets_the_same_verdicts_on_both_paths(kind, model_files, tmp_path):
+    """The untrained course model, and every file that must be refused: refused by both workers
+    alike (the keras worker reads the file as data first, with the same code), before Keras."""
+    model = model_files / "untrained.keras" if kind == "untrained" else _bad_file(kind, model_files, tmp_path)
+    graded = assert_same_verdicts(_student(tmp_path / "student", model), "mnist_cnn", "model.keras")
+    statuses = {status for _, status, _ in graded.checks.values()}
+    assert statuses == ({"passed", "failed"} if kind == "untrained" else {"error"})

@@ -259,8 +259,8 @@ def test_hostile_notebooks_cost_their_own_rows_and_notebook_copies_are_compared(
                                                             "cells": [], **top}))
     (klass / "hank").mkdir()
     with (klass / "hank" / "cnn.ipynb").open("w") as handle:  # sparse: costs no disk
-        handle.write('{"cells": [')
-        handle.truncate(600 << 20)
+        handle.write('{"cells": [')  # over the notebook's cap, under the folder's (submission/files.py)
+        handle.truncate(100 << 20)
     out = tmp_path / "out"
     run = run_cnngrade("batch", klass, "-e", "correlate2d", "-e", "flatten", "--examples", "3", "-j", "2",
                        "--out", out, "--similarity", json_path=tmp_path / "class.json")
@@ -276,7 +276,7 @@ def test_hostile_notebooks_cost_their_own_rows_and_notebook_copies_are_compared(
         "erin": {"nothing graded: cnn.ipynb is not a valid notebook: nbformat cannot read it (AssertionError)"},
         "gina": {"nothing graded: cnn.ipynb nests its JSON more than 64 levels deep; cnngrade reads notebooks "
                  "nested at most 64 deep (is it a notebook? save it again from Jupyter)"},
-        "hank": {"nothing graded: cnn.ipynb is 600 MiB; cnngrade reads notebooks of at most 32 MiB: clear its "
+        "hank": {"nothing graded: cnn.ipynb is 100 MiB; cnngrade reads notebooks of at most 32 MiB: clear its "
                  "outputs (Edit > Clear all outputs) and save it again"}}
     assert all(rows[name]["score"] == 0 for name in reasons)
     assert any("was not read: its code nests more than 100 levels deep" in n for n in rows["dave"]["notices"])

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, MNIST, ROOT
+from model_paths import assert_same_verdicts
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +116,11 @@ def test_a_logits_model_is_told_the_fix_and_ranked_by_softmax(models, tmp_path, 
     assert worst and all(0.0 <= w["probability_of_label"] <= 1.0 for w in worst)
     assert all(0.0 <= w["probability_of_predicted"] <= 1.0 for w in worst)
     assert accuracy["message"].startswith("accuracy 0.9")
+
+
+@pytest.mark.parametrize("source, name", [("course.keras", "model.keras"), ("model.h5", "mnist_cnn.h5"),
+                                          ("builtin_loss.keras", "model.keras"), ("reshape.keras", "model.keras"),
+                                          ("raw_pixels.keras", "model.keras"), ("logits.keras", "model.keras"),
+                                          ("lambda.h5", "model.h5")])
+def test_a_tutorial_model_gets_the_same_verdicts_on_both_paths(source, name, models, tmp_path):
+    assert_same_verdicts(_folder(tmp_path, models, (source, name)), "mnist_cnn", name)

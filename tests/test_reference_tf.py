@@ -41,6 +41,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import reference as ref  # noqa: E402
+from reference import layers as keras_layers  # noqa: E402
 
 # Derandomized and without a database, so every run checks the same cases; TF's first eager
 # calls are slow, hence no deadline.
@@ -681,3 +682,80 @@ def test_cnn_forward_matches_keras_model(course_models, seed, n, scale):
     model32.set_weights([w.astype(np.float32) for w in weights])
     assert_close(got, model32(x.astype(np.float32)).numpy(), rtol=1e-5)
     assert np.allclose(got.sum(axis=1), 1.0)
+
+
+# ------------------------------------------------- reference/layers.py: Keras' layers in float32
+
+# float32 against float32 in another order of operations.
+RTOL32 = 1e-5
+
+
+def F(x) -> tf.Tensor:
+    return tf.constant(np.asarray(x, dtype=np.float32))
+
+
+def _batched32(case) -> dict:
+    x = case["x"] if case["batched"] else case["x"][None]
+    return {"x": x.astype(np.float32), "kernel": case["kernel"].astype(np.float32),
+            "bias": None if case["bias"] is None else case["bias"].astype(np.float32)}
+
+
+@examples(150)
+@given(st.sampled_from([1, 2, 3]).flatmap(
+    lambda nsp: conv_cases(nsp, max_k=3, max_extra=4).filter(
+        lambda c: c["pairs"] is None and not (nsp == 3 and tf3d_same_quirk(c)))), st.data())
+def test_layers_conv_matches_tf_in_float32_with_or_without_the_max_pool_after_it(case, data):
+    nsp = case["kernel"].ndim - 2
+    args = _batched32(case)
+    case32 = {**case, "x": args["x"], "kernel": args["kernel"], "bias": args["bias"], "batched": True}
+    expected = tf_conv(case32, nsp)
+    padding = case["padding"].lower()
+    got = keras_layers.conv(args["x"], args["kernel"], args["bias"], case["strides"], padding, case["dilations"])
+    assert got.dtype == np.float32
+    assert_close(got, expected, rtol=RTOL32)
+    # A 'valid' max pool taken over the convolution's outputs as they are made: the same values.
+    window = tuple(data.draw(st.integers(1, max(1, n))) for n in expected.shape[1:-1])
+    step = tuple(data.draw(st.integers(1, 3)) for _ in window)
+    pooled = tf.nn.max_pool(F(expected), list(window), list(step), "VALID").numpy()
+    fused = keras_layers.conv(args["x"], args["kernel"], args["bias"], case["strides"], padding,
+                              case["dilations"], pool=(window, step))
+    assert_close(fused, pooled, rtol=RTOL32)
+
+
+@examples(150)
+@given(st.data())
+def test_layers_pool_matches_tf_in_one_two_and_three_dimensions(data):
+    nsp = data.draw(st.sampled_from([1, 2, 3]))
+    padding = data.draw(st.sampled_from(["valid", "same"]))
+    window = tuple(data.draw(st.integers(1, 3)) for _ in range(nsp))
+    step = tuple(data.draw(st.integers(1, 3)) for _ in range(nsp))
+    sizes = tuple(data.draw(st.integers(1 if padding == "same" else w, w + 4)) for w in window)
+    x = rng_of(data.draw(seeds)).normal(size=(2, *sizes, 3)).astype(np.float32)
+    for kind, op in (("max", tf.nn.max_pool), ("average", tf.nn.avg_pool)):  # what Keras' pooling layers call
+        expected = op(F(x), list(window), list(step), padding.upper()).numpy()
+        got = keras_layers.pool(x, window, step, padding, kind)
+        assert got.dtype == np.float32
+        assert_close(got, expected, rtol=RTOL32)
+
+
+@pytest.mark.parametrize("name", sorted(keras_layers.ACTIVATIONS))
+def test_layers_activations_match_keras(name):
+    x = np.concatenate([rng_of(3).normal(scale=4.0, size=(50, 8)), [[-30, -5, -1e-3, 0, 1e-3, 5, 30, 3]]])
+    x = x.astype(np.float32)
+    expected = keras.activations.get(name)(F(x)).numpy()
+    got = keras_layers.ACTIVATIONS[name](x.copy())
+    assert got.dtype == np.float32
+    assert_close(got, expected, rtol=RTOL32)
+
+
+@examples(50)
+@given(seeds, st.booleans(), st.booleans())
+def test_layers_batch_norm_matches_tf(seed, scale, center):
+    r = rng_of(seed)
+    x = r.normal(size=(4, 5, 3)).astype(np.float32)
+    gamma, beta, mean = (r.normal(size=3).astype(np.float32) for _ in range(3))
+    variance = r.uniform(0.1, 2.0, size=3).astype(np.float32)
+    expected = tf.nn.batch_normalization(F(x), F(mean), F(variance), F(beta) if center else None,
+                                         F(gamma) if scale else None, 1e-3).numpy()
+    got = keras_layers.batch_norm(x, gamma if scale else None, beta if center else None, mean, variance, 1e-3)
+    assert_close(got, expected, rtol=RTOL32)

@@ -2,8 +2,9 @@
 statement says, the same model left unfrozen, the pack's own mutants through selftest, and init.
 
 TensorFlow runs in one subprocess per session (STUDENT below: it checks the shipped base and
-trains the two student models, about 15 s), in the keras workers, and in this process for the
-selftest's mutant models (trained once per session into the session's CNNGRADE_CACHE).
+trains the two student models, about 15 s), in the keras workers of the tests that grade a model
+by both paths, and in this process for the selftest's mutant models (trained once per session
+into the session's CNNGRADE_CACHE). Grading itself reads the models as data (numpy_model worker).
 """
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ import numpy as np
 import pytest
 
 from conftest import MNIST, ROOT, run_cnngrade
+from exercises.models.mnist import Mnist
+from exercises.transfer_learning import models as transfer_models
+from model_paths import assert_same_verdicts
 from grader.grading.exercise import select
 from grader.grading.fixtures import Fixtures
 from grader.grading.sandboxes import open_sandbox
@@ -166,6 +170,21 @@ def test_selftest_gives_the_reference_full_marks_and_every_mutant_less_with_its_
     assert diagnoses["ten_classes"] == {"new_head": "wrong number of classes", "accuracy": "wrong number of classes"}
 
 
+@pytest.mark.parametrize("student", ["frozen", "unfrozen"])
+def test_a_student_model_gets_the_same_verdicts_on_both_paths(student, students):
+    frozen, unfrozen, _ = students
+    assert_same_verdicts(frozen if student == "frozen" else unfrozen, "transfer_learning", "transfer.keras")
+
+
+@pytest.mark.parametrize("variant", transfer_models.VARIANTS)
+def test_every_mutant_gets_the_same_verdicts_on_both_paths(variant, tmp_path):
+    # The pack's own models (trained once per session, as the selftest above uses them).
+    folder = tmp_path / variant
+    folder.mkdir()
+    (folder / "transfer.keras").write_bytes(transfer_models.model_file(variant, Mnist(MNIST)).read_bytes())
+    assert_same_verdicts(folder, "transfer_learning", "transfer.keras")
+
+
 def test_init_writes_the_base_and_list_names_the_graded_file(tmp_path):
     run = run_cnngrade("init", tmp_path / "work")
     assert run.code == 0, run.stderr
@@ -178,13 +197,14 @@ def test_init_writes_the_base_and_list_names_the_graded_file(tmp_path):
     assert any(line.startswith("mnist_cnn") and line.endswith("[model.keras]") for line in listed.stdout.splitlines())
 
 
+@pytest.mark.parametrize("kind", ["numpy_model", "keras"])
 @pytest.mark.parametrize("name", ["../transfer.keras", "sub/transfer.keras", "..", ""])
-def test_the_keras_worker_loads_only_a_plain_file_name_of_the_folder(name, tmp_path):
+def test_the_model_workers_load_only_a_plain_file_name_of_the_folder(name, kind, tmp_path):
     folder = tmp_path / "student"
     (folder / "sub").mkdir(parents=True)
     for path in (tmp_path / "transfer.keras", folder / "sub" / "transfer.keras"):
         path.write_bytes((EXERCISE / "base_model.keras").read_bytes())
-    with open_sandbox(folder, kind="keras") as sandbox:
+    with open_sandbox(folder, kind=kind) as sandbox:
         outcome = sandbox.ask({"action": "describe", "file": name})
     assert outcome.status == "crashed" and "only a plain file name" in outcome.error
 

@@ -3,9 +3,11 @@
 The file is spec.toml's `files` (model.keras) or, when the folder has none, its only other saved
 Keras model (.keras, .h5, .hdf5, e.g. a tutorial's mnist_cnn.h5): graded, with a notice naming it.
 
-The model file is loaded ONLY inside the sandboxed keras worker (exercises/models/keras_worker.py),
-which answers with plain data: the architecture as layer names, shapes and counts, and the
-predicted probabilities as an array. The labels never leave this process: the worker sees images
+The model file is read ONLY inside the sandbox, as data, by the numpy_model worker
+(exercises/models/numpy_worker.py: the course's NumPy reference runs its layers), or by the keras
+worker for a model outside the layer catalogue (exercises/models/model_requests.py); either
+answers with plain data: the architecture as layer names, shapes and counts, and the predicted
+probabilities as an array. The labels never leave this process: the worker sees images
 only (the 10,000 test images, and 10,000 training images that the review compares with; see
 spec.toml [review]). Nothing here imports TensorFlow.
 """
@@ -17,9 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from grader.pack import Answer, CheckFailed, Review, Score, Status, StudentFault
-from exercises.models.keras_worker import choose
 from exercises.models.mnist import scaled
-from exercises.models.model_requests import ask_model
+from exercises.models.model_requests import ask_model, choose, route
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -113,7 +114,7 @@ def test_architecture(student, sandbox):
 
 def _image_shapes(shape: list[int]) -> list[list[int]]:
     """The other shapes of the same image a model may really take: without its channel axis
-    ((28, 28) for (28, 28, 1)) and flat ((784,)). The keras worker reshapes the images to them."""
+    ((28, 28) for (28, 28, 1)) and flat ((784,)). The model workers reshape the images to them."""
     shapes = [[int(np.prod(shape))]]
     if len(shape) == 3 and shape[-1] == 1:
         shapes.append(shape[:2])
@@ -137,7 +138,7 @@ def _matrix_text(matrix: np.ndarray) -> str:
 def _training_slice(mnist) -> tuple[np.ndarray, np.ndarray, str]:
     """The fixed slice of the training set the review measures, and its name in words."""
     first, count = int(REVIEW["training_first"]), int(REVIEW["training_count"])
-    images, labels = mnist.train
+    images, labels = mnist.train_head(first + count)
     return images[first:first + count], labels[first:first + count], f"#{first}-#{first + count - 1}"
 
 
@@ -172,8 +173,9 @@ def _test_set_review(test_accuracy: float, training_accuracy: float, count: int,
 def test_accuracy(student, sandbox, mnist):
     images, labels = mnist.test
     train_images, train_labels, where = _training_slice(mnist)
-    # One request: the test images, then the training slice (the labels never leave this process).
-    outcome = _ask(sandbox, {"action": "predict"}, {"args": [scaled(np.concatenate([images, train_images]))]})
+    # One request: the test images, then the training slice (the labels never leave this process),
+    # as uint8 pixels, which the worker scales as the course does (a quarter of the bytes of floats).
+    outcome = _ask(sandbox, {"action": "predict"}, {"args": [np.concatenate([images, train_images])[..., np.newaxis]]})
     probabilities = outcome.value
     classes = int(ARCHITECTURE["classes"])
     total = len(labels) + len(train_labels)
@@ -247,8 +249,8 @@ def _one_class_note(sandbox, images: np.ndarray, labels: np.ndarray, predicted: 
     note = (f"{share:.0%} of the test images are predicted as {digit}: that is most often an input-scale "
             f"problem. The grader gives the model images scaled to [0, 1] (pixels / 255)")
     count = min(RAW_PROBE_IMAGES, len(labels))
-    raw = sandbox.ask({"action": "predict", "file": _model_file(sandbox)},
-                      {"args": [scaled(images[:count]) * np.float32(255.0)]})
+    raw = route(sandbox, _model_file(sandbox), {"action": "predict"},
+                {"args": [scaled(images[:count]) * np.float32(255.0)]})
     if raw.status == Answer.OK and isinstance(raw.value, np.ndarray) and raw.value.shape[0] == count:
         raw_accuracy = float(np.mean(np.asarray(raw.value).argmax(axis=1) == labels[:count]))
         if raw_accuracy > float(np.mean(predicted[:count] == labels[:count])) + 0.2:

@@ -228,32 +228,38 @@ def private_paths(directory: str | Path | None) -> list[Path]:
 
 # -- loading ---------------------------------------------------------------------------------
 
-def _read_idx(path: Path, gzipped: bool, magic: int, count: int) -> np.ndarray:
+def _read_idx(path: Path, gzipped: bool, magic: int, count: int, first: int | None = None) -> np.ndarray:
+    """The items of an IDX file (all `count` of them, or only the `first` ones: the rest of the
+    file is then neither read nor inflated)."""
     opener = gzip.open if gzipped else open
-    with opener(path, "rb") as handle:
-        data = handle.read()
     dims = magic & 0xFF
-    header = struct.unpack(f">{1 + dims}I", data[: 4 * (1 + dims)])
-    if header[0] != magic or header[1] != count:
-        raise MnistNotFound(f"{path} is not an MNIST IDX file (header {header}); {WHERE}")
-    return np.frombuffer(data, dtype=np.uint8, offset=4 * (1 + dims)).reshape(header[1:])
+    with opener(path, "rb") as handle:
+        head = handle.read(4 * (1 + dims))
+        header = struct.unpack(f">{1 + dims}I", head) if len(head) == 4 * (1 + dims) else (None, None)
+        if header[0] != magic or header[1] != count:
+            raise MnistNotFound(f"{path} is not an MNIST IDX file (header {header}); {WHERE}")
+        items = count if first is None else min(first, count)
+        data = handle.read(items * int(np.prod(header[2:], dtype=np.int64)))
+    return np.frombuffer(data, dtype=np.uint8).reshape(-1, *header[2:])
 
 
 @lru_cache(maxsize=4)
-def load(source: MnistSource, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """(images uint8 (N, 28, 28), labels uint8 (N,)) of split 'train' or 'test', read-only."""
+def load(source: MnistSource, split: str, first: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(images uint8 (N, 28, 28), labels uint8 (N,)) of split 'train' or 'test', read-only: all
+    of them, or the `first` ones only (read without the rest)."""
     if split not in COUNTS:
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     files = dict(source.files)
     if source.kind == "npz":
         with np.load(files["npz"], allow_pickle=False) as data:
-            images, labels = data[f"x_{split}"], data[f"y_{split}"]
+            images, labels = data[f"x_{split}"][:first], data[f"y_{split}"][:first]
     else:
-        images = _read_idx(files[f"{split}_images"], source.gzipped, 0x803, COUNTS[split])
-        labels = _read_idx(files[f"{split}_labels"], source.gzipped, 0x801, COUNTS[split])
+        images = _read_idx(files[f"{split}_images"], source.gzipped, 0x803, COUNTS[split], first)
+        labels = _read_idx(files[f"{split}_labels"], source.gzipped, 0x801, COUNTS[split], first)
     images = np.ascontiguousarray(images, dtype=np.uint8)
     labels = np.ascontiguousarray(labels, dtype=np.uint8)
-    if images.shape != (COUNTS[split], 28, 28) or labels.shape != (COUNTS[split],):
+    expected = COUNTS[split] if first is None else min(first, COUNTS[split])
+    if images.shape != (expected, 28, 28) or labels.shape != (expected,):
         raise MnistNotFound(f"the MNIST {split} set in {source.folder} has the wrong shape; {WHERE}")
     images.flags.writeable = False
     labels.flags.writeable = False
@@ -261,7 +267,8 @@ def load(source: MnistSource, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def scaled(images: np.ndarray) -> np.ndarray:
-    """Pixels as the course feeds them to the model: float32 in [0, 1], shape (N, 28, 28, 1)."""
+    """Pixels as the course feeds them to the model: float32 in [0, 1], shape (N, 28, 28, 1) (the
+    model workers scale uint8 pixels they are sent the same way: model_files.fit_images)."""
     return (np.asarray(images, dtype=np.float32) / np.float32(255.0))[..., np.newaxis]
 
 
@@ -296,3 +303,7 @@ class Mnist:
     @property
     def train(self) -> tuple[np.ndarray, np.ndarray]:
         return load(self.source, "train")
+
+    def train_head(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first `count` training images and labels, without reading the rest of the set."""
+        return load(self.source, "train", count)

@@ -1,8 +1,10 @@
 """Checks for transfer_learning: the student's transfer.keras, built from the shipped base model.
 
-The model file is loaded ONLY inside the sandboxed keras worker (exercises/models/keras_worker.py),
-which answers with plain data: each layer's name, class, trainable flag and weights (float32
-arrays and their SHA-256 digests), the architecture, and predicted probabilities. The base's
+The model file is read ONLY inside the sandbox, by the numpy_model worker (the file as data, its
+layers run on the course's NumPy reference) or, for a model outside the layer catalogue, the keras
+worker (exercises/models/model_requests.py); either answers with plain data: each layer's name,
+class, trainable flag and weights (float32 arrays and their SHA-256 digests), the architecture,
+and predicted probabilities. The base's
 weights come from base_weights.npz (written by train_base.py with base_model.keras), read here
 with NumPy alone; the test labels never leave this process. Nothing here imports TensorFlow.
 
@@ -22,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 from grader.pack import CheckFailed, Score
-from exercises.models.mnist import scaled
 from exercises.models.model_requests import ask_model
 
 if sys.version_info >= (3, 11):
@@ -296,7 +297,7 @@ def test_accuracy(student, sandbox, mnist):
     digits = [int(d) for d in TASK["digits"]]
     keep = np.isin(labels, digits)
     images, labels = images[keep], labels[keep].astype(np.int64) - digits[0]
-    outcome = _ask(sandbox, {"action": "predict"}, {"args": [scaled(images)]})
+    outcome = _ask(sandbox, {"action": "predict"}, {"args": [images[..., np.newaxis]]})  # uint8, scaled there
     probabilities = outcome.value
     classes = int(TASK["classes"])
     if not isinstance(probabilities, np.ndarray) or probabilities.ndim != 2 or len(probabilities) != len(labels):

@@ -24,7 +24,7 @@ from grader.classroom.executors import Student, runner
 from grader.classroom.outcome import Outcome, default_budget, nothing_graded, refused, zero_report
 from grader.classroom.progress import Progress
 from grader.classroom.store import Damaged, ResultStore, grading_context
-from grader.grading.exercise import Exercise
+from grader.grading.exercise import Exercise, needs_code
 from grader.i18n import N_, _, current, ngettext, number, speaking
 from grader.results import GradeReport
 from grader.submission.files import Manifest, Refused, manifest, shown, student_folders
@@ -210,7 +210,8 @@ def grade_class_folder(class_dir: Path, exercises: Iterable, examples: int | Non
                        for f in finished if outcomes[f.name].seconds},
                       [fault for f in finished for fault in outcomes[f.name].faults],
                       [outcomes[f.name].report.submission for f in finished
-                       if f.name not in files or problem(f, files[f.name])], reused, interrupted)
+                       if f.name not in files or problem(f, files[f.name], needs_code(exercises))], reused,
+                      interrupted)
     if interrupted:
         raise BatchInterrupted(summary)
     return summary

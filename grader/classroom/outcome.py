@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from grader.grading.exercise import select
+from grader.grading.exercise import needs_code, select
 from grader.grading.fixtures import Fixtures
 from grader.grading.runner import grade_submission
 from grader.i18n import DEFAULT, _, current, speaking
@@ -78,7 +78,7 @@ def _grade_student(folder: Path, exercises: tuple, examples: int | None, fixture
         files = files or manifest(folder)
     except Refused as exc:
         return refused(folder, exercises, str(exc))
-    reason = problem(folder, files)
+    reason = problem(folder, files, needs_code(exercises))
     if reason:
         return refused(folder, exercises, reason)
     start = time.monotonic()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import Callable
+from typing import Callable, Iterable
 
 from grader import plugins
 from grader.grading.determinism import profile
@@ -248,6 +248,12 @@ def all_exercises() -> tuple[Exercise, ...]:
                               exercise=repr(exercise.id), first=seen[exercise.id], second=exercise.folder))
         seen[exercise.id] = exercise.folder
     return tuple(sorted(exercises, key=lambda e: (e.order, e.id)))
+
+
+def needs_code(exercises: Iterable[Exercise]) -> bool:
+    """Whether grading these exercises calls the student's functions (else only files are graded:
+    a folder then needs no cnn.py)."""
+    return any(exercise.functions for exercise in exercises)
 
 
 def select(ids: list[str] | tuple[str, ...] = ()) -> tuple[Exercise, ...]:

@@ -76,5 +76,10 @@ def open_sandbox(folder: Path, limits: Limits = Limits(), kind: str = PYTHON, op
     packs' option values, for the folders they ask to hide; files: the folder's manifest, when the
     caller has it, else read here: grader.submission.files.Refused when it cannot be)."""
     worker = worker_kind(kind)
-    return Sandbox(files if files is not None else manifest(folder), limits, worker=worker,
-                   terms=terms(worker, options), deadline=deadline, generated=generated)
+    files = files if files is not None else manifest(folder)
+
+    def open_companion(other_kind: str, other_limits: Limits) -> Sandbox:
+        return open_sandbox(folder, other_limits, other_kind, options, deadline, generated, files)
+
+    return Sandbox(files, limits, worker=worker, terms=terms(worker, options), deadline=deadline,
+                   generated=generated, options=options, open_companion=open_companion)

@@ -230,12 +230,18 @@ class Sandbox:
     generated: files written into the scratch copy, name -> text, over what the folder holds (the
     module cut out of a notebook, as cnn.py): made by the trusted side as text, run only here.
     notices: what the checks said about how the submission was read (sandbox.notice), for the report.
+    options: the packs' option values, for the checks that read them (data, never sent to the worker).
+    open_companion(kind, limits): opens a sandbox of another worker kind on the same files, on the
+    caller's terms (see companion).
     """
 
     def __init__(self, files: Files, limits: Limits = Limits(), worker: WorkerKind | None = None,
                  module: str = "cnn", terms: Terms = Terms(), deadline: "Deadline | None" = None,
-                 generated: dict[str, str] | None = None):
+                 generated: dict[str, str] | None = None, options: dict | None = None,
+                 open_companion: "Callable[[str, Limits], Sandbox] | None" = None):
         self.folder = Path(files.folder)
+        self.options = dict(options or {})
+        self._open_companion = open_companion
         self.deadline = deadline
         self.limits = limits
         self.worker_kind = worker
@@ -257,6 +263,7 @@ class Sandbox:
             shutil.rmtree(self.scratch, ignore_errors=True)
             raise
         self.notices: list[str] = []
+        self.companions: dict[tuple, Sandbox] = {}
         self.process: subprocess.Popen | None = None
         self.imported: Outcome | None = None
         self.isolation: dict = {}
@@ -268,8 +275,21 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
+        for companion in self.companions.values():
+            companion.close()
         self._kill()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def companion(self, kind: str, limits: Limits) -> "Sandbox":
+        """A sandbox of another worker kind on the same submission (e.g. a fallback a check turns
+        to), with the same options and time budget; started at its first request, closed with
+        this one. Its notices are this one's to give."""
+        key = (kind, limits)
+        if key not in self.companions:
+            if self._open_companion is None:
+                raise ValueError("this sandbox was opened without a way to open companions")
+            self.companions[key] = self._open_companion(kind, limits)
+        return self.companions[key]
 
     def notice(self, text: str) -> None:
         """Say how the submission was read (e.g. which file was graded): one line in the report."""

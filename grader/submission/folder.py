@@ -32,15 +32,17 @@ class Unreadable(Exception):
     installed; a folder grader.submission.files refuses): one line."""
 
 
-def problem(folder: Path, files: Manifest | None = None) -> str:
+def problem(folder: Path, files: Manifest | None = None, needs_code: bool = True) -> str:
     """'' when the folder can be graded, else why not, in words for the person who submitted it.
-    files: the folder's manifest, when the caller has it (grader.submission.files)."""
+    files: the folder's manifest, when the caller has it (grader.submission.files); needs_code:
+    whether the exercises graded call functions (a folder graded only on its files, e.g. a
+    trained model, needs no cnn.py: a missing file costs the checks that grade it)."""
     folder = Path(folder)
     try:
         files = files or manifest(folder)
     except Refused as exc:
         return str(exc)
-    if files.file(MODULE) is None:
+    if needs_code and files.file(MODULE) is None:
         left_out = files.why_left_out(MODULE)
         if left_out:
             return _("{file} is {reason}", file=MODULE, reason=left_out)
