@@ -287,7 +287,7 @@ class Sandbox:
         key = (kind, limits)
         if key not in self.companions:
             if self._open_companion is None:
-                raise ValueError("this sandbox was opened without a way to open companions")  # i18n: not for people (a pack author's mistake)
+                raise ValueError("no open_companion was given")  # i18n: not for people (a pack bug)
             self.companions[key] = self._open_companion(kind, limits)
         return self.companions[key]
 
