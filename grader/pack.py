@@ -5,7 +5,8 @@ engine's own rooms move.
 
 - hooks and what they return: `hookimpl`, `Fixture`, `FixtureMissing`, `OptionProblem`,
   `WorkerKind` (the hooks themselves are listed in grader.plugins.Hooks);
-- words for people, in the grading's language: `_`, `ngettext`, `N_`, `number`, `percent`
+- words for people, in the grading's language: `_`, `ngettext`, `N_`, `number`, `percent`;
+  `current()`, that language (e.g. to choose a file written in it)
   (grader.i18n; docs/i18n.md);
 - statuses: `Status` (a check's, in the result), `Answer` (what a request to a sandbox came to:
   `sandbox.ask(...).status`), `check_status(answer)` (the check's status a failed answer gives);
@@ -26,12 +27,12 @@ from grader.grading.exercise import FileMutant, Mutant, all_exercises
 from grader.grading.strategies import SCALES, arrays, sides
 from grader.grading.student import StudentFault, StudentRaised, check_status
 from grader.plugins import Fixture, FixtureMissing, OptionProblem, WorkerKind, hookimpl
-from grader.i18n import N_, _, ngettext, number, percent
+from grader.i18n import N_, _, current, ngettext, number, percent
 from grader.results import Review, Status
 from grader.sandbox.client import Limits
 from grader.sandbox.wire import Answer
 
-__all__ = ["N_", "_", "ngettext", "number", "percent", "Answer", "Status", "check_status", "RELATIVE_TOLERANCE", "SCALES", "CheckFailed", "FileMutant", "Fixture", "FixtureMissing", "Limits", "Mutant",
+__all__ = ["N_", "_", "current", "ngettext", "number", "percent", "Answer", "Status", "check_status", "RELATIVE_TOLERANCE", "SCALES", "CheckFailed", "FileMutant", "Fixture", "FixtureMissing", "Limits", "Mutant",
            "OptionProblem", "Review", "Score", "StudentFault", "StudentRaised", "WorkerKind", "all_exercises",
            "arrays", "as_array", "cache_dir", "close", "expect_close", "expect_equal", "hookimpl", "sides",
            "tolerance"]
