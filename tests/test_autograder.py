@@ -23,6 +23,7 @@ is not available here: the Dockerfile's own lines are checked as text).
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -165,6 +166,33 @@ def test_gradescope_good_and_mistake(gradescope_root):
     lost = [t for t in wrong["tests"] if t["score"] < t["max_score"]]
     assert lost and all(t["name"].startswith("correlate2d:") for t in lost)
     assert any("flips the kernel" in t["output"] for t in lost)
+
+
+def test_gradescope_in_french(gradescope_root, tmp_path):
+    """A bundle built with --lang fr: students read French, from the catalogs compiled into the
+    wheel the zip installs (this checkout is not on that venv's path); scores as in English."""
+    names = build_zip(tmp_path / "fr.zip", EXERCISES, data=(f"mnist={MNIST}",), lang="fr")
+    french_config = json.loads(zipfile.ZipFile(tmp_path / "fr.zip").read("config.json"))
+    assert french_config["lang"] == "fr" and "config.json" in names
+    wheel = next(n for n in names if n.startswith("wheels/cnngrade-"))
+    shipped = zipfile.ZipFile(io.BytesIO(zipfile.ZipFile(tmp_path / "fr.zip").read(wheel))).namelist()
+    for catalog in ("grader/locale/fr/LC_MESSAGES/cnngrade.mo", "grader/locale/fr/LC_MESSAGES/reports.mo",
+                    "grader/locale/fr/LC_MESSAGES/click.mo", "exercises/locale/fr/LC_MESSAGES/course.mo",
+                    "exercises/correlate2d/statement.fr.md"):
+        assert catalog in shipped, catalog
+    config = gradescope_root / "source" / "config.json"
+    english = config.read_text()
+    config.write_text(json.dumps({**json.loads(english), "lang": french_config["lang"]}))
+    try:
+        wrong, log = run_autograder(gradescope_root, submission(example="correlate2d_flipped_kernel"))
+    finally:
+        config.write_text(english)
+    assert_gradescope(wrong)
+    assert wrong["score"] == 13 and "--lang fr" in log
+    assert wrong["output"].splitlines()[-1] == "Total\u00a0: 13/18"
+    lost = [t for t in wrong["tests"] if t["score"] < t["max_score"]]
+    assert lost and any("cause probable\u00a0:" in t["output"].lower() for t in lost), lost[0]["output"]
+    assert not any("likely cause" in t["output"].lower() or "flips the kernel" in t["output"] for t in lost)
 
 
 def test_gradescope_student_prints_are_for_staff(gradescope_root):
