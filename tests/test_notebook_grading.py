@@ -207,12 +207,25 @@ def test_init_notebook_writes_statements_stubs_and_the_check_cell(tmp_path):
     assert {c["status"] for c in _by_check(run.result).values()} == {"missing"}
 
 
+def test_init_notebook_in_french_writes_the_french_statements_and_a_french_check(tmp_path):
+    folder = tmp_path / "s"
+    assert run_cnngrade("init", "--notebook", folder, "--lang", "fr").code == 0
+    notebook = nbformat.read(str(folder / "cnn.ipynb"), as_version=4)
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    sources = [c.source for c in notebook.cells if c.cell_type == "code"]
+    statement = (ROOT / "exercises" / "correlate2d" / "statement.fr.md").read_text(encoding="utf-8")
+    assert statement.splitlines()[0] in markdown and "## Indice" in markdown
+    assert sources[-1].endswith("from cnngrade.notebook import check\ncheck(lang='fr')")
+    assert "def correlate2d(" in "\n".join(sources)
+
+
 def test_the_in_notebook_check_in_a_real_kernel_shows_the_score_of_cnngrade_check(tmp_path):
     from nbclient import NotebookClient
 
     folder = tmp_path / "s"
     cells = code(*good_cells()) + code("def flatten(x):\n    return x  # wrong: not flattened",
-                                        "from cnngrade.notebook import check\ncheck('correlate2d', 'flatten')")
+                                        "from cnngrade.notebook import check\ncheck('correlate2d', 'flatten')",
+                                        "check('correlate2d', 'flatten', lang='fr')")
     path = write_notebook(folder, cells)
     cli = run_cnngrade("check", folder, "-e", "correlate2d", "-e", "flatten", json_path=tmp_path / "r.json")
     environment = {"PYTHONPATH": str(ROOT), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
@@ -225,7 +238,7 @@ def test_the_in_notebook_check_in_a_real_kernel_shows_the_score_of_cnngrade_chec
     finally:
         for key, value in saved.items():
             os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
-    outputs = notebook.cells[-1].outputs
+    outputs = notebook.cells[-2].outputs
     shown = [o for o in outputs if o.output_type == "display_data"]
     assert len(shown) == 1, outputs
     page = shown[0].data["text/html"]
@@ -237,6 +250,14 @@ def test_the_in_notebook_check_in_a_real_kernel_shows_the_score_of_cnngrade_chec
     assert total.replace(" ", "") == score
     assert "flatten" in inner and "How the submission was read" in inner
     assert shown[0].data["text/plain"].startswith(f"cnngrade check of cnn.ipynb (as last saved): {score} points")
+    # The same check in French: the same score, said in French.
+    french = [o for o in notebook.cells[-1].outputs if o.output_type == "display_data"]
+    assert len(french) == 1, notebook.cells[-1].outputs
+    said = french[0].data["text/plain"]
+    assert said.startswith(f"cnngrade check de cnn.ipynb (tel qu'enregistré en dernier)\u00a0: {score} points"), said
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', french[0].data["text/html"]).group(1))
+    assert '<html lang="fr">' in inner and "Comment le rendu a été lu" in inner
+    assert re.search(r'id="total">([^<]*)<', inner).group(1).replace(" ", "") == score
 
 
 def test_hostile_notebooks_cost_their_own_rows_and_notebook_copies_are_compared(tmp_path):
