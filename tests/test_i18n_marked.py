@@ -25,9 +25,10 @@ SENTENCE = re.compile(r"[A-Za-z][a-z']+[ ,;:]+(?:[A-Za-z0-9'()]+[ ,;:]+)*[A-Za-z
 MARKERS = {"_", "ngettext", "N_"}
 EXEMPT = "# i18n: not for people"
 SOURCES = [p for folder in ("grader", "cnngrade", "exercises") for p in sorted((ROOT / folder).rglob("*.py"))
-           # a starter is the student's file (starter.fr.py is its French); the worker and its wire
-           # run where the grader's catalogs are hidden, and speak through the grader's messages
-           if p.name not in ("starter.py", "starter_header.py") and not p.name.startswith("starter.")]
+           # a starter is the student's file (starter.fr.py is its French); the autograder's harness
+           # imports nothing of cnngrade and speaks from its own table (test_the_harness_speaks_...)
+           if p.name not in ("starter.py", "starter_header.py") and not p.name.startswith("starter.")
+           and p.relative_to(ROOT).as_posix() != "grader/autograder/harness.py"]
 TEMPLATES = sorted((ROOT / "grader" / "reporters" / "templates").glob("*.j2"))
 CATALOGS = sorted(p for folder in ("grader", "exercises") for p in (ROOT / folder).rglob("locale/fr/LC_MESSAGES/*.po"))
 
@@ -154,3 +155,18 @@ def test_every_catalog_is_compiled(path):
     with path.with_suffix(".mo").open("rb") as handle:  # read_mo gives a plural entry as lists, read_po as tuples
         compiled = {_tuple(m.id): _tuple(m.string) for m in read_mo(handle) if m.id}
     assert compiled == source
+
+
+def test_the_harness_speaks_every_language_with_englishs_placeholders():
+    """The autograder's harness (stdlib only, so no catalog) has its own table: every language
+    cnngrade speaks, every key of English's, the same placeholders, and French's typography."""
+    from grader.autograder.harness import WORDS
+    from grader.i18n import LANGUAGES
+
+    assert sorted(WORDS) == sorted(LANGUAGES)
+    for language, words in WORDS.items():
+        assert words.keys() == WORDS["en"].keys(), language
+        for key, text in words.items():
+            assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", WORDS["en"][key])), (language, key)
+    assert not re.search(r" [:;?!]", " ".join(WORDS["fr"].values()))  # a no-break space before them
+    assert all(text != WORDS["en"][key] for key, text in WORDS["fr"].items() if key != "usage")

@@ -54,48 +54,49 @@ SUBMISSION = {"gradescope": "submission", "prairielearn": "student"}
 TIMEOUT = {"gradescope": 540, "prairielearn": 570}
 DEFAULT = "en"
 # The harness's own sentences, in each language cnngrade speaks (not the catalogs': this file
-# imports nothing of cnngrade). The run scripts' last-resort results take theirs from here too
+# imports nothing of cnngrade; tests/test_i18n_marked.py holds every language to English's keys
+# and placeholders). The run scripts' last-resort results take theirs from here too
 # (grader/autograder/gradescope.py and prairielearn.py, when the image is built).
 WORDS = {
     "en": {
-        "grader_failed": "The autograder failed while grading this submission; this is not a fault of your code, and course staff can see what happened. ",  # i18n: not for people's catalog: the harness's own table
-        "failed_before": "The autograder failed before it could grade this submission; this is not a fault of your code, and course staff can see what happened.",  # i18n: not for people's catalog: the harness's own table
-        "pl_failed_before": "The grader failed before it could grade this submission; this is not a fault of your code.",  # i18n: not for people's catalog: the harness's own table
-        "pl_failed": "The grader failed; course staff can see what happened.",  # i18n: not for people's catalog: the harness's own table
-        "not_graded": "Your submission could not be graded: {reason}",  # i18n: not for people's catalog: the harness's own table
-        "no_module": "there is no cnn.py in the submission: upload cnn.py itself (and the files it comes with), not only a folder or an archive that holds them",  # i18n: not for people's catalog: the harness's own table
-        "unknown_mistake": "the submission could not be graded",  # i18n: not for people's catalog: the harness's own table
-        "took_longer": "Grading took longer than {seconds} s.",  # i18n: not for people's catalog: the harness's own table
-        "not_started": "cnngrade could not be started.",  # i18n: not for people's catalog: the harness's own table
+        "grader_failed": "The autograder failed while grading this submission; this is not a fault of your code, and course staff can see what happened. ",
+        "failed_before": "The autograder failed before it could grade this submission; this is not a fault of your code, and course staff can see what happened.",
+        "pl_failed_before": "The grader failed before it could grade this submission; this is not a fault of your code.",
+        "pl_failed": "The grader failed; course staff can see what happened.",
+        "not_graded": "Your submission could not be graded: {reason}",
+        "no_module": "there is no cnn.py in the submission: upload cnn.py itself (and the files it comes with), not only a folder or an archive that holds them",
+        "unknown_mistake": "the submission could not be graded",
+        "took_longer": "Grading took longer than {seconds} s.",
+        "not_started": "cnngrade could not be started.",
         "exit_code": "(cnngrade exit code {code})",
-        "no_results": "It wrote no readable results.",  # i18n: not for people's catalog: the harness's own table
-        "malformed": "It wrote malformed results.",  # i18n: not for people's catalog: the harness's own table
+        "no_results": "It wrote no readable results.",
+        "malformed": "It wrote malformed results.",
         "error_prefix": "cnngrade: error: ",
-        "warm_up_skipped": "warm-up: skipped (built with --no-warm-up)",  # i18n: not for people's catalog: the harness's own table
-        "warm_up_done": "warm-up: cnngrade selftest exit code {code} after {seconds} s",  # i18n: not for people's catalog: the harness's own table
-        "warm_up_failed": "warm-up: the checks could not be proven on this image (see above); fix that before grading",  # i18n: not for people's catalog: the harness's own table
-        "graded_in": "cnngrade exit code {code} after {seconds} s",  # i18n: not for people's catalog: the harness's own table
+        "warm_up_skipped": "warm-up: skipped (built with --no-warm-up)",
+        "warm_up_done": "warm-up: cnngrade selftest exit code {code} after {seconds} s",
+        "warm_up_failed": "warm-up: the checks could not be proven on this image (see above); fix that before grading",
+        "graded_in": "cnngrade exit code {code} after {seconds} s",
         "harness_failed": "harness failed: {error}",
         "usage": "usage: cnngrade_harness.py gradescope|prairielearn ROOT  or  cnngrade_harness.py warm-up",  # i18n: not for people (a command line)
     },
     "fr": {
-        "grader_failed": "Le correcteur automatique a échoué pendant la correction de ce rendu ; ce n'est pas la faute de votre code, et l'équipe pédagogique peut voir ce qui s'est passé. ",  # i18n: not for people's catalog: the harness's own table
-        "failed_before": "Le correcteur automatique a échoué avant de pouvoir corriger ce rendu ; ce n'est pas la faute de votre code, et l'équipe pédagogique peut voir ce qui s'est passé.",  # i18n: not for people's catalog: the harness's own table
-        "pl_failed_before": "Le correcteur a échoué avant de pouvoir corriger ce rendu ; ce n'est pas la faute de votre code.",  # i18n: not for people's catalog: the harness's own table
-        "pl_failed": "Le correcteur a échoué ; l'équipe pédagogique peut voir ce qui s'est passé.",  # i18n: not for people's catalog: the harness's own table
-        "not_graded": "Votre rendu n'a pas pu être corrigé : {reason}",  # i18n: not for people's catalog: the harness's own table
-        "no_module": "le rendu ne contient pas de cnn.py : déposez cnn.py lui-même (et les fichiers qui l'accompagnent), pas seulement un dossier ou une archive qui les contient",  # i18n: not for people's catalog: the harness's own table
-        "unknown_mistake": "le rendu n'a pas pu être corrigé",  # i18n: not for people's catalog: the harness's own table
-        "took_longer": "La correction a pris plus de {seconds} s.",  # i18n: not for people's catalog: the harness's own table
-        "not_started": "cnngrade n'a pas pu être lancé.",  # i18n: not for people's catalog: the harness's own table
-        "exit_code": "(code de sortie de cnngrade : {code})",  # i18n: not for people's catalog: the harness's own table
-        "no_results": "Il n'a écrit aucun résultat lisible.",  # i18n: not for people's catalog: the harness's own table
-        "malformed": "Il a écrit des résultats mal formés.",  # i18n: not for people's catalog: the harness's own table
+        "grader_failed": "Le correcteur automatique a échoué pendant la correction de ce rendu ; ce n'est pas la faute de votre code, et l'équipe pédagogique peut voir ce qui s'est passé. ",
+        "failed_before": "Le correcteur automatique a échoué avant de pouvoir corriger ce rendu ; ce n'est pas la faute de votre code, et l'équipe pédagogique peut voir ce qui s'est passé.",
+        "pl_failed_before": "Le correcteur a échoué avant de pouvoir corriger ce rendu ; ce n'est pas la faute de votre code.",
+        "pl_failed": "Le correcteur a échoué ; l'équipe pédagogique peut voir ce qui s'est passé.",
+        "not_graded": "Votre rendu n'a pas pu être corrigé : {reason}",
+        "no_module": "le rendu ne contient pas de cnn.py : déposez cnn.py lui-même (et les fichiers qui l'accompagnent), pas seulement un dossier ou une archive qui les contient",
+        "unknown_mistake": "le rendu n'a pas pu être corrigé",
+        "took_longer": "La correction a pris plus de {seconds} s.",
+        "not_started": "cnngrade n'a pas pu être lancé.",
+        "exit_code": "(code de sortie de cnngrade : {code})",
+        "no_results": "Il n'a écrit aucun résultat lisible.",
+        "malformed": "Il a écrit des résultats mal formés.",
         "error_prefix": "cnngrade : erreur : ",
-        "warm_up_skipped": "préchauffage : omis (construit avec --no-warm-up)",  # i18n: not for people's catalog: the harness's own table
-        "warm_up_done": "préchauffage : cnngrade selftest s'est terminé avec le code {code} après {seconds} s",  # i18n: not for people's catalog: the harness's own table
-        "warm_up_failed": "préchauffage : les vérifications n'ont pas pu être prouvées sur cette image (voir ci-dessus) ; corrigez cela avant de noter",  # i18n: not for people's catalog: the harness's own table
-        "graded_in": "cnngrade s'est terminé avec le code {code} après {seconds} s",  # i18n: not for people's catalog: the harness's own table
+        "warm_up_skipped": "préchauffage : omis (construit avec --no-warm-up)",
+        "warm_up_done": "préchauffage : cnngrade selftest s'est terminé avec le code {code} après {seconds} s",
+        "warm_up_failed": "préchauffage : les vérifications n'ont pas pu être prouvées sur cette image (voir ci-dessus) ; corrigez cela avant de noter",
+        "graded_in": "cnngrade s'est terminé avec le code {code} après {seconds} s",
         "harness_failed": "échec du harnais : {error}",
         "usage": "usage : cnngrade_harness.py gradescope|prairielearn ROOT  ou  cnngrade_harness.py warm-up",  # i18n: not for people (a command line)
     },
