@@ -560,7 +560,7 @@ def _text(value) -> str:
 
 def _class(item) -> str:
     if not isinstance(item, dict) or not isinstance(item.get("class_name"), str):
-        raise OutsideCatalogue(N_("a layer of its config is not a {class_name, config} entry"))
+        raise OutsideCatalogue(N_("a layer of its config is not a {{class_name, config}} entry"))
     return item["class_name"]
 
 
