@@ -137,8 +137,9 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = 1
 
 def _matrix_text(matrix: np.ndarray) -> str:
     width = max(5, len(str(int(matrix.max()))) + 1)
-    head = "true\\pred" + "".join(f"{d:>{width}}" for d in range(matrix.shape[1]))
-    rows = [f"{d:>9}" + "".join(f"{int(v):>{width}}" for v in row) for d, row in enumerate(matrix)]
+    corner = _("true\\pred")
+    head = corner + "".join(f"{d:>{width}}" for d in range(matrix.shape[1]))
+    rows = [f"{d:>{len(corner)}}" + "".join(f"{int(v):>{width}}" for v in row) for d, row in enumerate(matrix)]
     return "\n".join([head, *rows])
 
 

@@ -174,7 +174,7 @@ def _download() -> tuple[MnistSource | None, str]:
                        text=str(exc).replace("\n", " "))
     for folder in keras_cache_folders():
         _inspect_folder.cache_clear()
-        source, _ = _from_folder(folder, "Keras' download")
+        source = _from_folder(folder, "Keras' download")[0]
         if source is not None:
             return source, ""
     return None, _("Keras' download left no verifiable mnist.npz")

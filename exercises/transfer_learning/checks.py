@@ -204,7 +204,9 @@ def _layer_rows(layers: list[dict], found: dict[str, dict]) -> list[dict]:
 def _rows_text(rows: list[dict]) -> str:
     width = max([5] + [len(r["layer"]) for r in rows])
     classes = max([5] + [len(r["class"]) for r in rows])
-    return "\n".join(f"  {r['layer']:<{width}}  {r['class']:<{classes}}  {r['state']:<9}  {r['weights']}" for r in rows)
+    states = {"frozen": _("frozen"), "trainable": _("trainable")}  # the rows keep the machine word
+    return "\n".join(f"  {r['layer']:<{width}}  {r['class']:<{classes}}  {states[r['state']]:<9}  {r['weights']}"
+                     for r in rows)
 
 
 # -- the checks ---------------------------------------------------------------------------------
