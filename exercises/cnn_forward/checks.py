@@ -18,6 +18,7 @@ import reference as ref
 from grader.pack import CheckFailed, Score, _, as_array, expect_close, number
 from exercises.models.course_model import WEIGHT_SHAPES
 from exercises.models.mnist import scaled
+from exercises.models.numbers import significant
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -139,7 +140,7 @@ def test_matches_keras(student, mnist, course_model):
     if worst[0] > tolerance:
         return Score(0.5, _("{agreed}, but the probabilities differ from Keras' predict by up to {difference} (on test "
                             "image #{i}), more than the tolerance {tolerance}: half the points", agreed=agreed,
-                            difference=number(float(f"{worst[0]:.3g}")), i=worst[1], tolerance=number(tolerance)),
+                            difference=significant(worst[0], 3), i=worst[1], tolerance=number(tolerance)),
                      details)
     return Score(1.0, _("{agreed}; probabilities within {difference} of Keras' predict", agreed=agreed,
-                        difference=number(float(f"{worst[0]:.2g}"))), details)
+                        difference=significant(worst[0], 2)), details)

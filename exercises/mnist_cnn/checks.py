@@ -21,6 +21,7 @@ import numpy as np
 from grader.pack import N_, Answer, CheckFailed, Review, Score, Status, StudentFault, _, number, percent
 from exercises.models.mnist import scaled
 from exercises.models.model_requests import ask_model, choose, route
+from exercises.models.numbers import significant
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -234,7 +235,7 @@ def test_accuracy(student, sandbox, mnist):
         _matrix_text(matrix),
         _("worst-classified test images (index: true digit -> predicted, probability given to the true digit):"),
         "  " + ", ".join(f"#{r['index']}: {r['label']} -> {r['predicted']} "
-                         f"({number(float(format(r['probability_of_label'], '.2g')))})" for r in worst_records),
+                         f"({significant(r['probability_of_label'], 2)})" for r in worst_records),
         _("for comparison (no points): accuracy {accuracy} on {count} images of the training set ({where}); loss "
           "{test_loss} on the test images, {training_loss} on those", accuracy=number(training_accuracy, 4),
           count=number(len(train_labels)), where=where, test_loss=number(test_loss, 4),

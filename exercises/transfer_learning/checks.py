@@ -25,6 +25,7 @@ import numpy as np
 
 from grader.pack import N_, CheckFailed, Score, _, ngettext, number, percent
 from exercises.models.model_requests import ask_model
+from exercises.models.numbers import significant
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -191,7 +192,7 @@ def _layer_rows(layers: list[dict], found: dict[str, dict]) -> list[dict]:
         elif entry["state"] == "changed":
             change = entry.get("change")
             holds = (_("the base's {name} weights, changed by training (by up to {change})", name=name,
-                       change=number(float(format(change, ".3g")))) if change is not None else
+                       change=significant(change, 3)) if change is not None else
                      _("the base's {name} weights, changed by training", name=name))
         else:
             holds = _("new weights (the shape of the base's {name}, not its values)", name=name)
