@@ -322,3 +322,51 @@ def test_a_training_config_is_screened_for_stored_code_only(tmp_path):
     compiled["compile_config"] = {"loss": {"module": "os", "class_name": "function", "config": "system"}}
     assert "from the module 'os' (at config.json.compile_config.loss)" in refused(
         keras_file(tmp_path / "foreign.keras", {"config.json": json.dumps(compiled).encode()}))
+
+
+# -- in French: the workers send words, the trusted side says them (issue 21) ----------------------
+
+FRENCH = {"deep_h5": "model.h5 a été refusé\u00a0: son model_config s'imbrique sur 10\u202f001 niveaux",
+          "lambda_h5": "model.h5 a été refusé\u00a0: il contient une couche Lambda ('scale', à "
+                       "model_config.config.layers[1])\u202f; une couche Lambda contient du code Python"}
+
+
+@pytest.mark.parametrize("kind", sorted(FRENCH))
+def test_a_refusal_reads_in_french_with_the_languages_numbers(kind, tmp_path):
+    """The worker has no catalog: its sentence comes back as words, said in French by the trusted
+    side (nested sentences included, 10001 written 10 001); the score is the English run's."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    _hostile(kind, folder)
+    results = {}
+    for lang in ("en", "fr"):
+        path = tmp_path / f"{lang}.json"
+        done = subprocess.run([sys.executable, "-m", "grader.cli", "submit", str(folder), "-e", "mnist_cnn",
+                               "--lang", lang, "--json", str(path)], capture_output=True, text=True, cwd=ROOT,
+                              timeout=600)
+        assert done.returncode == 1, done.stdout + done.stderr
+        results[lang] = json.loads(path.read_text())["exercises"][0]["checks"]
+    for check in results["fr"]:
+        assert check["status"] == "error" and check["message"].startswith(FRENCH[kind]), check["message"]
+    assert [(c["status"], c["score"]) for c in results["fr"]] == [(c["status"], c["score"]) for c in results["en"]]
+
+
+def test_a_workers_words_are_said_only_from_the_catalog():
+    """A reply is never taken as a sentence to format: words the catalog does not hold, or params
+    that are not plain values, leave the worker's English as it was sent."""
+    from grader.i18n import speaking
+    from grader.plugins import plugin_manager
+    from exercises.models.model_requests import phrase
+
+    plugin_manager()  # the packs' catalogs, models.mo among them, join the engine's
+    refused = ModelProblem("raised", model_files.N_("{name} was refused: its member {member!r} is encrypted"),
+                           name="model.keras", member="config.json").reply()
+    wire = json.loads(json.dumps(refused["words"]))
+    with speaking("fr"):
+        assert phrase(wire, refused["error"]) == "model.keras a été refusé\u00a0: son membre 'config.json' est chiffré"
+        assert phrase({"text": "{name.__class__} was refused", "params": {"name": "x"}}, "as sent") == "as sent"
+        assert phrase({**wire, "params": {"name": {"not": "words"}, "member": "x"}}, "as sent") == "as sent"
+        assert phrase(None, "as sent") == "as sent"
+    with speaking("en"):
+        assert phrase(wire, refused["error"]) == refused["error"] == \
+            "model.keras was refused: its member 'config.json' is encrypted"

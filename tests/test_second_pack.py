@@ -79,15 +79,39 @@ def test_the_pack_grades_a_submission_with_its_own_fixture(installed, tmp_path):
     assert len(wrong.stderr.strip().splitlines()) == 1
 
 
-def test_a_mistake_loses_points_with_the_packs_diagnosis(installed, tmp_path):
+def _sign_flipped(tmp_path):
     folder = tmp_path / "student"
     folder.mkdir()
     (folder / "cnn.py").write_text(STUDENT + "\n\ndef edge_detect(image):\n    return -_filter(image, "
                                    "np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]]))\n")
-    run = run_cnngrade("submit", folder, "-e", "image_kernels", json_path=tmp_path / "r.json", env=installed)
+    return folder
+
+
+def test_a_mistake_loses_points_with_the_packs_diagnosis(installed, tmp_path):
+    run = run_cnngrade("submit", _sign_flipped(tmp_path), "-e", "image_kernels", json_path=tmp_path / "r.json",
+                       env=installed)
     assert run.code == 1
     diagnoses = {c["diagnosis"] for c in run.result["exercises"][0]["checks"] if c["status"] == "failed"}
     assert any(d and d.startswith("the edge kernel's signs are flipped") for d in diagnoses), diagnoses
+
+
+def test_the_pack_speaks_french_from_its_own_catalog(installed, tmp_path):
+    """Its title, check descriptions, messages and diagnoses come from its kernels.mo, installed
+    with it and found through its cnngrade_locale_dirs hook; the scores are the English run's."""
+    english = run_cnngrade("submit", _sign_flipped(tmp_path), "-e", "image_kernels", json_path=tmp_path / "en.json",
+                           env=installed)
+    run = run_cnngrade("submit", tmp_path / "student", "-e", "image_kernels", "--lang", "fr",
+                       json_path=tmp_path / "fr.json", env=installed)
+    assert run.code == english.code == 1
+    assert "Noyaux classiques de traitement d'image" in run.stdout
+    failed = [c for c in run.result["exercises"][0]["checks"] if c["status"] == "failed"]
+    assert any((c["diagnosis"] or "").startswith("les signes du noyau de détection de contours sont inversés")
+               for c in failed), failed
+    assert any("edge_detect de l'image en niveaux de gris du pack" in c["message"] for c in failed), failed
+    for english_words in ("Classic image kernels", "the edge kernel's signs", "of the pack's grayscale image"):
+        assert english_words not in run.stdout
+    assert [c["score"] for c in run.result["exercises"][0]["checks"]] == \
+        [c["score"] for c in english.result["exercises"][0]["checks"]]
 
 
 def test_selftest_proves_the_packs_checks(installed):

@@ -15,9 +15,10 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from grader.pack import CheckFailed, Score, as_array, expect_close
+from grader.pack import CheckFailed, Score, _, as_array, expect_close, number
 from exercises.models.course_model import WEIGHT_SHAPES
 from exercises.models.mnist import scaled
+from exercises.models.numbers import significant
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,57 +53,57 @@ def _forward(student, x, weights, what):
 
 @given(seed=st.integers(0, 2**32 - 2), n=st.integers(1, 3))
 def test_output_shape(student, seed, n):
-    _forward(student, random_images(seed, n), random_weights(seed), f"cnn_forward of {n} image(s)")
+    _forward(student, random_images(seed, n), random_weights(seed), _("cnn_forward of {n} image(s)", n=n))
 
 
 @given(seed=st.integers(0, 2**32 - 2), n=st.integers(1, 3))
 def test_probabilities(student, seed, n):
-    p = _forward(student, random_images(seed, n), random_weights(seed), f"cnn_forward of {n} image(s)")
+    p = _forward(student, random_images(seed, n), random_weights(seed), _("cnn_forward of {n} image(s)", n=n))
     if not np.all(np.isfinite(p)):
-        raise CheckFailed("the probabilities contain NaN or infinite values")
+        raise CheckFailed(_("the probabilities contain NaN or infinite values"))
     if np.any(p < -1e-6) or np.any(p > 1 + 1e-6):
-        raise CheckFailed(f"the probabilities must lie in [0, 1]; got values from {p.min():.6g} to {p.max():.6g} "
-                          "(is the softmax applied?)")
+        raise CheckFailed(_("the probabilities must lie in [0, 1]; got values from {low} to {high} (is the softmax "
+                            "applied?)", low=format(p.min(), ".6g"), high=format(p.max(), ".6g")))
     sums = p.sum(axis=1)
     if np.any(np.abs(sums - 1) > 1e-5):
-        raise CheckFailed(f"each row must sum to 1 (softmax over the 10 classes, axis=-1); the rows sum to "
-                          f"{np.array2string(sums, precision=6)}")
+        raise CheckFailed(_("each row must sum to 1 (softmax over the 10 classes, axis=-1); the rows sum to {sums}",
+                            sums=np.array2string(sums, precision=6)))
 
 
 @given(seed=st.integers(0, 2**32 - 2), n=st.integers(1, 3))
 def test_matches_reference(student, seed, n):
     x, weights = random_images(seed, n), random_weights(seed)
-    expect_close(student.cnn_forward(x, weights), ref.cnn_forward(x, weights), "the probabilities")
+    expect_close(student.cnn_forward(x, weights), ref.cnn_forward(x, weights), _("the probabilities"))
 
 
 @given(seed=st.integers(0, 2**32 - 2))
 def test_batch_independent(student, seed):
     x, weights = random_images(seed, 3), random_weights(seed)
-    together = _forward(student, x, weights, "cnn_forward of 3 images")
+    together = _forward(student, x, weights, _("cnn_forward of 3 images"))
     for i in range(3):
-        expect_close(_forward(student, x[i:i + 1], weights, f"cnn_forward of image {i} alone")[0], together[i],
-                     f"the probabilities of image {i} alone compared with the same image in a batch of 3")
+        expect_close(_forward(student, x[i:i + 1], weights, _("cnn_forward of image {i} alone", i=i))[0], together[i],
+                     _("the probabilities of image {i} alone compared with the same image in a batch of 3", i=i))
 
 
 @given(seed=st.integers(0, 2**32 - 2), n=st.integers(1, 3))
 def test_large_logits(student, seed, n):
     # Output weights 1000 times larger: logits in the thousands, far past exp's overflow.
     p = _forward(student, random_images(seed, n), random_weights(seed, output_scale=1000.0),
-                 "cnn_forward with large logits")
+                 _("cnn_forward with large logits"))
     if not np.all(np.isfinite(p)):
-        raise CheckFailed("with large logits (in the thousands) the probabilities contain NaN or infinite values: "
-                          "np.exp overflows; subtract each row's maximum logit before exp (softmax is unchanged)")
+        raise CheckFailed(_("with large logits (in the thousands) the probabilities contain NaN or infinite values: "
+                            "np.exp overflows; subtract each row's maximum logit before exp (softmax is unchanged)"))
     if np.any(np.abs(p.sum(axis=1) - 1) > 1e-5):
-        raise CheckFailed("with large logits the rows no longer sum to 1")
+        raise CheckFailed(_("with large logits the rows no longer sum to 1"))
 
 
 def test_matches_keras(student, mnist, course_model):
     # One image first: a missing or failing function ends the check before the grader loads (or,
     # the first time, trains) its reference model.
-    _forward(student, random_images(0, 1), random_weights(0), "cnn_forward of one image")
+    _forward(student, random_images(0, 1), random_weights(0), _("cnn_forward of one image"))
     student.calls.clear()  # the counterexample, if any, is a batch of MNIST test images, as the message says
     model = course_model()
-    images, _ = mnist.test
+    images = mnist.test[0]
     count, batch = int(KERAS["images"]), int(KERAS["batch"])
     tolerance, agreement = float(KERAS["tolerance"]), float(KERAS["agreement"])
     indices = np.arange(0, len(images), len(images) // count)[:count]
@@ -113,10 +114,11 @@ def test_matches_keras(student, mnist, course_model):
     for start in range(0, count, batch):
         chunk = indices[start:start + batch]
         got = _forward(student, scaled(images[chunk]), weights,
-                       f"cnn_forward of MNIST test images {chunk[0]}..{chunk[-1]} (every {indices[1] - indices[0]}th)")
+                       _("cnn_forward of MNIST test images {first}..{last} (every {step}th)", first=chunk[0],
+                         last=chunk[-1], step=indices[1] - indices[0]))
         keras = model.probabilities[chunk].astype(np.float64)
         if not np.all(np.isfinite(got)):
-            raise CheckFailed("the probabilities contain NaN or infinite values on MNIST test images")
+            raise CheckFailed(_("the probabilities contain NaN or infinite values on MNIST test images"))
         difference = np.abs(got - keras).max(axis=1)
         if difference.max() > worst[0]:
             worst = (float(difference.max()), int(chunk[difference.argmax()]))
@@ -124,17 +126,21 @@ def test_matches_keras(student, mnist, course_model):
         if len(disagree) > allowed:
             i = disagree[0]
             row = int(np.flatnonzero(chunk == i)[0]) if i in chunk else None
-            shown = (f": got {np.array2string(got[row], precision=4)}, Keras gives "
-                     f"{np.array2string(keras[row], precision=4)}") if row is not None else ""
-            raise CheckFailed(
-                f"with the weights of a trained course model, your predicted class differs from Keras' on "
-                f"{len(disagree)} of the first {start + len(chunk)} test images checked (at most {allowed} of "
-                f"{count} may differ); e.g. test image #{i} (x_test[{i}] / 255){shown}")
+            shown = _(": got {got}, Keras gives {keras}", got=np.array2string(got[row], precision=4),
+                      keras=np.array2string(keras[row], precision=4)) if row is not None else ""
+            raise CheckFailed(_(
+                "with the weights of a trained course model, your predicted class differs from Keras' on {n} of the "
+                "first {checked} test images checked (at most {allowed} of {count} may differ); e.g. test image #{i} "
+                "(x_test[{i}] / 255){shown}", n=len(disagree), checked=start + len(chunk), allowed=allowed,
+                count=count, i=i, shown=shown))
     details = {"images": count, "class_agreement": 1 - len(disagree) / count, "disagreements": disagree,
                "largest_difference": worst[0], "tolerance": tolerance}
-    agreed = f"the same class as Keras on {count - len(disagree)} of {count} MNIST test images"
+    agreed = _("the same class as Keras on {same} of {count} MNIST test images", same=count - len(disagree),
+               count=count)
     if worst[0] > tolerance:
-        return Score(0.5, f"{agreed}, but the probabilities differ from Keras' predict by up to {worst[0]:.3g} "
-                          f"(on test image #{worst[1]}), more than the tolerance {tolerance:g}: half the points",
+        return Score(0.5, _("{agreed}, but the probabilities differ from Keras' predict by up to {difference} (on test "
+                            "image #{i}), more than the tolerance {tolerance}: half the points", agreed=agreed,
+                            difference=significant(worst[0], 3), i=worst[1], tolerance=number(tolerance)),
                      details)
-    return Score(1.0, f"{agreed}; probabilities within {worst[0]:.2g} of Keras' predict", details)
+    return Score(1.0, _("{agreed}; probabilities within {difference} of Keras' predict", agreed=agreed,
+                        difference=significant(worst[0], 2)), details)

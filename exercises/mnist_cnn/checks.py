@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.pack import Answer, CheckFailed, Review, Score, Status, StudentFault
+from grader.pack import N_, Answer, CheckFailed, Review, Score, Status, StudentFault, _, number, percent
 from exercises.models.mnist import scaled
 from exercises.models.model_requests import ask_model, choose, route
+from exercises.models.numbers import significant
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,8 +39,8 @@ MODEL_FILE = SPEC["files"][0]
 # A model that gives (nearly) every test image the same digit is told what usually causes it.
 ONE_CLASS_SHARE = 0.9
 RAW_PROBE_IMAGES = 1000  # test images sent again at 0-255 to confirm a raw-pixel model
-SOFTMAX_FIX = ("add activation='softmax' to the last Dense layer (or a keras.layers.Softmax() layer after it); "
-               "a loss with from_logits=True then becomes from_logits=False")
+SOFTMAX_FIX = N_("add activation='softmax' to the last Dense layer (or a keras.layers.Softmax() layer after it); "
+                  "a loss with from_logits=True then becomes from_logits=False")
 
 
 def _others() -> set[str]:
@@ -80,36 +81,43 @@ def test_architecture(student, sandbox):
     expected_input = list(ARCHITECTURE["input_shape"])
     reshaped = ""
     if info.get("inputs") != 1:
-        problems.append(f"the model has {info.get('inputs')} inputs; it must have one")
+        problems.append(_("the model has {inputs} inputs; it must have one", inputs=info.get("inputs")))
     elif info.get("input_shape") in _image_shapes(expected_input):
-        reshaped = (f"; its input is {_shape(info.get('input_shape'))}, the image in another shape: accepted "
-                    f"(the {tuple(expected_input)} images are reshaped to it)")
+        reshaped = _("; its input is {shape}, the image in another shape: accepted (the {expected} images are "
+                     "reshaped to it)", shape=_shape(info.get("input_shape")), expected=tuple(expected_input))
     elif info.get("input_shape") != expected_input:
-        problems.append(f"its input is {_shape(info.get('input_shape'))} per image; the course model takes "
-                        f"{tuple(expected_input)} (e.g. keras.Input(shape={tuple(expected_input)}))")
+        problems.append(_("its input is {shape} per image; the course model takes {expected} (e.g. "
+                          "keras.Input(shape={expected}))", shape=_shape(info.get("input_shape")),
+                          expected=tuple(expected_input)))
     if info.get("outputs") != 1 or info.get("output_shape") != [ARCHITECTURE["classes"]]:
-        problems.append(f"its output is {_shape(info.get('output_shape'))}; it must be "
-                        f"({ARCHITECTURE['classes']},), one probability per digit")
+        problems.append(_("its output is {shape}; it must be ({classes},), one probability per digit",
+                          shape=_shape(info.get("output_shape")), classes=ARCHITECTURE["classes"]))
     if info.get("output_activation") != "softmax":
-        fix = f" (it outputs logits): {SOFTMAX_FIX}" if info.get("output_activation") in (None, "linear") else ""
-        problems.append(f"its last layer's activation is {info.get('output_activation')!r}, not 'softmax'{fix}")
+        activation = info.get("output_activation")
+        if activation in (None, "linear"):
+            problems.append(_("its last layer's activation is {activation!r}, not 'softmax' (it outputs logits): "
+                              "{fix}", activation=activation, fix=_(SOFTMAX_FIX)))
+        else:
+            problems.append(_("its last layer's activation is {activation!r}, not 'softmax'", activation=activation))
     convs = sum(c in CONV for c in classes)
     pools = sum(c in POOLING for c in classes)
     if not convs:
-        problems.append("it has no Conv2D layer")
+        problems.append(_("it has no Conv2D layer"))
     if not pools:
-        problems.append("it has no pooling layer (MaxPooling2D or AveragePooling2D)")
+        problems.append(_("it has no pooling layer (MaxPooling2D or AveragePooling2D)"))
     params, budget = int(info.get("params", 0)), int(ARCHITECTURE["max_params"])
     if params > budget:
-        problems.append(f"it has {params:,} parameters, over the budget of {budget:,}")
+        problems.append(_("it has {params} parameters, over the budget of {budget}", params=number(params),
+                          budget=number(budget)))
     details = {"layers": layers, "params": params, "input_shape": info.get("input_shape"),
                "output_shape": info.get("output_shape")}
     if problems:
-        raise CheckFailed("the model does not have the architecture asked for: " + "; ".join(problems) +
-                          f".\nIts layers: {', '.join(classes) or 'none'}")
-    return Score(1.0, f"input {tuple(expected_input)}, {ARCHITECTURE['classes']} softmax outputs, "
-                      f"{convs} Conv2D and {pools} pooling layer(s), {params:,} parameters "
-                      f"(budget {budget:,}){reshaped}", details)
+        raise CheckFailed(_("the model does not have the architecture asked for: {problems}.\nIts layers: {layers}",
+                            problems="; ".join(problems), layers=", ".join(classes) or _("none")))
+    return Score(1.0, _("input {shape}, {classes} softmax outputs, {convs} Conv2D and {pools} pooling layer(s), "
+                        "{params} parameters (budget {budget}){reshaped}", shape=tuple(expected_input),
+                        classes=ARCHITECTURE["classes"], convs=convs, pools=pools, params=number(params),
+                        budget=number(budget), reshaped=reshaped), details)
 
 
 def _image_shapes(shape: list[int]) -> list[list[int]]:
@@ -130,8 +138,9 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = 1
 
 def _matrix_text(matrix: np.ndarray) -> str:
     width = max(5, len(str(int(matrix.max()))) + 1)
-    head = "true\\pred" + "".join(f"{d:>{width}}" for d in range(matrix.shape[1]))
-    rows = [f"{d:>9}" + "".join(f"{int(v):>{width}}" for v in row) for d, row in enumerate(matrix)]
+    corner = _("true\\pred")
+    head = corner + "".join(f"{d:>{width}}" for d in range(matrix.shape[1]))
+    rows = [f"{d:>{len(corner)}}" + "".join(f"{int(v):>{width}}" for v in row) for d, row in enumerate(matrix)]
     return "\n".join([head, *rows])
 
 
@@ -155,18 +164,21 @@ def _test_set_review(test_accuracy: float, training_accuracy: float, count: int,
     gap = round(test_accuracy - training_accuracy, 9)  # accuracies are counts over 10,000: no float noise
     reasons = []
     if gap > margin:
-        reasons.append(f"its accuracy on the 10,000 MNIST test images ({test_accuracy:.2%}) is {100 * gap:.2f} "
-                       f"points above its accuracy on {count:,} images of the training set ({where}: "
-                       f"{training_accuracy:.2%}), more than the {100 * margin:.1f} points allowed for chance; "
-                       "a model trained on the training set usually does at least as well on images it has seen")
+        reasons.append(_("its accuracy on the {total} MNIST test images ({test}) is {gap} points above its accuracy "
+                         "on {count} images of the training set ({where}: {training}), more than the {margin} "
+                         "points allowed for chance; a model trained on the training set usually does at least "
+                         "as well on images it has seen", total=number(10000), test=percent(test_accuracy, 2),
+                         gap=number(100 * gap, 2), count=number(count), where=where,
+                         training=percent(training_accuracy, 2), margin=number(100 * margin, 1)))
     if test_accuracy >= ceiling:
-        reasons.append(f"its accuracy on the test images is {test_accuracy:.2%}, at or above {ceiling:.1%}, "
-                       "more than models trained on the training set usually reach")
+        reasons.append(_("its accuracy on the test images is {accuracy}, at or above {ceiling}, more than models "
+                         "trained on the training set usually reach", accuracy=percent(test_accuracy, 2),
+                         ceiling=percent(ceiling, 1)))
     if not reasons:
         return ()
-    text = "; and ".join(reasons)
-    message = (f"The model: {text}. This can happen when the test images were used in training. "
-               "No points were taken: a person decides (e.g. by asking how the model was trained).")
+    text = _("; and ").join(reasons)
+    message = _("The model: {reasons}. This can happen when the test images were used in training. No points were "
+                "taken: a person decides (e.g. by asking how the model was trained).", reasons=text)
     return (Review("test_set_training", message),)
 
 
@@ -181,19 +193,21 @@ def test_accuracy(student, sandbox, mnist):
     total = len(labels) + len(train_labels)
     if not isinstance(probabilities, np.ndarray) or probabilities.shape != (total, classes):
         shape = getattr(probabilities, "shape", None)
-        raise CheckFailed(f"the model's predictions have shape {shape}, expected {(total, classes)}: "
-                          "one row of 10 probabilities per image")
+        raise CheckFailed(_("the model's predictions have shape {shape}, expected {expected}: one row of 10 "
+                            "probabilities per image", shape=shape, expected=(total, classes)))
     probabilities = probabilities.astype(np.float64)
     if not np.all(np.isfinite(probabilities)):
         bad = int(np.sum(~np.all(np.isfinite(probabilities[:len(labels)]), axis=1)))
-        raise CheckFailed(f"the model predicts NaN or infinite values for {bad} of the {len(labels):,} test images"
-                          if bad else f"the model predicts NaN or infinite values for images of the training set")
+        raise CheckFailed(_("the model predicts NaN or infinite values for {bad} of the {total} test images",
+                            bad=number(bad), total=number(len(labels))) if bad else
+                          _("the model predicts NaN or infinite values for images of the training set"))
     probabilities, on_training = probabilities[:len(labels)], probabilities[len(labels):]
     notes = []
     if not _are_probabilities(probabilities):
         # Logits: the ranking of the worst-classified images (and the losses) use their softmax.
         probabilities, on_training = _softmax(probabilities), _softmax(on_training)
-        notes.append(f"its outputs are not probabilities (logits?): ranked by their softmax; {SOFTMAX_FIX}")
+        notes.append(_("its outputs are not probabilities (logits?): ranked by their softmax; {fix}",
+                       fix=_(SOFTMAX_FIX)))
     training_accuracy = float(np.mean(on_training.argmax(axis=1) == train_labels))
     training_loss = _loss(on_training, train_labels)
     predicted = probabilities.argmax(axis=1)
@@ -208,22 +222,25 @@ def test_accuracy(student, sandbox, mnist):
     worst_records = [{"index": i, "label": int(labels[i]), "predicted": int(predicted[i]),
                       "probability_of_label": round(float(p_true[i]), 6),
                       "probability_of_predicted": round(float(probabilities[i, predicted[i]]), 6)} for i in worst]
-    verdict = ("full marks" if fraction >= 1.0 else "no points" if fraction <= 0.0
-               else f"{fraction:.0%} of the points")
+    verdict = (_("full marks") if fraction >= 1.0 else _("no points") if fraction <= 0.0
+               else _("{share} of the points", share=percent(fraction)))
     share = np.bincount(predicted, minlength=classes).max() / len(labels)
     if share >= ONE_CLASS_SHARE and fraction < 1.0:
         notes.append(_one_class_note(sandbox, images, labels, predicted, share))
     message = "\n".join([
-        f"accuracy {accuracy:.4f} on the {len(labels):,} MNIST test images ({correct:,} right): {verdict} "
-        f"(full from {full:g}, none below {zero:g})",
-        "confusion matrix (rows: true digit, columns: predicted digit):",
+        _("accuracy {accuracy} on the {total} MNIST test images ({correct} right): {verdict} (full from {full}, "
+          "none below {zero})", accuracy=number(accuracy, 4), total=number(len(labels)), correct=number(correct),
+          verdict=verdict, full=number(full), zero=number(zero)),
+        _("confusion matrix (rows: true digit, columns: predicted digit):"),
         _matrix_text(matrix),
-        "worst-classified test images (index: true digit -> predicted, probability given to the true digit):",
-        "  " + ", ".join(f"#{r['index']}: {r['label']} -> {r['predicted']} ({r['probability_of_label']:.2g})"
-                         for r in worst_records),
-        f"for comparison (no points): accuracy {training_accuracy:.4f} on {len(train_labels):,} images of the "
-        f"training set ({where}); loss {test_loss:.4f} on the test images, {training_loss:.4f} on those",
-    ] + [f"note: {note}" for note in notes])
+        _("worst-classified test images (index: true digit -> predicted, probability given to the true digit):"),
+        "  " + ", ".join(f"#{r['index']}: {r['label']} -> {r['predicted']} "
+                         f"({significant(r['probability_of_label'], 2)})" for r in worst_records),
+        _("for comparison (no points): accuracy {accuracy} on {count} images of the training set ({where}); loss "
+          "{test_loss} on the test images, {training_loss} on those", accuracy=number(training_accuracy, 4),
+          count=number(len(train_labels)), where=where, test_loss=number(test_loss, 4),
+          training_loss=number(training_loss, 4)),
+    ] + [_("note: {note}", note=note) for note in notes])
     details = {"accuracy": accuracy, "correct": correct, "total": len(labels), "full_from": full, "zero_below": zero,
                "confusion_matrix": matrix.tolist(), "worst": worst_records, "test_loss": round(test_loss, 6),
                "training_slice": where, "training_accuracy": training_accuracy,
@@ -246,15 +263,16 @@ def _one_class_note(sandbox, images: np.ndarray, labels: np.ndarray, predicted: 
     """What is likely wrong when (nearly) every prediction is one digit: the input scale. The first
     test images are sent once more at 0-255, to say whether the model was trained on raw pixels."""
     digit = int(np.bincount(predicted).argmax())
-    note = (f"{share:.0%} of the test images are predicted as {digit}: that is most often an input-scale "
-            f"problem. The grader gives the model images scaled to [0, 1] (pixels / 255)")
+    note = _("{share} of the test images are predicted as {digit}: that is most often an input-scale problem. The "
+             "grader gives the model images scaled to [0, 1] (pixels / 255)", share=percent(share), digit=digit)
     count = min(RAW_PROBE_IMAGES, len(labels))
     raw = route(sandbox, _model_file(sandbox), {"action": "predict"},
                 {"args": [scaled(images[:count]) * np.float32(255.0)]})
     if raw.status == Answer.OK and isinstance(raw.value, np.ndarray) and raw.value.shape[0] == count:
         raw_accuracy = float(np.mean(np.asarray(raw.value).argmax(axis=1) == labels[:count]))
         if raw_accuracy > float(np.mean(predicted[:count] == labels[:count])) + 0.2:
-            return (note + f"; on raw 0-255 pixels it gets {raw_accuracy:.2f} on the first {count:,} test images, "
-                    "so it was trained on raw pixels: divide the training images by 255 (x_train / 255.0) "
-                    "and train again")
-    return note + "; was it trained on raw 0-255 pixels? Divide the training images by 255 and train again"
+            return _("{note}; on raw 0-255 pixels it gets {accuracy} on the first {count} test images, so it was "
+                     "trained on raw pixels: divide the training images by 255 (x_train / 255.0) and train again",
+                     note=note, accuracy=number(raw_accuracy, 2), count=number(count))
+    return _("{note}; was it trained on raw 0-255 pixels? Divide the training images by 255 and train again",
+             note=note)

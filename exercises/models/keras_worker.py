@@ -29,6 +29,7 @@ sys.path.insert(0, str(_HERE))  # the sibling modules, loaded before the folder 
 try:
     import model_answers  # noqa: E402
     import model_files  # noqa: E402
+    from model_files import N_  # noqa: E402  (its sentences are said by the trusted side: model_requests.phrase)
 finally:
     del sys.path[0]
 model_files.keras_names()  # the screen's list of Keras' names, read now, before the folder is hidden
@@ -76,10 +77,11 @@ def load(path: str) -> "KerasModel":
     except BaseException as exc:  # noqa: BLE001  (whatever Keras raised on this file is the file's fault)
         text = " ".join(str(exc).split())
         text = text[:400] + ("..." if len(text) > 400 else "")
-        raise model_files.ModelProblem("raised", f"Keras could not load {name} (safe mode): {type(exc).__name__}: "
-                                                 f"{text}") from None
+        raise model_files.ModelProblem("raised", N_("Keras could not load {name} (safe mode): {error}: {text}"),
+                                       name=name, error=type(exc).__name__, text=text) from None
     if not isinstance(model, keras.Model):
-        raise model_files.ModelProblem("raised", f"{name} holds a {type(model).__name__}, not a Keras model")
+        raise model_files.ModelProblem("raised", N_("{name} holds a {kind}, not a Keras model"), name=name,
+                                       kind=type(model).__name__)
     return KerasModel(model, {"import": imported - start, "load": time.perf_counter() - imported})
 
 
@@ -116,11 +118,11 @@ class KerasModel:
             raise
         except Exception as exc:  # noqa: BLE001  (a model that cannot predict is the model's fault)
             text = " ".join(str(exc).split())[:400]
-            raise model_files.ModelProblem("raised", f"the model could not predict: {type(exc).__name__}: "
-                                                     f"{text}") from None
+            raise model_files.ModelProblem("raised", N_("the model could not predict: {error}: {text}"),
+                                           error=type(exc).__name__, text=text) from None
         if isinstance(value, (list, tuple, dict)):
-            raise model_files.ModelProblem("raised", "the model has several outputs; it must have one "
-                                                     "(10 probabilities)")
+            raise model_files.ModelProblem("raised", N_("the model has several outputs; it must have one "
+                                                        "(10 probabilities)"))
         return np.asarray(value, dtype=np.float32)
 
     def records(self, arrays: bool) -> list:

@@ -43,8 +43,21 @@ MAX_CHUNK = 500  # images per chunk at most (Keras' predict batch in the keras w
 THREADS = 2  # chunks computed at once
 
 
+def N_(message: str, /) -> str:
+    """Marks a sentence for the course's catalog (pybabel's keyword); the trusted side says it."""
+    return message
+
+
 class OutsideCatalogue(Exception):
-    """The model needs something the catalogue does not hold; the message says what, in words."""
+    """The model needs something the catalogue does not hold: what, as a sentence marked N_ and its
+    params (str(): in English; to_wire(): for the trusted side to say, model_requests.phrase)."""
+
+    def __init__(self, text: str, /, **params):
+        self.text, self.params = text, params
+        super().__init__(text.format(**params))
+
+    def to_wire(self) -> dict:
+        return {"text": self.text, "params": self.params}
 
 
 @dataclass
@@ -113,10 +126,10 @@ def build(saved: dict) -> Model:
     with the reason when a layer or a structure is not in the catalogue."""
     if not isinstance(saved, dict) or saved.get("class_name") not in MODELS or not isinstance(saved.get("config"), dict):
         kind = saved.get("class_name") if isinstance(saved, dict) else None
-        raise OutsideCatalogue(f"it is a {kind!r} model, not a Sequential or functional one")
+        raise OutsideCatalogue(N_("it is a {kind!r} model, not a Sequential or functional one"), kind=kind)
     shape = _input_shape(saved)
     if shape is None:
-        raise OutsideCatalogue("its config saves no input shape")
+        raise OutsideCatalogue(N_("its config saves no input shape"))
     layers, output = _model(saved, shape, False, "", None)
     fuse(layers)
     return Model(layers, list(shape), list(output))
@@ -142,15 +155,15 @@ def _model(entry: dict, shape: tuple, frozen: bool, path: str, top: int | None) 
         frozen = frozen or not _flag(config.get("trainable", True), "trainable")
     own = _input_shape(entry)
     if own is not None and own != tuple(shape):
-        raise OutsideCatalogue(f"a model inside it takes {own} but is given {tuple(shape)}")
+        raise OutsideCatalogue(N_("a model inside it takes {own} but is given {given}"), own=str(own), given=str(tuple(shape)))
     items = _list(config.get("layers"), "layers")
     if functional:
         if _functional_chain(items, config) != items:
-            raise OutsideCatalogue("its functional layers are saved in another order than they compute")
+            raise OutsideCatalogue(N_("its functional layers are saved in another order than they compute"))
     else:  # Sequential.layers leaves its InputLayer out
         items = [item for i, item in enumerate(items) if not (i == 0 and _class(item) == "InputLayer")]
         if any(_class(item) == "InputLayer" for item in items):
-            raise OutsideCatalogue("its Sequential model has an InputLayer after its first layer")
+            raise OutsideCatalogue(N_("its Sequential model has an InputLayer after its first layer"))
     layers, used = [], {}
     for position, item in enumerate(items):
         class_name = _class(item)
@@ -183,7 +196,7 @@ def _input_shape(entry: dict) -> tuple | None:
                 and all(d is None or _is_int(d) and d > 0 for d in batch[1:]):
             if candidate.get("dtype", "float32") not in ("float32", None) or candidate.get("sparse") \
                     or candidate.get("ragged"):
-                raise OutsideCatalogue(f"its input is {candidate.get('dtype')}, sparse or ragged, not float32")
+                raise OutsideCatalogue(N_("its input is {dtype}, sparse or ragged, not float32"), dtype=str(candidate.get('dtype')))
             return tuple(batch[1:])
     return None
 
@@ -193,20 +206,20 @@ def _functional_chain(items: list, config: dict) -> list:
     names = {}
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or item["name"] in names:
-            raise OutsideCatalogue("its functional graph names a layer twice or not at all")
+            raise OutsideCatalogue(N_("its functional graph names a layer twice or not at all"))
         names[item["name"]] = item
     (first,), (last,) = _endpoints(config.get("input_layers")), _endpoints(config.get("output_layers"))
     order, current, seen = [], last, set()
     while True:
         if current not in names or current in seen:
-            raise OutsideCatalogue("its graph is not one chain of layers")
+            raise OutsideCatalogue(N_("its graph is not one chain of layers"))
         seen.add(current)
         order.append(names[current])
         if current == first:
             break
         current = _producer(names[current])
     if _class(names[first]) != "InputLayer" or len(order) != len(items):
-        raise OutsideCatalogue("its graph is not one chain from one input to one output")
+        raise OutsideCatalogue(N_("its graph is not one chain from one input to one output"))
     return order[::-1]
 
 
@@ -216,7 +229,7 @@ def _endpoints(value) -> list[str]:
         value = [value]
     if not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], list) or len(value[0]) != 3 \
             or not isinstance(value[0][0], str):
-        raise OutsideCatalogue("it has several inputs or outputs")
+        raise OutsideCatalogue(N_("it has several inputs or outputs"))
     return [value[0][0]]
 
 
@@ -224,23 +237,22 @@ def _producer(item: dict) -> str:
     """The one layer whose output this layer is called on (Keras 3 or Keras 2 node format)."""
     nodes = item.get("inbound_nodes")
     if not isinstance(nodes, list) or len(nodes) != 1:
-        raise OutsideCatalogue(f"its layer {item.get('name')!r} is called {len(nodes) if isinstance(nodes, list) else '?'} "
-                               f"times: its graph is not one chain")
+        raise OutsideCatalogue(N_("its layer {layer!r} is called {count} times: its graph is not one chain"), layer=item.get('name'), count=len(nodes) if isinstance(nodes, list) else '?')
     node = nodes[0]
     if isinstance(node, dict):  # Keras 3: {"args": [tensor], "kwargs": {...}}
         args, kwargs = node.get("args"), node.get("kwargs") or {}
         if not isinstance(args, list) or len(args) != 1 or not isinstance(args[0], dict) \
                 or args[0].get("class_name") != "__keras_tensor__":
-            raise OutsideCatalogue(f"its layer {item.get('name')!r} takes several tensors: its graph is not one chain")
+            raise OutsideCatalogue(N_("its layer {layer!r} takes several tensors: its graph is not one chain"), layer=item.get('name'))
         history = (args[0].get("config") or {}).get("keras_history")
     elif isinstance(node, list) and len(node) == 1 and isinstance(node[0], list) and len(node[0]) == 4:
         history, kwargs = node[0][:3], node[0][3] or {}  # Keras 2: [[name, node, tensor, kwargs]]
     else:
-        raise OutsideCatalogue(f"its layer {item.get('name')!r} takes several tensors: its graph is not one chain")
+        raise OutsideCatalogue(N_("its layer {layer!r} takes several tensors: its graph is not one chain"), layer=item.get('name'))
     if not isinstance(kwargs, dict) or any(v not in (None, False) for v in kwargs.values()):
-        raise OutsideCatalogue(f"its layer {item.get('name')!r} is called with arguments ({sorted(kwargs)})")
+        raise OutsideCatalogue(N_("its layer {layer!r} is called with arguments ({arguments})"), layer=item.get('name'), arguments=str(sorted(kwargs)))
     if not isinstance(history, list) or len(history) != 3 or not isinstance(history[0], str) or history[2] != 0:
-        raise OutsideCatalogue(f"its layer {item.get('name')!r} is called on something other than one layer's output")
+        raise OutsideCatalogue(N_("its layer {layer!r} is called on something other than one layer's output"), layer=item.get('name'))
     return history[0]
 
 
@@ -249,7 +261,7 @@ def _producer(item: dict) -> str:
 def _layer(item: dict, shape: tuple, frozen: bool, where: str, legacy: tuple) -> tuple[Layer, tuple]:
     class_name, config = _class(item), _config(item)
     if class_name not in CATALOGUE:
-        raise OutsideCatalogue(f"its layer {_name(item)!r} is a {class_name}, which the catalogue does not hold")
+        raise OutsideCatalogue(N_("its layer {layer!r} is a {kind}, which the catalogue does not hold"), layer=_name(item), kind=class_name)
     _float32_policy(config, item)
     trainable = _flag(config.get("trainable", True), "trainable")
     layer = Layer(name=_name(item), class_name=class_name, trainable=trainable, frozen=frozen or not trainable,
@@ -259,8 +271,7 @@ def _layer(item: dict, shape: tuple, frozen: bool, where: str, legacy: tuple) ->
     except OutsideCatalogue:
         raise
     except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError) as exc:
-        raise OutsideCatalogue(f"its layer {layer.name!r} ({class_name}) has a config the catalogue does not read "
-                               f"({type(exc).__name__}: {exc})") from None
+        raise OutsideCatalogue(N_("its layer {layer!r} ({kind}) has a config the catalogue does not read ({error}: {text})"), layer=layer.name, kind=class_name, error=type(exc).__name__, text=str(exc)) from None
     return layer, tuple(shape)
 
 
@@ -275,19 +286,18 @@ def _conv(nsp: int):
         padding = _word(config.get("padding", "valid"), ("valid", "same", "causal") if nsp == 1 else ("valid", "same"),
                         "padding", layer)
         if config.get("groups", 1) != 1:
-            raise OutsideCatalogue(f"its layer {layer.name!r} ({layer.class_name}) has groups = {config.get('groups')}")
+            raise OutsideCatalogue(N_("its layer {layer!r} ({kind}) has groups = {groups}"), layer=layer.name, kind=layer.class_name, groups=config.get('groups'))
         if max(strides) > 1 and max(dilation) > 1:
-            raise OutsideCatalogue(f"its layer {layer.name!r} has both strides and dilation above 1")
+            raise OutsideCatalogue(N_("its layer {layer!r} has both strides and dilation above 1"), layer=layer.name)
         channels = _known(shape[-1], layer)
         if nsp == 3 and padding == "same" and any(
                 n is not None and (-(-n // s) - 1) * s + (k - 1) * d + 1 - n <= -2
                 for n, k, s, d in zip(shape[:-1], kernel, strides, dilation)):
             # TensorFlow's conv3d kernel starts such windows inside the volume (tests/test_reference_tf.py).
-            raise OutsideCatalogue(f"its layer {layer.name!r} is a Conv3D with 'same' padding and a stride far "
-                                   f"above its kernel, which TensorFlow computes its own way")
+            raise OutsideCatalogue(N_("its layer {layer!r} is a Conv3D with 'same' padding and a stride far above its kernel, which TensorFlow computes its own way"), layer=layer.name)
         spatial = ref.conv_output_shape(shape[:-1], kernel, strides, padding, dilation)
         if any(s is not None and s < 1 for s in spatial):
-            raise OutsideCatalogue(f"its layer {layer.name!r} has a kernel larger than its input")
+            raise OutsideCatalogue(N_("its layer {layer!r} has a kernel larger than its input"), layer=layer.name)
         bias = _flag(config.get("use_bias", True), "use_bias")
         layer.shapes = [(*kernel, channels, filters)] + ([(filters,)] if bias else [])
         activation = _activation(config.get("activation"), layer)
@@ -314,7 +324,7 @@ def _pool(nsp: int, kind: str):
         padding = _word(config.get("padding", "valid"), ("valid", "same"), "padding", layer)
         spatial = ref.conv_output_shape(shape[:-1], size, strides, padding, (1,) * nsp)
         if any(s is not None and s < 1 for s in spatial):
-            raise OutsideCatalogue(f"its layer {layer.name!r} has a pool larger than its input")
+            raise OutsideCatalogue(N_("its layer {layer!r} has a pool larger than its input"), layer=layer.name)
         layer.work = math.prod(d or 1 for d in shape)
         layer.run = lambda x, w: ref.pool(x, size, strides, padding, kind)
         if kind == "max" and padding == "valid":
@@ -354,11 +364,10 @@ def _reshape(layer: Layer, config: dict, shape: tuple) -> tuple:
     target = config["target_shape"]
     if not isinstance(target, list) or not target or not all(_is_int(d) and (d > 0 or d == -1) for d in target) \
             or target.count(-1) > 1 or any(d is None for d in shape):
-        raise OutsideCatalogue(f"its layer {layer.name!r} (Reshape) has a target shape {target!r} the catalogue "
-                               f"does not read")
+        raise OutsideCatalogue(N_("its layer {layer!r} (Reshape) has a target shape {target!r} the catalogue does not read"), layer=layer.name, target=target)
     size, known = math.prod(shape), math.prod(d for d in target if d != -1)
     if (-1 in target and size % known) or (-1 not in target and size != known):
-        raise OutsideCatalogue(f"its layer {layer.name!r} cannot reshape {shape} to {tuple(target)}")
+        raise OutsideCatalogue(N_("its layer {layer!r} cannot reshape {shape} to {target}"), layer=layer.name, shape=str(shape), target=str(tuple(target)))
     resolved = tuple(size // known if d == -1 else d for d in target)
     layer.run = lambda x, w: x.reshape(x.shape[0], *resolved)
     return resolved
@@ -366,9 +375,9 @@ def _reshape(layer: Layer, config: dict, shape: tuple) -> tuple:
 
 def _dense(layer: Layer, config: dict, shape: tuple) -> tuple:
     if len(shape) < 1:
-        raise OutsideCatalogue(f"its layer {layer.name!r} (Dense) has a scalar input")
+        raise OutsideCatalogue(N_("its layer {layer!r} (Dense) has a scalar input"), layer=layer.name)
     if config.get("lora_rank") or config.get("quantization_config"):
-        raise OutsideCatalogue(f"its layer {layer.name!r} (Dense) is quantized or has LoRA weights")
+        raise OutsideCatalogue(N_("its layer {layer!r} (Dense) is quantized or has LoRA weights"), layer=layer.name)
     units = _positive(config["units"], "units", layer)
     inputs = _known(shape[-1], layer)
     bias = _flag(config.get("use_bias", True), "use_bias")
@@ -406,7 +415,7 @@ def _relu(layer: Layer, config: dict, shape: tuple) -> tuple:
 def _leaky_relu(layer: Layer, config: dict, shape: tuple) -> tuple:
     slope = _number(config.get("negative_slope", config.get("alpha", 0.3)), layer)
     if not 0 <= slope <= 1:
-        raise OutsideCatalogue(f"its layer {layer.name!r} (LeakyReLU) has a slope of {slope} (outside 0-1)")
+        raise OutsideCatalogue(N_("its layer {layer!r} (LeakyReLU) has a slope of {slope} (outside 0-1)"), layer=layer.name, slope=slope)
     layer.run = lambda x, w: ref.leaky_relu(x, slope)
     return shape
 
@@ -416,7 +425,7 @@ def _softmax(layer: Layer, config: dict, shape: tuple) -> tuple:
     axes = axis if isinstance(axis, list) else [axis]
     if not axes or not all(_is_int(a) and -len(shape) - 1 <= a <= len(shape) and a != 0 and a != -len(shape) - 1
                            for a in axes):
-        raise OutsideCatalogue(f"its layer {layer.name!r} (Softmax) has the axis {axis!r}")
+        raise OutsideCatalogue(N_("its layer {layer!r} (Softmax) has the axis {axis!r}"), layer=layer.name, axis=axis)
     axes = tuple(axes)
     layer.activation = "softmax"
     layer.run = (lambda x, w: ref.softmax(x, axes[0])) if len(axes) == 1 else (lambda x, w: _multi_softmax(x, axes))
@@ -433,10 +442,9 @@ def _batch_norm(layer: Layer, config: dict, shape: tuple) -> tuple:
     axis = config.get("axis", -1)
     axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
     if not _is_int(axis) or axis not in (-1, len(shape)):
-        raise OutsideCatalogue(f"its layer {layer.name!r} (BatchNormalization) normalizes the axis {axis!r}, "
-                               f"not the last")
+        raise OutsideCatalogue(N_("its layer {layer!r} (BatchNormalization) normalizes the axis {axis!r}, not the last"), layer=layer.name, axis=axis)
     if config.get("renorm") or config.get("virtual_batch_size"):
-        raise OutsideCatalogue(f"its layer {layer.name!r} (BatchNormalization) uses renorm or virtual batches")
+        raise OutsideCatalogue(N_("its layer {layer!r} (BatchNormalization) uses renorm or virtual batches"), layer=layer.name)
     channels = _known(shape[-1], layer)
     scale, center = _flag(config.get("scale", True), "scale"), _flag(config.get("center", True), "center")
     epsilon = _number(config.get("epsilon", 1e-3), layer)
@@ -456,7 +464,7 @@ def _rescaling(layer: Layer, config: dict, shape: tuple) -> tuple:
     for value in (scale, offset):
         values = value if isinstance(value, list) else [value]
         if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            raise OutsideCatalogue(f"its layer {layer.name!r} (Rescaling) has the scale or offset {value!r}")
+            raise OutsideCatalogue(N_("its layer {layer!r} (Rescaling) has the scale or offset {value!r}"), layer=layer.name, value=value)
     layer.run = lambda x, w: ref.rescale(x, scale, offset)
     return shape
 
@@ -482,18 +490,16 @@ def attach(model: Model, h5, legacy: bool) -> None:
     would refuse the file, or read it another way: it decides)."""
     total = sum(math.prod(shape) for layer in model.layers for shape in layer.shapes)
     if total > MAX_WEIGHT_VALUES:
-        raise OutsideCatalogue(f"its config asks for {total:,} weights, more than the catalogue reads")
+        raise OutsideCatalogue(N_("its config asks for {total:,} weights, more than the catalogue reads"), total=total)
     datasets = _legacy_datasets(model, h5) if legacy else _keras_datasets(model, h5)
     for layer in model.layers:
         found = datasets.get(id(layer), [])
         if len(found) != len(layer.shapes):
-            raise OutsideCatalogue(f"its file holds {len(found)} weight arrays for the layer {layer.name!r}, which "
-                                   f"has {len(layer.shapes)}")
+            raise OutsideCatalogue(N_("its file holds {found} weight arrays for the layer {layer!r}, which has {needs}"), found=len(found), layer=layer.name, needs=len(layer.shapes))
         arrays = []
         for dataset, shape in zip(found, layer.shapes):
             if tuple(dataset.shape) != shape or dataset.dtype.kind != "f":
-                raise OutsideCatalogue(f"its file holds weights of shape {tuple(dataset.shape)} ({dataset.dtype}) "
-                                       f"for the layer {layer.name!r}, which needs {shape}")
+                raise OutsideCatalogue(N_("its file holds weights of shape {found} ({dtype}) for the layer {layer!r}, which needs {shape}"), found=str(tuple(dataset.shape)), dtype=str(dataset.dtype), layer=layer.name, shape=str(shape))
             arrays.append(np.ascontiguousarray(dataset[()], dtype=F32))
         layer.weights = arrays
 
@@ -509,7 +515,7 @@ def _keras_datasets(model: Model, h5) -> dict[int, list]:
             continue
         keys = list(group.keys())
         if sorted(keys) != [str(i) for i in range(len(keys))]:
-            raise OutsideCatalogue(f"its file stores the weights of {layer.name!r} under unexpected names")
+            raise OutsideCatalogue(N_("its file stores the weights of {layer!r} under unexpected names"), layer=layer.name)
         found[id(layer)] = [group[str(i)] for i in range(len(keys))]
     return found
 
@@ -523,7 +529,7 @@ def _legacy_datasets(model: Model, h5) -> dict[int, list]:
     groups = [root[n] for n in names if n in root and len(root[n].attrs.get("weight_names", [])) > 0]
     tops = sorted({layer.legacy[0] for layer in model.layers if layer.shapes})
     if len(groups) != len(tops):
-        raise OutsideCatalogue(f"its file holds weights for {len(groups)} layers, its config has {len(tops)} with weights")
+        raise OutsideCatalogue(N_("its file holds weights for {found} layers, its config has {expected} with weights"), found=len(groups), expected=len(tops))
     group_of = dict(zip(tops, groups))
     found = {}
     for layer in model.layers:
@@ -554,27 +560,27 @@ def _text(value) -> str:
 
 def _class(item) -> str:
     if not isinstance(item, dict) or not isinstance(item.get("class_name"), str):
-        raise OutsideCatalogue("a layer of its config is not a {class_name, config} entry")
+        raise OutsideCatalogue(N_("a layer of its config is not a {{class_name, config}} entry"))
     return item["class_name"]
 
 
 def _config(item) -> dict:
     config = item.get("config")
     if not isinstance(config, dict):
-        raise OutsideCatalogue(f"its layer {item.get('class_name')!r} has no config")
+        raise OutsideCatalogue(N_("its layer {kind!r} has no config"), kind=item.get('class_name'))
     return config
 
 
 def _name(item) -> str:
     name = _config(item).get("name", item.get("name"))
     if not isinstance(name, str):
-        raise OutsideCatalogue("a layer of its config has no name")
+        raise OutsideCatalogue(N_("a layer of its config has no name"))
     return name
 
 
 def _list(value, key: str) -> list:
     if not isinstance(value, list):
-        raise OutsideCatalogue(f"its model config has no list of {key}")
+        raise OutsideCatalogue(N_("its model config has no list of {key}"), key=key)
     return value
 
 
@@ -599,20 +605,20 @@ def _is_int(value) -> bool:
 
 def _flag(value, key: str) -> bool:
     if not isinstance(value, bool):
-        raise OutsideCatalogue(f"{key} is {value!r}, not true or false")
+        raise OutsideCatalogue(N_("{key} is {value!r}, not true or false"), key=key, value=value)
     return value
 
 
 def _positive(value, key: str, layer: Layer) -> int:
     if not _is_int(value) or value < 1:
-        raise OutsideCatalogue(f"its layer {layer.name!r} has {key} = {value!r}")
+        raise OutsideCatalogue(N_("its layer {layer!r} has {key} = {value!r}"), layer=layer.name, key=key, value=value)
     return value
 
 
 def _ints(value, count: int, key: str, layer: Layer) -> tuple[int, ...]:
     values = [value] * count if _is_int(value) else value
     if not isinstance(values, list) or len(values) != count or not all(_is_int(v) and v >= 1 for v in values):
-        raise OutsideCatalogue(f"its layer {layer.name!r} has {key} = {value!r}")
+        raise OutsideCatalogue(N_("its layer {layer!r} has {key} = {value!r}"), layer=layer.name, key=key, value=value)
     return tuple(values)
 
 
@@ -627,36 +633,35 @@ def _pairs(value, count: int, layer: Layer) -> tuple[tuple[int, int], ...]:
         pairs = [[v, v] if _is_int(v) else v for v in value]
         if all(isinstance(p, list) and len(p) == 2 and all(_is_int(q) and q >= 0 for q in p) for p in pairs):
             return tuple((p[0], p[1]) for p in pairs)
-    raise OutsideCatalogue(f"its layer {layer.name!r} has the padding {value!r}")
+    raise OutsideCatalogue(N_("its layer {layer!r} has the padding {value!r}"), layer=layer.name, value=value)
 
 
 def _number(value, layer: Layer) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise OutsideCatalogue(f"its layer {layer.name!r} has the value {value!r} where a number belongs")
+        raise OutsideCatalogue(N_("its layer {layer!r} has the value {value!r} where a number belongs"), layer=layer.name, value=value)
     return float(value)
 
 
 def _word(value, allowed: tuple, key: str, layer: Layer) -> str:
     if not isinstance(value, str) or value.lower() not in allowed:
-        raise OutsideCatalogue(f"its layer {layer.name!r} has {key} = {value!r}")
+        raise OutsideCatalogue(N_("its layer {layer!r} has {key} = {value!r}"), layer=layer.name, key=key, value=value)
     return value.lower()
 
 
 def _known(size, layer: Layer) -> int:
     if size is None:
-        raise OutsideCatalogue(f"its layer {layer.name!r} has an input of unknown size")
+        raise OutsideCatalogue(N_("its layer {layer!r} has an input of unknown size"), layer=layer.name)
     return size
 
 
 def _rank(layer: Layer, shape: tuple, rank: int) -> None:
     if len(shape) != rank:
-        raise OutsideCatalogue(f"its layer {layer.name!r} ({layer.class_name}) gets an input of shape "
-                               f"{tuple(shape)}, not of rank {rank + 1}")
+        raise OutsideCatalogue(N_("its layer {layer!r} ({kind}) gets an input of shape {shape}, not of rank {rank}"), layer=layer.name, kind=layer.class_name, shape=str(tuple(shape)), rank=rank + 1)
 
 
 def _channels_last(layer: Layer, config: dict) -> None:
     if config.get("data_format", "channels_last") not in (None, "channels_last"):
-        raise OutsideCatalogue(f"its layer {layer.name!r} ({layer.class_name}) is channels_first")
+        raise OutsideCatalogue(N_("its layer {layer!r} ({kind}) is channels_first"), layer=layer.name, kind=layer.class_name)
 
 
 def _float32_policy(config: dict, item: dict) -> None:
@@ -665,7 +670,7 @@ def _float32_policy(config: dict, item: dict) -> None:
         policy = (policy.get("config") or {}).get("name") if policy.get("class_name") in (
             "DTypePolicy", "FloatDTypePolicy", "Policy") else policy.get("class_name")
     if policy not in ("float32", None):
-        raise OutsideCatalogue(f"its layer {_name(item)!r} computes in {policy}, not float32")
+        raise OutsideCatalogue(N_("its layer {layer!r} computes in {policy}, not float32"), layer=_name(item), policy=str(policy))
 
 
 def _activation(value, layer: Layer) -> str:
@@ -676,6 +681,5 @@ def _activation(value, layer: Layer) -> str:
         value = "linear"
     name = ALIASES.get(value, value) if isinstance(value, str) else None
     if name not in ref.ACTIVATIONS:
-        raise OutsideCatalogue(f"its layer {layer.name!r} uses the activation {value!r}, which the catalogue "
-                               f"does not hold")
+        raise OutsideCatalogue(N_("its layer {layer!r} uses the activation {value!r}, which the catalogue does not hold"), layer=layer.name, value=value)
     return name

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.pack import N_, _
+
 # name: (bytes, algorithm, published checksum). The .gz files as published by LeCun et al.;
 # the unpacked files by the MD5s every mirror lists; mnist.npz as keras.datasets.mnist checks it.
 IDX_GZ = {
@@ -50,9 +52,9 @@ NPZ = ("mnist.npz", 11490434, "sha256", "731c5ac602752760c8e48fbffcf8c3b850d9dc2
 DIGEST = hashlib.sha256("".join(entry[3] for entry in IDX_GZ.values()).encode()).hexdigest()[:16]
 COUNTS = {"train": 60000, "test": 10000}
 DOWNLOAD_HOST = ("storage.googleapis.com", 443)
-WHERE = ("put the four MNIST files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
-         "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) or Keras' mnist.npz in a folder "
-         "and pass --mnist DIR or set CNNGRADE_MNIST=DIR")
+WHERE = N_("put the four MNIST files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+           "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) or Keras' mnist.npz in a folder "
+           "and pass --mnist DIR or set CNNGRADE_MNIST=DIR")
 
 
 class MnistNotFound(Exception):
@@ -93,10 +95,12 @@ def _verify(path: Path, size: int, algorithm: str, expected: str) -> str:
     except OSError as exc:
         return f"{path.name}: {exc.strerror}"
     if actual_size != size:
-        return f"{path.name} has {actual_size} bytes, the published file has {size}"
+        return _("{file} has {size} bytes, the published file has {published}", file=path.name, size=actual_size,
+                 published=size)
     try:
         if _checksum(path, algorithm) != expected:
-            return f"{path.name} has the right size but not the published {algorithm.upper()} checksum (damaged?)"
+            return _("{file} has the right size but not the published {algorithm} checksum (damaged?)",
+                     file=path.name, algorithm=algorithm.upper())
     except OSError as exc:
         return f"{path.name}: {exc.strerror}"
     return ""
@@ -106,7 +110,7 @@ def _verify(path: Path, size: int, algorithm: str, expected: str) -> str:
 def _inspect_folder(folder: Path) -> tuple[MnistSource | None, str]:
     """The verified MNIST files of a folder, or None and why not (cached: verifying reads 12 MB)."""
     if not folder.is_dir():
-        return None, f"{folder} is not a folder"
+        return None, _("{folder} is not a folder", folder=folder)
     problems = []
     for table, gzipped in ((IDX_GZ, True), (IDX_RAW, False)):
         present = [role for role, entry in table.items() if (folder / entry[0]).is_file()]
@@ -114,19 +118,19 @@ def _inspect_folder(folder: Path) -> tuple[MnistSource | None, str]:
             continue
         if len(present) < len(table):
             missing = ", ".join(table[r][0] for r in table if r not in present)
-            problems.append(f"{folder} lacks {missing}")
+            problems.append(_("{folder} lacks {missing}", folder=folder, missing=missing))
             continue
         bad = [p for p in (_verify(folder / e[0], *e[1:]) for e in table.values()) if p]
         if bad:
-            problems.append(f"in {folder}: {'; '.join(bad)}")
+            problems.append(_("in {folder}: {problems}", folder=folder, problems="; ".join(bad)))
             continue
         return MnistSource("", folder, tuple((role, folder / e[0]) for role, e in table.items()), gzipped), ""
     if (folder / NPZ[0]).is_file():
         bad = _verify(folder / NPZ[0], *NPZ[1:])
         if not bad:
             return MnistSource("", folder, (("npz", folder / NPZ[0]),)), ""
-        problems.append(f"in {folder}: {bad}")
-    return None, "; ".join(problems) or f"{folder} holds no MNIST files"
+        problems.append(_("in {folder}: {problems}", folder=folder, problems=bad))
+    return None, "; ".join(problems) or _("{folder} holds no MNIST files", folder=folder)
 
 
 def _from_folder(folder: Path, origin: str) -> tuple[MnistSource | None, str]:
@@ -157,22 +161,23 @@ def _online() -> bool:
 def _download() -> tuple[MnistSource | None, str]:
     """Keras' own download (imports TensorFlow: the last resort)."""
     if os.environ.get("CNNGRADE_OFFLINE"):
-        return None, "no download ($CNNGRADE_OFFLINE is set)"
+        return None, _("no download ($CNNGRADE_OFFLINE is set)")
     if not _online():
-        return None, "no download (offline)"
+        return None, _("no download (offline)")
     try:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         from keras.datasets import mnist as keras_mnist
 
         keras_mnist.load_data()
     except Exception as exc:  # noqa: BLE001  (any failure of the download is reported, not raised)
-        return None, f"Keras' download failed ({type(exc).__name__}: {exc})".replace("\n", " ")
+        return None, _("Keras' download failed ({error}: {text})", error=type(exc).__name__,
+                       text=str(exc).replace("\n", " "))
     for folder in keras_cache_folders():
         _inspect_folder.cache_clear()
-        source, _ = _from_folder(folder, "Keras' download")
+        source = _from_folder(folder, "Keras' download")[0]
         if source is not None:
             return source, ""
-    return None, "Keras' download left no verifiable mnist.npz"
+    return None, _("Keras' download left no verifiable mnist.npz")
 
 
 def named_folders(directory: str | Path | None = None) -> list[tuple[Path, str]]:
@@ -192,7 +197,8 @@ def locate(directory: str | Path | None = None) -> MnistSource:
         folder, origin = explicit[0]
         source, problem = _from_folder(Path(folder), origin)
         if source is None:
-            raise MnistNotFound(f"MNIST from {origin}: {problem}; {WHERE}")
+            raise MnistNotFound(_("MNIST from {origin}: {problem}; {where}", origin=origin, problem=problem,
+                                  where=_(WHERE)))
         return source
     tried = []
     for folder in keras_cache_folders():
@@ -206,8 +212,8 @@ def locate(directory: str | Path | None = None) -> MnistSource:
         return source
     tried.append(problem)
     looked = ", ".join(str(f / NPZ[0]) for f in keras_cache_folders())
-    raise MnistNotFound(f"MNIST not found (no --mnist, no $CNNGRADE_MNIST, nothing usable in {looked}; "
-                        f"{'; '.join(tried)}): {WHERE}")
+    raise MnistNotFound(_("MNIST not found (no --mnist, no $CNNGRADE_MNIST, nothing usable in {looked}; {tried}): "
+                          "{where}", looked=looked, tried="; ".join(tried), where=_(WHERE)))
 
 
 # -- what the sandbox must not see -----------------------------------------------------------
@@ -237,7 +243,8 @@ def _read_idx(path: Path, gzipped: bool, magic: int, count: int, first: int | No
         head = handle.read(4 * (1 + dims))
         header = struct.unpack(f">{1 + dims}I", head) if len(head) == 4 * (1 + dims) else (None, None)
         if header[0] != magic or header[1] != count:
-            raise MnistNotFound(f"{path} is not an MNIST IDX file (header {header}); {WHERE}")
+            raise MnistNotFound(_("{path} is not an MNIST IDX file (header {header}); {where}", path=path,
+                                  header=header, where=_(WHERE)))
         items = count if first is None else min(first, count)
         data = handle.read(items * int(np.prod(header[2:], dtype=np.int64)))
     return np.frombuffer(data, dtype=np.uint8).reshape(-1, *header[2:])
@@ -248,7 +255,7 @@ def load(source: MnistSource, split: str, first: int | None = None) -> tuple[np.
     """(images uint8 (N, 28, 28), labels uint8 (N,)) of split 'train' or 'test', read-only: all
     of them, or the `first` ones only (read without the rest)."""
     if split not in COUNTS:
-        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}")  # i18n: not for people (a caller's bug)
     files = dict(source.files)
     if source.kind == "npz":
         with np.load(files["npz"], allow_pickle=False) as data:
@@ -260,7 +267,8 @@ def load(source: MnistSource, split: str, first: int | None = None) -> tuple[np.
     labels = np.ascontiguousarray(labels, dtype=np.uint8)
     expected = COUNTS[split] if first is None else min(first, COUNTS[split])
     if images.shape != (expected, 28, 28) or labels.shape != (expected,):
-        raise MnistNotFound(f"the MNIST {split} set in {source.folder} has the wrong shape; {WHERE}")
+        raise MnistNotFound(_("the MNIST {split} set in {folder} has the wrong shape; {where}", split=split,
+                              folder=source.folder, where=_(WHERE)))
     images.flags.writeable = False
     labels.flags.writeable = False
     return images, labels

@@ -67,13 +67,50 @@ DATA_MARKERS = {"__keras_tensor__", "__tensor__", "__numpy__", "__bytes__", "__t
 BUILTIN_MODULES = ("activations", "constraints", "initializers", "losses", "metrics", "optimizers", "regularizers")
 
 
-class ModelProblem(Exception):
-    """A model file the grader will not or cannot use; status 'missing', 'raised' or 'crashed'."""
+def N_(message: str, /) -> str:
+    """Marks a sentence for the course's catalog (pybabel's keyword). The workers import no
+    catalog: they send the sentence as Words, which the trusted side says (model_requests.phrase)."""
+    return message
 
-    def __init__(self, status: str, message: str):
-        super().__init__(message)
+
+class Words:
+    """A sentence marked N_ with its {named} params (a string, a number or Words), as the worker
+    sends it: said in English here, in the grading's language by the trusted side."""
+
+    def __init__(self, text: str, /, **params):
+        self.text, self.params = text, params
+
+    def __str__(self) -> str:
+        return self.text.format(**{k: str(v) if isinstance(v, Words) else v for k, v in self.params.items()})
+
+    def to_wire(self) -> dict:
+        return {"text": self.text,
+                "params": {k: v.to_wire() if isinstance(v, Words) else v for k, v in self.params.items()}}
+
+
+class ModelProblem(Exception):
+    """A model file the grader will not or cannot use; status 'missing', 'raised' or 'crashed'; its
+    words (message: in English)."""
+
+    def __init__(self, status: str, text: str, /, **params):
+        self.words = Words(text, **params)
         self.status = status
-        self.message = message
+        self.message = str(self.words)
+        super().__init__(self.message)
+
+    @classmethod
+    def out_of_memory(cls) -> "ModelProblem":
+        return cls("memory", N_("the model ran out of memory"))
+
+    @classmethod
+    def unusable(cls, exc: Exception) -> "ModelProblem":
+        """A model that was read but cannot be used (what it raised: Python's words, shown as they are)."""
+        return cls("raised", N_("the model could not be used: {error}: {text}"), error=type(exc).__name__,
+                   text=" ".join(str(exc).split())[:400])
+
+    def reply(self) -> dict:
+        """The worker's reply: the message in English, its words for the trusted side to say."""
+        return {"status": self.status, "error": self.message, "words": self.words.to_wire()}
 
 
 class Window(io.RawIOBase):
@@ -137,7 +174,7 @@ class SavedModel:
         try:
             return h5py.File(source, "r")
         except (OSError, ValueError) as exc:
-            raise damaged(self.name, "its weights are not a readable HDF5 file", exc) from None
+            raise damaged(self.name, N_("its weights are not a readable HDF5 file"), exc) from None
 
 
 # -- which file ------------------------------------------------------------------------------
@@ -146,8 +183,8 @@ def model_file(name) -> str:
     """The requested file name, if it is a plain name of a file in the submission folder."""
     if (not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\\" in name
             or "\0" in name or (os.altsep and os.altsep in name) or len(name) > 255):
-        raise ModelProblem("crashed", f"the grader asked for the model file {name!r}: only a plain file name "
-                                      f"in the submission folder is allowed")
+        raise ModelProblem("crashed", N_("the grader asked for the model file {name!r}: only a plain file name "
+                                         "in the submission folder is allowed"), name=name)
     return name
 
 
@@ -156,22 +193,24 @@ def fit_images(images, expected: list | None) -> np.ndarray:
     it has several inputs): a model built for (28, 28) or (784,) still gets its images. uint8
     images are pixels, fed as the course feeds them: float32 / 255 (exercises.models.mnist.scaled)."""
     if not isinstance(images, np.ndarray) or images.ndim != 4:
-        raise ModelProblem("crashed", "predict needs an (N, 28, 28, 1) array")
+        raise ModelProblem("crashed", N_("predict needs an (N, 28, 28, 1) array"))
     if images.dtype == np.uint8:
         images = images.astype(np.float32) / np.float32(255.0)
     if expected is None:
-        raise ModelProblem("raised", "the model has several inputs; it must take one (28, 28, 1) image")
+        raise ModelProblem("raised", N_("the model has several inputs; it must take one (28, 28, 1) image"))
     if list(images.shape[1:]) == expected:
         return images
     if all(d is not None for d in expected) and int(np.prod(expected)) == int(np.prod(images.shape[1:])):
         return images.reshape((images.shape[0], *expected))
-    raise ModelProblem("raised", f"the model takes inputs of shape {tuple(expected)}, not the (28, 28, 1) images "
-                                 f"of MNIST")
+    raise ModelProblem("raised", N_("the model takes inputs of shape {shape}, not the (28, 28, 1) images "
+                                    "of MNIST"), shape=str(tuple(expected)))
 
 
-def damaged(name: str, what: str, exc: BaseException | None = None) -> ModelProblem:
+def damaged(name: str, what: str, exc: BaseException | None = None, /, **params) -> ModelProblem:
+    """what: a sentence marked N_ with its params; exc's words are Python's, shown as they are."""
     detail = f" ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})" if exc is not None else ""
-    return ModelProblem("raised", f"{name} is damaged: {what}{detail}")
+    return ModelProblem("raised", N_("{name} is damaged: {what}{detail}"), name=name, what=Words(what, **params),
+                        detail=detail)
 
 
 # -- the file --------------------------------------------------------------------------------
@@ -184,11 +223,12 @@ def read(path: str) -> SavedModel:
     except OSError:
         info = None
     if info is None or not stat.S_ISREG(info.st_mode):
-        raise ModelProblem("missing", f"there is no {name} in the folder: train the model and save it "
-                                      f"with model.save('{name}')")
+        raise ModelProblem("missing", N_("there is no {name} in the folder: train the model and save it "
+                                         "with model.save('{name}')"), name=name)
     if info.st_size > MAX_FILE_BYTES:
-        raise ModelProblem("raised", f"{name} is {info.st_size / 2**20:.0f} MiB, more than the "
-                                     f"{MAX_FILE_BYTES >> 20} MiB a model file of this course may be")
+        raise ModelProblem("raised", N_("{name} is {size} MiB, more than the {limit} MiB a model file of this "
+                                        "course may be"), name=name, size=round(info.st_size / 2**20),
+                           limit=MAX_FILE_BYTES >> 20)
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head == HDF5_SIGNATURE:
@@ -196,8 +236,9 @@ def read(path: str) -> SavedModel:
     elif head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         model = _read_keras(path, name)
     else:
-        raise ModelProblem("raised", f"{name} is not a Keras model file (neither a .keras zip archive nor a "
-                                     f"legacy HDF5 .h5 file); it may be damaged or something else renamed")
+        raise ModelProblem("raised", N_("{name} is not a Keras model file (neither a .keras zip archive nor a "
+                                        "legacy HDF5 .h5 file); it may be damaged or something else renamed"),
+                           name=name)
     return model
 
 
@@ -205,13 +246,13 @@ def _read_keras(path: str, name: str) -> SavedModel:
     members = _archive_members(path, name)
     for required in ("config.json", "model.weights.h5"):
         if required not in members:
-            raise ModelProblem("raised", f"{name} is a zip archive but not a Keras model "
-                                         f"(it lacks config.json or model.weights.h5)")
+            raise ModelProblem("raised", N_("{name} is a zip archive but not a Keras model "
+                                            "(it lacks config.json or model.weights.h5)"), name=name)
     config = parse_json(_content(members["config.json"]), name, "config.json")
     refuse_unsafe_model(config, name, "config.json")
     weights = members["model.weights.h5"]
     if not _content(weights, len(HDF5_SIGNATURE)).startswith(HDF5_SIGNATURE):
-        raise damaged(name, "its model.weights.h5 is not an HDF5 file")
+        raise damaged(name, N_("its model.weights.h5 is not an HDF5 file"))
     model = SavedModel(name, False, config, weights)
     check_h5(model)
     return model
@@ -232,15 +273,17 @@ def _read_h5(path: str, name: str) -> SavedModel:
                 raw = raw.item() if getattr(raw, "shape", None) == () and hasattr(raw, "item") else raw
                 text = raw.encode("utf-8") if isinstance(raw, str) else raw
                 if not isinstance(text, bytes):
-                    raise ModelProblem("raised", f"{name}: its {key} attribute is not a plausible model config")
+                    raise ModelProblem("raised", N_("{name}: its {key} attribute is not a plausible model config"),
+                                       name=name, key=key)
                 configs[key] = parse_json(text, name, key)
     except ModelProblem:
         raise
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-        raise damaged(name, "it is not a readable HDF5 file", exc) from None
+        raise damaged(name, N_("it is not a readable HDF5 file"), exc) from None
     if "model_config" not in configs:
-        raise ModelProblem("raised", f"{name} is an HDF5 file without a model in it (only weights, saved "
-                                     f"with save_weights?): save the whole model with model.save('{MODEL_FILE}')")
+        raise ModelProblem("raised", N_("{name} is an HDF5 file without a model in it (only weights, saved "
+                                        "with save_weights?): save the whole model with model.save('{file}')"),
+                           name=name, file=MODEL_FILE)
     refuse_unsafe_model(configs["model_config"], name, "model_config")
     if "training_config" in configs:  # never deserialized: the workers load with compile=False
         refuse_unsafe(configs["training_config"], name, "training_config", strict=False)
@@ -272,7 +315,7 @@ def _archive_members(path: str, name: str) -> dict[str, bytes | tuple[str, int, 
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, NotImplementedError,
             ValueError, KeyError) as exc:
-        raise damaged(name, "it is not a readable zip archive", exc) from None
+        raise damaged(name, N_("it is not a readable zip archive"), exc) from None
 
 
 def _content(member: bytes | tuple[str, int, int], limit: int | None = None) -> bytes:
@@ -291,13 +334,15 @@ def _check_end_record(path: str, name: str) -> None:
         tail = handle.read()
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
-        raise damaged(name, "it is not a readable zip archive (no end record)")
+        raise damaged(name, N_("it is not a readable zip archive (no end record)"))
     _, _, _, entries, total, directory_size, _, _ = struct.unpack("<4s4H2LH", tail[at:at + 22])
     if entries == 0xFFFF or total == 0xFFFF or directory_size == 0xFFFFFFFF:
-        raise ModelProblem("raised", f"{name} is a ZIP64 archive: a Keras model of this course is far smaller")
+        raise ModelProblem("raised", N_("{name} is a ZIP64 archive: a Keras model of this course is far smaller"),
+                           name=name)
     if total > MAX_MEMBERS or directory_size > MAX_DIRECTORY_BYTES:
-        raise ModelProblem("raised", f"{name} is a zip archive of {total} members ({directory_size:,} bytes of "
-                                     f"listing): a Keras model holds three")
+        raise ModelProblem("raised", N_("{name} is a zip archive of {total} members ({size:,} bytes of "
+                                        "listing): a Keras model holds three"), name=name, total=total,
+                           size=directory_size)
 
 
 def _check_listing(infos: list, name: str) -> None:
@@ -308,34 +353,37 @@ def _check_listing(infos: list, name: str) -> None:
         unsafe = (not member or member.startswith("/") or "\\" in member or "\0" in member or ".." in parts
                   or re.match(r"^[A-Za-z]:", member) is not None or len(member) > 255)
         if unsafe:
-            raise ModelProblem("raised", f"{name} was refused: it holds the member {member!r}, a path that "
-                                         f"leaves the archive's folder")
+            raise ModelProblem("raised", N_("{name} was refused: it holds the member {member!r}, a path that "
+                                            "leaves the archive's folder"), name=name, member=member)
         if member in seen:
-            raise ModelProblem("raised", f"{name} was refused: it holds {member!r} twice")
+            raise ModelProblem("raised", N_("{name} was refused: it holds {member!r} twice"), name=name, member=member)
         seen.add(member)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise ModelProblem("raised", f"{name} was refused: its member {member!r} is a symbolic link")
+            raise ModelProblem("raised", N_("{name} was refused: its member {member!r} is a symbolic link"),
+                               name=name, member=member)
         if member not in KERAS_MEMBERS and not (member.startswith("assets/") and len(parts) > 1):
-            raise ModelProblem("raised", f"{name} was refused: it holds {member!r}, which is not part of a Keras "
-                                         f"model ({', '.join(KERAS_MEMBERS)})")
+            raise ModelProblem("raised", N_("{name} was refused: it holds {member!r}, which is not part of a Keras "
+                                            "model ({members})"), name=name, member=member,
+                               members=", ".join(KERAS_MEMBERS))
         if info.flag_bits & 0x1:
-            raise ModelProblem("raised", f"{name} was refused: its member {member!r} is encrypted")
+            raise ModelProblem("raised", N_("{name} was refused: its member {member!r} is encrypted"),
+                               name=name, member=member)
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ModelProblem("raised", f"{name} was refused: its member {member!r} uses a compression "
-                                         f"Keras never writes")
+            raise ModelProblem("raised", N_("{name} was refused: its member {member!r} uses a compression "
+                                            "Keras never writes"), name=name, member=member)
         if member.endswith(".json") and info.file_size > MAX_CONFIG_BYTES:
-            raise ModelProblem("raised", f"{name} was refused: its {member} is {info.file_size:,} bytes, more than "
-                                         f"the {MAX_CONFIG_BYTES >> 20} MiB a model's config may be")
+            raise too_large_config(name, member, info.file_size)
         if info.compress_type == zipfile.ZIP_STORED:
             continue  # read where it lies: it cannot inflate
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise ModelProblem("raised", f"{name} was refused: its member {member!r} inflates "
-                                         f"{info.file_size / max(info.compress_size, 1):,.0f} times (a zip bomb?)")
+            raise ModelProblem("raised", N_("{name} was refused: its member {member!r} inflates {ratio:,.0f} times "
+                                            "(a zip bomb?)"), name=name, member=member,
+                               ratio=round(info.file_size / max(info.compress_size, 1)))
         declared += info.file_size
         if declared > MAX_INFLATED_BYTES:
-            raise ModelProblem("raised", f"{name} was refused: its members inflate to more than "
-                                         f"{MAX_INFLATED_BYTES >> 20} MiB")
+            raise ModelProblem("raised", N_("{name} was refused: its members inflate to more than {limit} MiB"),
+                               name=name, limit=MAX_INFLATED_BYTES >> 20)
 
 
 def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
@@ -351,11 +399,10 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> byte
             if total > info.file_size:
                 break
             if not chunks and chunk.startswith(ARCHIVE_SIGNATURES) and not info.filename.endswith("/"):
-                raise ModelProblem("raised", f"{name} was refused: its member {info.filename!r} is itself an archive")
+                raise archive_inside(name, info.filename)
             chunks.append(chunk)
     if total != info.file_size:
-        raise ModelProblem("raised", f"{name} was refused: its member {info.filename!r} does not hold the "
-                                     f"{info.file_size:,} bytes its listing declares")
+        raise wrong_size(name, info)
     return b"".join(chunks)
 
 
@@ -367,16 +414,31 @@ def _stored(path: str, info: zipfile.ZipInfo, name: str) -> tuple[str, int, int]
         header = handle.read(30)
         size = os.fstat(handle.fileno()).st_size
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise damaged(name, f"its member {info.filename!r} has no local header")
+        raise damaged(name, N_("its member {member!r} has no local header"), member=info.filename)
     name_length, extra_length = struct.unpack("<2H", header[26:30])
     start = info.header_offset + 30 + name_length + extra_length
     if info.compress_size != info.file_size or start + info.file_size > size:
-        raise ModelProblem("raised", f"{name} was refused: its member {info.filename!r} does not hold the "
-                                     f"{info.file_size:,} bytes its listing declares")
+        raise wrong_size(name, info)
     member = (path, start, info.file_size)
     if info.filename != "model.weights.h5" and _content(member, 8).startswith(ARCHIVE_SIGNATURES):
-        raise ModelProblem("raised", f"{name} was refused: its member {info.filename!r} is itself an archive")
+        raise archive_inside(name, info.filename)
     return member
+
+
+def archive_inside(name: str, member: str) -> ModelProblem:
+    return ModelProblem("raised", N_("{name} was refused: its member {member!r} is itself an archive"),
+                        name=name, member=member)
+
+
+def wrong_size(name: str, info: zipfile.ZipInfo) -> ModelProblem:
+    return ModelProblem("raised", N_("{name} was refused: its member {member!r} does not hold the {size:,} bytes "
+                                     "its listing declares"), name=name, member=info.filename, size=info.file_size)
+
+
+def too_large_config(name: str, what: str, size: int) -> ModelProblem:
+    return ModelProblem("raised", N_("{name} was refused: its {what} is {size:,} bytes, more than the {limit} MiB "
+                                     "a model's config may be"), name=name, what=what, size=size,
+                        limit=MAX_CONFIG_BYTES >> 20)
 
 
 # -- the config ------------------------------------------------------------------------------
@@ -395,16 +457,16 @@ def json_depth(data: bytes) -> int:
 def parse_json(data: bytes, name: str, what: str):
     """A config parsed as JSON within MAX_CONFIG_BYTES and MAX_CONFIG_DEPTH."""
     if len(data) > MAX_CONFIG_BYTES:
-        raise ModelProblem("raised", f"{name} was refused: its {what} is {len(data):,} bytes, more than the "
-                                     f"{MAX_CONFIG_BYTES >> 20} MiB a model's config may be")
+        raise too_large_config(name, what, len(data))
     depth = json_depth(data)
     if depth > MAX_CONFIG_DEPTH:
-        raise ModelProblem("raised", f"{name} was refused: its {what} nests {depth:,} levels deep (a Keras "
-                                     f"model's config nests fewer than {MAX_CONFIG_DEPTH})")
+        raise ModelProblem("raised", N_("{name} was refused: its {what} nests {depth:,} levels deep (a Keras "
+                                        "model's config nests fewer than {limit})"), name=name, what=what,
+                           depth=depth, limit=MAX_CONFIG_DEPTH)
     try:
         return json.loads(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise damaged(name, f"its {what} is not valid JSON", exc) from None
+        raise damaged(name, N_("its {what} is not valid JSON"), exc, what=what) from None
 
 
 @lru_cache(maxsize=1)
@@ -418,9 +480,9 @@ def keras_names() -> tuple[frozenset, frozenset, frozenset]:
 
 
 def refuse_unsafe(config, name: str, where: str, strict: bool = True) -> None:
-    reason = unsafe(config, where, strict)
+    reason = unsafe_words(config, where, strict)
     if reason:
-        raise ModelProblem("raised", f"{name} was refused: {reason}")
+        raise ModelProblem("raised", N_("{name} was refused: {reason}"), name=name, reason=reason)
 
 
 def refuse_unsafe_model(config, name: str, where: str) -> None:
@@ -434,7 +496,13 @@ def refuse_unsafe_model(config, name: str, where: str) -> None:
 
 
 def unsafe(tree, where: str = "config", strict: bool = True) -> str:
-    """Why a model config is unsafe to load ('' if it is not), naming the offending part by its
+    """Why a model config is unsafe to load ('' if it is not), in English (unsafe_words)."""
+    reason = unsafe_words(tree, where, strict)
+    return str(reason) if reason else ""
+
+
+def unsafe_words(tree, where: str = "config", strict: bool = True) -> Words | None:
+    """Why a model config is unsafe to load (None if it is not), naming the offending part by its
     place in the config (e.g. model_config.config.layers[1]). Refused: a Lambda layer, stored
     bytecode, an object from a module outside Keras, a custom registered object, a function that
     is not a plain name; and when strict, any class or function that is not Keras' own registered
@@ -446,45 +514,50 @@ def unsafe(tree, where: str = "config", strict: bool = True) -> str:
         if isinstance(node, list):
             pending.extend((item, f"{place}[{i}]") for i, item in reversed(list(enumerate(node))))
         elif isinstance(node, dict):
-            reason = _reference(node, place, strict) if isinstance(node.get("class_name"), str) else ""
+            reason = _reference(node, place, strict) if isinstance(node.get("class_name"), str) else None
             if reason:
                 return reason
             pending.extend((value, f"{place}.{key}") for key, value in reversed(list(node.items())))
-    return ""
+    return None
 
 
-def _reference(node: dict, where: str, strict: bool) -> str:
-    """Why one serialized object is refused ('' if it is Keras' own or plain data)."""
+def _reference(node: dict, where: str, strict: bool) -> Words | None:
+    """Why one serialized object is refused (None if it is Keras' own or plain data)."""
     classes, short_names, functions = keras_names()
     class_name, config, module = node["class_name"], node.get("config"), node.get("module")
     if class_name == "Lambda":
         name = config.get("name", "?") if isinstance(config, dict) else "?"
-        return (f"it contains a Lambda layer ({name!r}, at {where}); a Lambda layer holds Python code, which "
-                f"the grader never runs: build the model from Keras' built-in layers only")
+        return Words(N_("it contains a Lambda layer ({name!r}, at {where}); a Lambda layer holds Python code, which "
+                        "the grader never runs: build the model from Keras' built-in layers only"),
+                     name=name, where=where)
     if class_name in ("__lambda__", "TFSMLayer", "__typespec__"):
-        return (f"it contains a serialized Python function or external graph ({class_name}, at {where}); "
-                f"use built-in layers only")
+        return Words(N_("it contains a serialized Python function or external graph ({name}, at {where}); "
+                        "use built-in layers only"), name=class_name, where=where)
     if class_name in DATA_MARKERS:
-        return ""
+        return None
     if module is not None and not (isinstance(module, str) and (module in ("keras", "builtins")
                                                                  or module.startswith("keras."))):
-        return f"it uses {class_name!r} from the module {module!r} (at {where}): only Keras' own objects are accepted"
+        return Words(N_("it uses {name!r} from the module {module!r} (at {where}): only Keras' own objects are "
+                        "accepted"), name=class_name, module=module, where=where)
     if class_name == "function":
         if not isinstance(config, str) or not config.isidentifier():
-            return f"it contains a serialized Python function (at {where}): use Keras' built-in functions by name"
+            return Words(N_("it contains a serialized Python function (at {where}): use Keras' built-in functions "
+                            "by name"), where=where)
         if not strict or (f"{module}.{config}" in functions if module not in (None, "builtins")
                           else any(f"keras.{m}.{config}" in functions for m in BUILTIN_MODULES)):
-            return ""  # a Keras function saved by its name (e.g. a built-in loss): no code in the file
-        return (f"it contains a function that is not one of Keras' own ({config!r}, at {where}): use Keras' "
-                f"built-in functions by name")
+            return None  # a Keras function saved by its name (e.g. a built-in loss): no code in the file
+        return Words(N_("it contains a function that is not one of Keras' own ({name!r}, at {where}): use Keras' "
+                        "built-in functions by name"), name=config, where=where)
     registered = node.get("registered_name")
     if registered not in (None, class_name, "function") and (strict or ">" in str(registered)):
-        return f"it uses the custom object {registered!r} (at {where}): only Keras' own objects are accepted"
+        return Words(N_("it uses the custom object {name!r} (at {where}): only Keras' own objects are accepted"),
+                     name=registered, where=where)
     known = (class_name in short_names if module is None
              else f"{module}.{class_name}" in classes)
     if strict and not known:
-        return f"it uses {class_name!r}, which is not one of Keras' own objects (at {where})"
-    return ""
+        return Words(N_("it uses {name!r}, which is not one of Keras' own objects (at {where})"),
+                     name=class_name, where=where)
+    return None
 
 
 # -- the weights' HDF5 file ------------------------------------------------------------------
@@ -501,21 +574,22 @@ def check_h5(model: SavedModel) -> None:
         except ModelProblem:
             raise
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-            raise damaged(model.name, "its weights' HDF5 file cannot be read", exc) from None
+            raise damaged(model.name, N_("its weights' HDF5 file cannot be read"), exc) from None
 
 
 def _walk_h5(group, name: str, budget: dict, depth: int, h5py) -> None:
     if depth > MAX_H5_DEPTH:
-        raise ModelProblem("raised", f"{name} was refused: its weights' HDF5 groups nest implausibly deep")
+        raise ModelProblem("raised", N_("{name} was refused: its weights' HDF5 groups nest implausibly deep"),
+                           name=name)
     for key in group.keys():
         budget["objects"] += 1
         if budget["objects"] > MAX_H5_OBJECTS:
-            raise ModelProblem("raised", f"{name} was refused: its weights' HDF5 file holds more than "
-                                         f"{MAX_H5_OBJECTS:,} objects")
+            raise ModelProblem("raised", N_("{name} was refused: its weights' HDF5 file holds more than "
+                                            "{limit:,} objects"), name=name, limit=MAX_H5_OBJECTS)
         link = group.get(key, getlink=True)
         if isinstance(link, h5py.ExternalLink):
-            raise ModelProblem("raised", f"{name} was refused: its weights' HDF5 file links to another file "
-                                         f"({key!r})")
+            raise ModelProblem("raised", N_("{name} was refused: its weights' HDF5 file links to another file "
+                                            "({key!r})"), name=name, key=key)
         if isinstance(link, h5py.SoftLink):
             continue
         item = group[key]
@@ -523,12 +597,13 @@ def _walk_h5(group, name: str, budget: dict, depth: int, h5py) -> None:
             _walk_h5(item, name, budget, depth + 1, h5py)
             continue
         if item.is_virtual or item.external:
-            raise ModelProblem("raised", f"{name} was refused: its weights' dataset {item.name!r} is stored "
-                                         f"outside the file")
+            raise ModelProblem("raised", N_("{name} was refused: its weights' dataset {dataset!r} is stored "
+                                            "outside the file"), name=name, dataset=item.name)
         if item.dtype.kind not in "biuf":
-            raise ModelProblem("raised", f"{name} was refused: its weights' dataset {item.name!r} is not numeric")
+            raise ModelProblem("raised", N_("{name} was refused: its weights' dataset {dataset!r} is not numeric"),
+                               name=name, dataset=item.name)
         if item.id.get_create_plist().get_nfilters():  # compressed: what it inflates to is counted
             budget["bytes"] += int(np.prod(item.shape, dtype=np.float64)) * item.dtype.itemsize
             if budget["bytes"] > MAX_INFLATED_BYTES:
-                raise ModelProblem("raised", f"{name} was refused: its compressed weights inflate to more than "
-                                             f"{MAX_INFLATED_BYTES >> 20} MiB")
+                raise ModelProblem("raised", N_("{name} was refused: its compressed weights inflate to more "
+                                                "than {limit} MiB"), name=name, limit=MAX_INFLATED_BYTES >> 20)

@@ -6,10 +6,16 @@ on the course's NumPy reference). A model outside the layer catalogue is answere
 reason ("fallback"); the request then goes to a companion sandbox of the keras worker (Keras on
 TensorFlow), and the report's notices say which layer sent the model there: a notice, not a
 penalty. With --keras-models every request goes to the keras worker.
+
+The workers import no catalog (the grader's are hidden in the sandbox): a sentence of theirs comes
+in English with its words (a sentence marked N_ in model_files, layer_catalogue or keras_worker and
+its params), which `phrase` says in the grading's language.
 """
 from __future__ import annotations
 
-from grader.pack import Answer, Limits, StudentFault, check_status
+from string import Formatter
+
+from grader.pack import Answer, Limits, StudentFault, _, check_status, number
 
 MODEL_FILE = "model.keras"
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")  # what a saved Keras model is called
@@ -34,12 +40,13 @@ def choose(names, expected: str = MODEL_FILE) -> tuple[str | None, str]:
         return expected, ""
     models = [n for n in names if n.lower().endswith(MODEL_SUFFIXES) and not n.startswith(".")]
     if len(models) == 1:
-        return models[0], f"graded the model {models[0]} (there is no {expected}, and it is the only model file)"
+        return models[0], _("graded the model {file} (there is no {expected}, and it is the only model file)",
+                            file=models[0], expected=expected)
     if models:
-        return None, (f"the folder holds several model files ({', '.join(models)}) and no {expected}: "
-                      f"keep only the model to grade, or save it as {expected}")
-    return None, (f"there is no {expected} in the folder: train the model and save it with "
-                  f"model.save('{expected}')")
+        return None, _("the folder holds several model files ({files}) and no {expected}: keep only the model "
+                       "to grade, or save it as {expected}", files=", ".join(models), expected=expected)
+    return None, _("there is no {name} in the folder: train the model and save it with model.save('{name}')",
+                   name=expected)
 
 
 def route(sandbox, file_name: str, request: dict, values: dict | None = None):
@@ -50,8 +57,8 @@ def route(sandbox, file_name: str, request: dict, values: dict | None = None):
         reason = outcome.info.get("fallback") if outcome.status == Answer.OK else None
         if not reason:
             return outcome
-        sandbox.notice(f"{file_name} was graded with Keras (TensorFlow), not on the course's NumPy reference: "
-                       f"{reason}")
+        sandbox.notice(_("{file} was graded with Keras (TensorFlow), not on the course's NumPy reference: "
+                         "{reason}", file=file_name, reason=phrase(outcome.info.get("fallback_words"), reason)))
     return sandbox.companion(KERAS, KERAS_LIMITS).ask(request, values)
 
 
@@ -60,8 +67,42 @@ def ask_model(sandbox, file_name: str, request: dict, values: dict | None = None
     outcome = route(sandbox, file_name, request, values)
     if outcome.status == Answer.OK:
         return outcome
-    reasons = {Answer.TIMEOUT: f"loading the model or predicting took too long ({outcome.error})",
-               Answer.MEMORY: "loading the model or predicting ran out of memory",
-               Answer.CRASHED: f"loading the model crashed the sandbox ({outcome.error})"}
+    error = phrase(outcome.info.get("words"), outcome.error)
+    reasons = {Answer.TIMEOUT: _("loading the model or predicting took too long ({error})", error=error),
+               Answer.MEMORY: _("loading the model or predicting ran out of memory"),
+               Answer.CRASHED: _("loading the model crashed the sandbox ({error})", error=error)}
     raise StudentFault(check_status(outcome.status),
-                       reasons.get(outcome.status, outcome.error or "the model could not be used"))
+                       reasons.get(outcome.status, error or _("the model could not be used")))
+
+
+def phrase(words, english: str) -> str:
+    """A worker's sentence in the grading's language: its words said when the catalog holds their
+    sentence (and every sentence nested in them), else the English the worker sent. Only the
+    catalog's own text is ever formatted, never a reply's."""
+    try:
+        return _said(words)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return english
+
+
+def _said(words) -> str:
+    text, params = words["text"], words["params"]
+    if not isinstance(text, str) or not isinstance(params, dict):
+        raise TypeError("words are a text and its params")  # i18n: not for people (caught by phrase)
+    translated = _(text)
+    if translated == text:  # English, or a sentence the catalog does not hold: the worker's own English
+        raise KeyError(text)
+    conversions = {field: conversion for _literal, field, _spec, conversion in Formatter().parse(translated) if field}
+    return translated.format(**{key: _value(value, conversions.get(key)) for key, value in params.items()})
+
+
+def _value(value, conversion: str | None):
+    """A param as the sentence shows it: a nested sentence said, a number as the language writes it
+    (but as Python writes it where the sentence shows its repr, as code)."""
+    if isinstance(value, dict):
+        return _said(value)
+    if conversion is None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number(value)
+    if value is None or isinstance(value, (str, int, float, list)):
+        return value
+    raise TypeError(type(value).__name__)

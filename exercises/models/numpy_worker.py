@@ -7,8 +7,8 @@ model_answers) and the reference's layers then, with h5py, and never imports Ten
 The file is read within bounds and screened by model_files (Lambda layers, stored code and objects
 that are not Keras' own are refused, naming the part); its layers are run by layer_catalogue in
 float32 as Keras computes them. A model the catalogue does not hold is not graded here: every
-request about it is answered {"status": "ok", "fallback": REASON} (the layer that sent it away,
-in words), and the trusted side asks the keras worker instead (model_requests.py).
+request about it is answered {"status": "ok", "fallback": REASON, "fallback_words": its words} (the
+layer that sent it away, in English and as words for the trusted side to say), and the trusted side asks the keras worker instead (model_requests.py).
 
 Requests (sandbox.ask), answered as keras_worker answers them (model_answers forms both):
   {"action": "describe" | "predict" | "layers", "file": NAME, "args": [images] for predict}
@@ -18,7 +18,8 @@ Requests (sandbox.ask), answered as keras_worker answers them (model_answers for
               images, uint8 pixels (scaled to [0, 1] as the course scales them) or float32,
               reshaped to the model's input when it takes the same pixels in another shape
   layers   -> {"status": "ok", "layers": [...], "arrays": bool, "seconds"}, value: the weights
-A model that cannot be used: {"status": "missing" | "raised" | "crashed", "error": one sentence}.
+A model that cannot be used: {"status": "missing" | "raised" | "crashed" | "memory", "error": one sentence
+in English, "words": the same as a sentence and its params, which the trusted side says}.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ finally:
     del sys.path[:2]
 model_files.keras_names()  # the screen's list of Keras' names, read now, before the folder is hidden
 
-_models: dict = {}  # file name -> CatalogueModel, the reason it is outside the catalogue, or ModelProblem
+_models: dict = {}  # file name -> CatalogueModel, OutsideCatalogue (why Keras must grade it), or ModelProblem
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 
 
@@ -69,8 +70,8 @@ def handle(folder: str, request: dict):
 def _answer(folder: str, request: dict):
     name = model_files.model_file(request.get("file", model_files.MODEL_FILE))
     model = _model(folder, name)
-    if isinstance(model, str):
-        return {"status": "ok", "fallback": model}, {}
+    if isinstance(model, layer_catalogue.OutsideCatalogue):
+        return {"status": "ok", "fallback": str(model), "fallback_words": model.to_wire()}, {}
     return model_answers.reply(model, request)
 
 
@@ -107,7 +108,7 @@ def _model(folder: str, name: str):
                     layer_catalogue.attach(model, h5, saved.legacy)
                 _models[name] = CatalogueModel(model, {"read": time.perf_counter() - start})
             except layer_catalogue.OutsideCatalogue as outside:
-                _models[name] = str(outside)
+                _models[name] = outside
         except model_files.ModelProblem as problem:
             _models[name] = problem
     if isinstance(_models[name], model_files.ModelProblem):

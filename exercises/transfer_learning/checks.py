@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.pack import CheckFailed, Score
+from grader.pack import N_, CheckFailed, Score, _, ngettext, number, percent
 from exercises.models.model_requests import ask_model
+from exercises.models.numbers import significant
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,10 +39,10 @@ MODEL_FILE = SPEC["files"][0]
 RELATED = 0.5  # correlation of a layer's weights with the base's above which they were trained from them
 EQUAL = 1e-6  # weights within this of the base's are the base's (the file stores float32: frozen is exact)
 DIAGNOSES = {
-    "not_frozen": "the base was not frozen: its weights changed during training",
-    "head_kept": "the base's classification part is still there",
-    "from_scratch": "no base weights found: this model was trained from scratch",
-    "classes": "wrong number of classes",
+    "not_frozen": N_("the base was not frozen: its weights changed during training"),
+    "head_kept": N_("the base's classification part is still there"),
+    "from_scratch": N_("no base weights found: this model was trained from scratch"),
+    "classes": N_("wrong number of classes"),
 }
 
 
@@ -61,7 +62,7 @@ def base_layers() -> tuple[dict, ...]:
             continue
         role = "feature" if name in BASE["feature_layers"] else "head" if name in BASE["head_layers"] else None
         if role is None:
-            raise RuntimeError(f"the base layer {name!r} is neither in feature_layers nor in head_layers")
+            raise RuntimeError(f"the base layer {name!r} is neither in feature_layers nor in head_layers")  # i18n: not for people (the pack's own mistake)
         weights = []
         while f"{name}.{len(weights)}" in arrays:
             weights.append(arrays[f"{name}.{len(weights)}"])
@@ -85,7 +86,7 @@ def student_layers(sandbox) -> list[dict]:
     (None when the model is too large to send them; then only the digests are compared)."""
     outcome = _ask(sandbox, {"action": "layers"})
     layers, arrays = outcome.info.get("layers"), outcome.value if outcome.info.get("arrays") else None
-    malformed = CheckFailed("the sandbox described the model's layers in a malformed way")
+    malformed = CheckFailed(_("the sandbox described the model's layers in a malformed way"))
     if not isinstance(layers, list) or (arrays is not None and not isinstance(arrays, list)):
         raise malformed
     cleaned, position = [], 0
@@ -185,15 +186,16 @@ def _layer_rows(layers: list[dict], found: dict[str, dict]) -> list[dict]:
     for layer in layers:
         name, entry = by_layer.get(id(layer), (None, None))
         if entry is None:
-            holds = "no weights" if not layer["weights"] else "new weights (not the base's)"
+            holds = _("no weights") if not layer["weights"] else _("new weights (not the base's)")
         elif entry["state"] == "same":
-            holds = f"the base's {name} weights, unchanged"
+            holds = _("the base's {name} weights, unchanged", name=name)
         elif entry["state"] == "changed":
             change = entry.get("change")
-            holds = f"the base's {name} weights, changed by training" + (
-                f" (by up to {change:.3g})" if change is not None else "")
+            holds = (_("the base's {name} weights, changed by training (by up to {change})", name=name,
+                       change=significant(change, 3)) if change is not None else
+                     _("the base's {name} weights, changed by training", name=name))
         else:
-            holds = f"new weights (the shape of the base's {name}, not its values)"
+            holds = _("new weights (the shape of the base's {name}, not its values)", name=name)
         rows.append({"layer": layer["name"], "class": layer["class"],
                      "state": "frozen" if layer["frozen"] else "trainable",
                      "params": layer["params"], "weights": holds})
@@ -203,7 +205,9 @@ def _layer_rows(layers: list[dict], found: dict[str, dict]) -> list[dict]:
 def _rows_text(rows: list[dict]) -> str:
     width = max([5] + [len(r["layer"]) for r in rows])
     classes = max([5] + [len(r["class"]) for r in rows])
-    return "\n".join(f"  {r['layer']:<{width}}  {r['class']:<{classes}}  {r['state']:<9}  {r['weights']}" for r in rows)
+    states = {"frozen": _("frozen"), "trainable": _("trainable")}  # the rows keep the machine word
+    return "\n".join(f"  {r['layer']:<{width}}  {r['class']:<{classes}}  {states[r['state']]:<9}  {r['weights']}"
+                     for r in rows)
 
 
 # -- the checks ---------------------------------------------------------------------------------
@@ -217,36 +221,41 @@ def test_frozen_base(student, sandbox):
     changed = [n for n in weighted if found[n]["state"] == "changed"]
     kept = [n for n in weighted if found[n]["state"] == "same"]
     if changed:
-        diagnosis = DIAGNOSES["not_frozen"]
-        problems.append(f"the weights of the base's {', '.join(changed)} changed during training: set "
-                        f"trainable = False on the feature layers before compile() and fit()")
+        diagnosis = _(DIAGNOSES["not_frozen"])
+        problems.append(_("the weights of the base's {layers} changed during training: set trainable = False on the "
+                          "feature layers before compile() and fit()", layers=", ".join(changed)))
     elif not kept:
-        diagnosis = DIAGNOSES["from_scratch"]
-        problems.append(f"no layer holds the weights of the base's {', '.join(weighted)}: load base_model.keras "
-                        f"and reuse its feature layers, do not build new ones")
+        diagnosis = _(DIAGNOSES["from_scratch"])
+        problems.append(_("no layer holds the weights of the base's {layers}: load base_model.keras and reuse its "
+                          "feature layers, do not build new ones", layers=", ".join(weighted)))
     missing = [n for n in weighted if found[n]["state"] in ("unrelated", "missing")]
     if kept and missing:
-        problems.append(f"the base's {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not in the "
-                        f"model with the base's weights")
+        problems.append(ngettext("the base's {layers} is not in the model with the base's weights",
+                                 "the base's {layers} are not in the model with the base's weights", len(missing),
+                                 layers=", ".join(missing)))
     trainable = [f"{found[n]['layer']['name']}" for n in kept if not found[n]["layer"]["frozen"]]
     if trainable:
-        problems.append(f"{', '.join(trainable)} still {'has' if len(trainable) == 1 else 'have'} trainable = True: "
-                        f"freeze the feature layers (layer.trainable = False)")
+        problems.append(ngettext("{layers} still has trainable = True: freeze the feature layers "
+                                 "(layer.trainable = False)",
+                                 "{layers} still have trainable = True: freeze the feature layers "
+                                 "(layer.trainable = False)", len(trainable), layers=", ".join(trainable)))
     present = {layer["class"] for layer in layers}
     absent = [b["name"] for b in features if not b["weights"] and b["class"] not in present]
     if absent:
-        problems.append(f"the base's {', '.join(absent)} layer{'s are' if len(absent) > 1 else ' is'} missing")
+        problems.append(ngettext("the base's {layers} layer is missing", "the base's {layers} layers are missing",
+                                 len(absent), layers=", ".join(absent)))
     rows = _layer_rows(layers, found)
     details = {"layers": rows}
     if diagnosis:
         details["diagnosis"] = diagnosis
     if problems:
-        message = "the base's feature layers are not reused frozen: " + "; ".join(problems) + "."
+        message = _("the base's feature layers are not reused frozen: {problems}.", problems="; ".join(problems))
         if diagnosis:
-            message += f"\nLikely cause: {diagnosis}."
-        return Score(0.0, message + "\nThe model's layers:\n" + _rows_text(rows), details, diagnosis=diagnosis)
-    return Score(1.0, f"the base's {', '.join(weighted)} are in the model, frozen (trainable = False), with "
-                      f"their weights unchanged by training", details)
+            message += "\n" + _("Likely cause: {diagnosis}.", diagnosis=diagnosis)
+        message += "\n" + _("The model's layers:") + "\n" + _rows_text(rows)
+        return Score(0.0, message, details, diagnosis=diagnosis)
+    return Score(1.0, _("the base's {layers} are in the model, frozen (trainable = False), with their weights "
+                        "unchanged by training", layers=", ".join(weighted)), details)
 
 
 def test_new_head(student, sandbox):
@@ -257,35 +266,39 @@ def test_new_head(student, sandbox):
     kept = [n for n in head if found[n]["state"] in ("same", "changed")]
     problems, diagnosis = [], None
     if kept:
-        diagnosis = DIAGNOSES["head_kept"]
-        holders = ", ".join(f"{found[n]['layer']['name']} holds the base's {n}" for n in kept)
-        problems.append(f"the base's classification part is still in the model ({holders}): keep only its "
-                        f"feature layers ({', '.join(BASE['feature_layers'])}) and add your own Dense layers")
+        diagnosis = _(DIAGNOSES["head_kept"])
+        holders = ", ".join(_("{layer} holds the base's {name}", layer=found[n]["layer"]["name"], name=n) for n in kept)
+        problems.append(_("the base's classification part is still in the model ({holders}): keep only its feature "
+                          "layers ({features}) and add your own Dense layers", holders=holders,
+                          features=", ".join(BASE["feature_layers"])))
     classes = int(TASK["classes"])
     if info.get("outputs") != 1 or info.get("output_shape") != [classes]:
-        diagnosis = diagnosis or DIAGNOSES["classes"]
-        problems.append(f"its output is {_shape(info.get('output_shape'))}; it must be ({classes},), one "
-                        f"probability per digit 5-9 (label = digit - 5)")
+        diagnosis = diagnosis or _(DIAGNOSES["classes"])
+        problems.append(_("its output is {shape}; it must be ({classes},), one probability per digit 5-9 (label = "
+                          "digit - 5)", shape=_shape(info.get("output_shape")), classes=classes))
     if info.get("output_activation") != "softmax":
-        problems.append(f"its last layer's activation is {info.get('output_activation')!r}, not 'softmax'")
+        problems.append(_("its last layer's activation is {activation!r}, not 'softmax'",
+                          activation=info.get("output_activation")))
     expected_input = list(BASE["input_shape"])
     if info.get("inputs") != 1 or info.get("input_shape") != expected_input:
-        problems.append(f"its input is {_shape(info.get('input_shape'))}; it must be the base's "
-                        f"{tuple(expected_input)}")
+        problems.append(_("its input is {shape}; it must be the base's {expected}", shape=_shape(info.get("input_shape")),
+                          expected=tuple(expected_input)))
     params, budget = int(info.get("params", 0) or 0), int(TASK["max_params"])
     if params > budget:
-        problems.append(f"it has {params:,} parameters, over the budget of {budget:,}")
+        problems.append(_("it has {params} parameters, over the budget of {budget}", params=number(params),
+                          budget=number(budget)))
     details = {"input_shape": info.get("input_shape"), "output_shape": info.get("output_shape"),
                "output_activation": info.get("output_activation"), "params": params}
     if diagnosis:
         details["diagnosis"] = diagnosis
     if problems:
-        message = "the model does not end in a new classifier for the digits 5-9: " + "; ".join(problems) + "."
+        message = _("the model does not end in a new classifier for the digits 5-9: {problems}.",
+                    problems="; ".join(problems))
         if diagnosis:
-            message += f"\nLikely cause: {diagnosis}."
+            message += "\n" + _("Likely cause: {diagnosis}.", diagnosis=diagnosis)
         return Score(0.0, message, details, diagnosis=diagnosis)
-    return Score(1.0, f"the base's classification part is gone; input {tuple(expected_input)}, {classes} softmax "
-                      f"outputs, {params:,} parameters", details)
+    return Score(1.0, _("the base's classification part is gone; input {shape}, {classes} softmax outputs, {params} "
+                        "parameters", shape=tuple(expected_input), classes=classes, params=number(params)), details)
 
 
 def _shape(shape) -> str:
@@ -301,29 +314,34 @@ def test_accuracy(student, sandbox, mnist):
     probabilities = outcome.value
     classes = int(TASK["classes"])
     if not isinstance(probabilities, np.ndarray) or probabilities.ndim != 2 or len(probabilities) != len(labels):
-        raise CheckFailed(f"the model's predictions have shape {getattr(probabilities, 'shape', None)}, expected "
-                          f"{(len(labels), classes)}: one row of {classes} probabilities per test image")
+        raise CheckFailed(_("the model's predictions have shape {shape}, expected {expected}: one row of {classes} "
+                            "probabilities per test image", shape=getattr(probabilities, "shape", None),
+                            expected=(len(labels), classes), classes=classes))
     if probabilities.shape[1] != classes:
-        raise CheckFailed(f"the model gives {probabilities.shape[1]} probabilities per image, not {classes}: "
-                          f"its accuracy on the digits 5-9 (label = digit - 5) cannot be measured.\n"
-                          f"Likely cause: {DIAGNOSES['classes']}.", diagnosis=DIAGNOSES["classes"],
-                          details={"diagnosis": DIAGNOSES["classes"], "classes": int(probabilities.shape[1])})
+        diagnosis = _(DIAGNOSES["classes"])
+        raise CheckFailed(_("the model gives {given} probabilities per image, not {classes}: its accuracy on the "
+                            "digits 5-9 (label = digit - 5) cannot be measured.", given=probabilities.shape[1],
+                            classes=classes) + "\n" + _("Likely cause: {diagnosis}.", diagnosis=diagnosis),
+                          diagnosis=diagnosis, details={"diagnosis": diagnosis, "classes": int(probabilities.shape[1])})
     probabilities = probabilities.astype(np.float64)
     if not np.all(np.isfinite(probabilities)):
         bad = int(np.sum(~np.all(np.isfinite(probabilities), axis=1)))
-        raise CheckFailed(f"the model predicts NaN or infinite values for {bad} of the {len(labels):,} test images")
+        raise CheckFailed(_("the model predicts NaN or infinite values for {bad} of the {total} test images",
+                            bad=number(bad), total=number(len(labels))))
     predicted = probabilities.argmax(axis=1)
     correct = int(np.sum(predicted == labels))
     accuracy = correct / len(labels)
     full, zero = float(ACCURACY["full"]), float(ACCURACY["zero"])
     fraction = float(np.clip((accuracy - zero) / (full - zero), 0.0, 1.0))
     per_digit = {str(d): float(np.mean(predicted[labels == d - digits[0]] == d - digits[0])) for d in digits}
-    verdict = ("full marks" if fraction >= 1.0 else "no points" if fraction <= 0.0
-               else f"{fraction:.0%} of the points")
+    verdict = (_("full marks") if fraction >= 1.0 else _("no points") if fraction <= 0.0
+               else _("{share} of the points", share=percent(fraction)))
     message = "\n".join([
-        f"accuracy {accuracy:.4f} on the {len(labels):,} MNIST test images of the digits 5-9 ({correct:,} right): "
-        f"{verdict} (full from {full:g}, none below {zero:g})",
-        "accuracy per digit: " + ", ".join(f"{d}: {a:.4f}" for d, a in per_digit.items()),
+        _("accuracy {accuracy} on the {total} MNIST test images of the digits 5-9 ({correct} right): {verdict} (full "
+          "from {full}, none below {zero})", accuracy=number(accuracy, 4), total=number(len(labels)),
+          correct=number(correct), verdict=verdict, full=number(full), zero=number(zero)),
+        _("accuracy per digit: {accuracies}",
+          accuracies=", ".join(f"{d}: {number(a, 4)}" for d, a in per_digit.items())),
     ])
     details = {"accuracy": accuracy, "correct": correct, "total": len(labels), "full_from": full,
                "zero_below": zero, "accuracy_per_digit": per_digit}

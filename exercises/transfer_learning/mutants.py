@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from grader.pack import FileMutant
+from grader.pack import N_, FileMutant
 from exercises.models.mnist import Mnist
 
 from exercises.transfer_learning import models
@@ -22,15 +22,15 @@ def _writer(variant: str):
     return make
 
 
-REFERENCE = FileMutant("correct", "the base's feature layers frozen, its classifier replaced by Dense(32) and "
-                                  "Dense(5, softmax), trained on the digits 5-9", _writer("correct"))
+REFERENCE = FileMutant("correct", N_("the base's feature layers frozen, its classifier replaced by Dense(32) and "
+                                     "Dense(5, softmax), trained on the digits 5-9"), _writer("correct"))
 
 MUTANTS = [
-    FileMutant("not_frozen", "the base was not frozen: its weights changed during training", _writer("not_frozen")),
-    FileMutant("head_kept", "the base's classification part is still there: a Dense(5) stacked on the base's "
-                            "own 0-4 softmax", _writer("head_kept")),
-    FileMutant("from_scratch", "no base weights found: the same architecture trained from scratch",
+    FileMutant("not_frozen", N_("the base was not frozen: its weights changed during training"), _writer("not_frozen")),
+    FileMutant("head_kept", N_("the base's classification part is still there: a Dense(5) stacked on the base's "
+                               "own 0-4 softmax"), _writer("head_kept")),
+    FileMutant("from_scratch", N_("no base weights found: the same architecture trained from scratch"),
                _writer("from_scratch")),
-    FileMutant("ten_classes", "wrong number of classes: Dense(10) trained on the digits themselves (5-9), not "
-                              "on digit - 5", _writer("ten_classes")),
+    FileMutant("ten_classes", N_("wrong number of classes: Dense(10) trained on the digits themselves (5-9), not "
+                                 "on digit - 5"), _writer("ten_classes")),
 ]

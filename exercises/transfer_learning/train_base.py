@@ -11,6 +11,7 @@ seeds and TensorFlow's deterministic ops. Writes, next to this script:
                      kernel), so the grader compares weights without loading Keras
   spec.toml          its [base] accuracy line: the accuracy on the MNIST test digits 0-4
 
+Run by hand by whoever maintains the pack (not a cnngrade command): it speaks English only.
 This script needs only Keras, NumPy and the MNIST files (the four original IDX files, gzipped
 or not, or Keras' mnist.npz).
 """
@@ -54,7 +55,7 @@ def load_mnist(folder: Path):
         for name in (stem + ".gz", stem):
             if (folder / name).exists():
                 return folder / name
-        raise SystemExit(f"{folder} has no {stem}.gz (nor mnist.npz)")
+        raise SystemExit(f"{folder} has no {stem}.gz (nor mnist.npz)")  # i18n: not for people (the pack maintainer's script)
 
     return ((read_idx(find("train-images-idx3-ubyte")), read_idx(find("train-labels-idx1-ubyte"))),
             (read_idx(find("t10k-images-idx3-ubyte")), read_idx(find("t10k-labels-idx1-ubyte"))))
@@ -103,16 +104,16 @@ def record_accuracy(spec: Path, accuracy: float) -> None:
             lines[i] = f"accuracy = {accuracy:.6f}" + (f"  {comment}" if comment else "") + "\n"
             done = True
     if not done:
-        raise SystemExit(f"{spec} has no `accuracy = ...` line in its [base] table")
+        raise SystemExit(f"{spec} has no `accuracy = ...` line in its [base] table")  # i18n: not for people (the pack maintainer's script)
     spec.write_text("".join(lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mnist", metavar="DIR", required=True, type=Path, help="folder with the MNIST files")
+    parser.add_argument("--mnist", metavar="DIR", required=True, type=Path, help="folder with the MNIST files")  # i18n: not for people (the pack maintainer's script)
     parser.add_argument("--out", metavar="DIR", type=Path, default=HERE,
-                        help="where to write base_model.keras and base_weights.npz (default: next to this script)")
-    parser.add_argument("--no-spec", action="store_true", help="do not write the accuracy into spec.toml")
+                        help="where to write base_model.keras and base_weights.npz (default: next to this script)")  # i18n: not for people (the pack maintainer's script)
+    parser.add_argument("--no-spec", action="store_true", help="do not write the accuracy into spec.toml")  # i18n: not for people (the pack maintainer's script)
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -139,8 +140,8 @@ def main() -> None:
     np.savez(args.out / "base_weights.npz", **weights_by_layer(shipped))
     probabilities = shipped.predict(prepare(x_test), batch_size=500, verbose=0)
     accuracy = float(np.mean(probabilities.argmax(axis=1) == y_test))
-    print(f"trained on {len(y_train)} images of the digits 0-4 in {trained:.1f} s ({EPOCHS} epochs)")
-    print(f"test accuracy on the digits 0-4: {accuracy:.6f} ({len(y_test)} images)")
+    print(f"trained on {len(y_train)} images of the digits 0-4 in {trained:.1f} s ({EPOCHS} epochs)")  # i18n: not for people (the pack maintainer's script)
+    print(f"test accuracy on the digits 0-4: {accuracy:.6f} ({len(y_test)} images)")  # i18n: not for people (the pack maintainer's script)
     print(f"parameters: {shipped.count_params()}; base_model.keras: "
           f"{(args.out / 'base_model.keras').stat().st_size} bytes")
     if not args.no_spec:

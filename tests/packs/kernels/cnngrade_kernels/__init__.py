@@ -2,7 +2,8 @@
 
 It brings an exercise (image_kernels), its own fixture (`grayscale_image`: the picture it ships,
 or the one given with its own option --kernel-image), its own reference and mutants, and the
-header of its part of a starter cnn.py. The engine knows nothing of it.
+header of its part of a starter cnn.py, and its own catalog (locale/: its words in French). The
+engine knows nothing of it.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from grader.pack import Fixture, FixtureMissing, OptionProblem, hookimpl
+from grader.pack import Fixture, FixtureMissing, OptionProblem, _, hookimpl
 
 HERE = Path(__file__).parent
 IMAGE = HERE / "data" / "grayscale.npy"
@@ -28,10 +29,12 @@ def _grayscale_image(fixtures) -> np.ndarray:
     try:
         image = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
-        raise (OptionProblem if given else FixtureMissing)(f"cannot read the grayscale image {path}: {exc}") from None
+        raise (OptionProblem if given else FixtureMissing)(_("cannot read the grayscale image {path}: {error}",
+                                                             path=path, error=exc)) from None
     if image.ndim != 2 or image.dtype.kind not in "iuf":
         raise (OptionProblem if given else FixtureMissing)(
-            f"{path} is not a grayscale image (a 2D numeric array), it has shape {image.shape}")
+            _("{path} is not a grayscale image (a 2D numeric array), it has shape {shape}", path=path,
+              shape=image.shape))
     return image.astype(np.float64)
 
 
@@ -43,7 +46,7 @@ def cnngrade_fixtures() -> list[Fixture]:
 @hookimpl
 def cnngrade_options() -> list:
     return [click.Option(["--kernel-image"], metavar="FILE.npy", type=click.Path(path_type=Path), default=None,
-                         help="A grayscale image (2D .npy) for image_kernels instead of the one the pack ships.")]
+                         help=_("A grayscale image (2D .npy) for image_kernels instead of the one the pack ships."))]
 
 
 @hookimpl
@@ -57,5 +60,10 @@ def cnngrade_forbidden_imports() -> list[str]:
 
 
 @hookimpl
+def cnngrade_locale_dirs() -> list[Path]:
+    return [HERE / "locale"]  # its own catalog, kernels.po (locale/babel.cfg says how it is extracted)
+
+
+@hookimpl
 def cnngrade_starter_header() -> str:
-    return '"""Image kernels (pack cnngrade-kernels): each function filters a grayscale image."""\n'
+    return '"""' + _("Image kernels (pack cnngrade-kernels): each function filters a grayscale image.") + '"""\n'

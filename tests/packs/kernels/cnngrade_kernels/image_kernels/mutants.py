@@ -2,7 +2,7 @@
 import numpy as np
 
 from cnngrade_kernels import reference as ref
-from grader.pack import Mutant
+from grader.pack import N_, Mutant
 
 
 def _valid(image, kernel):
@@ -16,12 +16,12 @@ def _replicated(image, kernel):
 
 
 MUTANTS = [
-    Mutant("edge_sign_flipped", "the edge kernel's signs are flipped (4 around, -1 at the centre is the other way)",
+    Mutant("edge_sign_flipped", N_("the edge kernel's signs are flipped (4 around, -1 at the centre is the other way)"),
            {"edge_detect": lambda image: -ref.edge_detect(image)}),
-    Mutant("valid_not_padded", "no zero padding: the result is (H - 2, W - 2), not the image's size",
+    Mutant("valid_not_padded", N_("no zero padding: the result is (H - 2, W - 2), not the image's size"),
            {"sharpen": lambda image: _valid(image, ref.SHARPEN)}),
-    Mutant("edge_replicated", "pads by repeating the border pixels (np.pad mode='edge'), not with zeros",
+    Mutant("edge_replicated", N_("pads by repeating the border pixels (np.pad mode='edge'), not with zeros"),
            {"strong_edge_detect": lambda image: _replicated(image, ref.STRONG_EDGE)}),
-    Mutant("sharpen_centre_4", "sharpen with 4 at the centre: that is the edge detector with its sign flipped",
+    Mutant("sharpen_centre_4", N_("sharpen with 4 at the centre: that is the edge detector with its sign flipped"),
            {"sharpen": lambda image: ref.filter3x3(image, ref.SHARPEN - np.eye(3)[1:2].T @ np.eye(3)[1:2])}),
 ]
