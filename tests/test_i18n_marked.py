@@ -24,13 +24,14 @@ from grader.reporters.jinja import environment
 SENTENCE = re.compile(r"[A-Za-z][a-z']+[ ,;:]+(?:[A-Za-z0-9'()]+[ ,;:]+)*[A-Za-z][a-z']+[ ,;:.]+[A-Za-z]{2,}")
 MARKERS = {"_", "ngettext", "N_"}
 EXEMPT = "# i18n: not for people"
-SOURCES = [p for folder in ("grader", "cnngrade", "exercises") for p in sorted((ROOT / folder).rglob("*.py"))
+PACKS = ("grader", "cnngrade", "exercises", "tests/packs/kernels/cnngrade_kernels")  # the second pack too
+SOURCES = [p for folder in PACKS for p in sorted((ROOT / folder).rglob("*.py"))
            # a starter is the student's file (starter.fr.py is its French); the autograder's harness
            # imports nothing of cnngrade and speaks from its own table (test_the_harness_speaks_...)
            if p.name not in ("starter.py", "starter_header.py") and not p.name.startswith("starter.")
            and p.relative_to(ROOT).as_posix() != "grader/autograder/harness.py"]
 TEMPLATES = sorted((ROOT / "grader" / "reporters" / "templates").glob("*.j2"))
-CATALOGS = sorted(p for folder in ("grader", "exercises") for p in (ROOT / folder).rglob("locale/fr/LC_MESSAGES/*.po"))
+CATALOGS = sorted(p for folder in PACKS for p in (ROOT / folder).rglob("locale/fr/LC_MESSAGES/*.po"))
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.pack import N_, _
+from grader.pack import N_, _, current
 
 # name: (bytes, algorithm, published checksum). The .gz files as published by LeCun et al.;
 # the unpacked files by the MD5s every mirror lists; mnist.npz as keras.datasets.mnist checks it.
@@ -107,8 +107,9 @@ def _verify(path: Path, size: int, algorithm: str, expected: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _inspect_folder(folder: Path) -> tuple[MnistSource | None, str]:
-    """The verified MNIST files of a folder, or None and why not (cached: verifying reads 12 MB)."""
+def _inspect_folder(folder: Path, lang: str) -> tuple[MnistSource | None, str]:
+    """The verified MNIST files of a folder, or None and why not in the language `lang` (cached
+    by both: verifying reads 12 MB, and one process may grade a French and an English student)."""
     if not folder.is_dir():
         return None, _("{folder} is not a folder", folder=folder)
     problems = []
@@ -134,7 +135,7 @@ def _inspect_folder(folder: Path) -> tuple[MnistSource | None, str]:
 
 
 def _from_folder(folder: Path, origin: str) -> tuple[MnistSource | None, str]:
-    source, problem = _inspect_folder(Path(folder).expanduser().resolve())
+    source, problem = _inspect_folder(Path(folder).expanduser().resolve(), current())
     if source is None:
         return None, problem
     return MnistSource(origin, source.folder, source.files, source.gzipped), ""
