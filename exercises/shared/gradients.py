@@ -224,7 +224,7 @@ def expect_max_routing(value: Any, case: PoolCase) -> None:
     dxb = dx if case.x.ndim == 4 else dx[np.newaxis]
     windows = pool_windows(xb, (ph, pw), (sh, sw), pads, -np.inf)     # (N, H2, W2, C, PH, PW)
     top = windows.max(axis=(4, 5))
-    (pt, _), (pl, _) = pads
+    pt, pl = pads[0][0], pads[1][0]
     count = h2 * w2
     n_images, height, width, channels = xb.shape
     for n in range(n_images):
