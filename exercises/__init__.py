@@ -12,6 +12,7 @@ import click
 from exercises.models.course_model import reference_model
 from exercises.models.mnist import Mnist, MnistNotFound, named_folders, private_paths
 from exercises.shared.test_functions import TestFunction
+from grader.i18n import current  # the grading's language; grader.pack does not export it (yet)
 from grader.pack import N_, RELATIVE_TOLERANCE, Fixture, FixtureMissing, OptionProblem, WorkerKind, _, hookimpl
 
 HERE = Path(__file__).parent
@@ -90,5 +91,9 @@ def cnngrade_locale_dirs() -> list[Path]:
 
 @hookimpl
 def cnngrade_starter_header() -> str:
-    # The contract's tolerance, said where it is defined (grader.pack.RELATIVE_TOLERANCE).
-    return (HERE / "shared" / "starter_header.py").read_text().replace("{tolerance}", f"{RELATIVE_TOLERANCE:g}")
+    # In the language `init` writes the starter in (starter_header.fr.py beside the English one, as
+    # the exercises' starter.fr.py); the contract's tolerance said where it is defined
+    # (grader.pack.RELATIVE_TOLERANCE).
+    localized = HERE / "shared" / f"starter_header.{current()}.py"
+    path = localized if localized.is_file() else HERE / "shared" / "starter_header.py"
+    return path.read_text(encoding="utf-8").replace("{tolerance}", f"{RELATIVE_TOLERANCE:g}")
