@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import assume, strategies as st
 
 import reference as ref
-from grader.pack import RELATIVE_TOLERANCE, CheckFailed, StudentRaised, _, as_array, close, expect_close
+from grader.pack import RELATIVE_TOLERANCE, CheckFailed, StudentRaised, _, as_array, close, expect_close, ngettext
 from exercises.shared.strategies import BOOLEANS, conv_case, grid, int_grid, padding_kinds
 from exercises.shared.strategies import pool_case as pool_call
 from reference.padding import output_sizes, resolve_padding, to_tuple
@@ -77,8 +77,10 @@ def expect_triple(value: Any) -> None:
     """conv2d_backward's result is a tuple (or list) of three items, or CheckFailed."""
     if not isinstance(value, (tuple, list)) or len(value) != 3:
         if isinstance(value, (tuple, list)):
-            message = _("conv2d_backward returned a {n}-item {type}; it must return the tuple (dx, dkernel, dbias)",
-                        n=len(value), type=type(value).__name__)
+            message = ngettext("conv2d_backward returned a {n}-item {type}; it must return the tuple "
+                               "(dx, dkernel, dbias)",
+                               "conv2d_backward returned a {n}-item {type}; it must return the tuple "
+                               "(dx, dkernel, dbias)", len(value), type=type(value).__name__)
         else:
             message = _("conv2d_backward returned a {type}; it must return the tuple (dx, dkernel, dbias)",
                         type=type(value).__name__)
