@@ -12,12 +12,13 @@ import click
 from exercises.models.course_model import reference_model
 from exercises.models.mnist import Mnist, MnistNotFound, named_folders, private_paths
 from exercises.shared.test_functions import TestFunction
-from grader.pack import RELATIVE_TOLERANCE, Fixture, FixtureMissing, OptionProblem, WorkerKind, hookimpl
+from grader.i18n import current  # the grading's language; grader.pack does not export it (yet)
+from grader.pack import N_, RELATIVE_TOLERANCE, Fixture, FixtureMissing, OptionProblem, WorkerKind, _, hookimpl
 
 HERE = Path(__file__).parent
-MNIST_HELP = ("Folder with the four MNIST files (*-ubyte.gz) or Keras' mnist.npz, for mnist_cnn and "
-              "cnn_forward. Default: $CNNGRADE_MNIST, then Keras' cache (~/.keras/datasets), then "
-              "Keras' download when online. Without MNIST, only those two exercises go ungraded.")
+MNIST_HELP = N_("Folder with the four MNIST files (*-ubyte.gz) or Keras' mnist.npz, for mnist_cnn and "
+                "cnn_forward. Default: $CNNGRADE_MNIST, then Keras' cache (~/.keras/datasets), then "
+                "Keras' download when online. Without MNIST, only those two exercises go ungraded.")
 
 
 @hookimpl
@@ -47,16 +48,16 @@ def cnngrade_fixtures() -> list[Fixture]:
     return [Fixture("mnist", _mnist), Fixture("course_model", _course_model)]
 
 
-KERAS_MODELS_HELP = ("Grade model files with Keras (TensorFlow) in the sandbox, as before the layer catalogue: "
-                     "slower, the same verdicts; by default a model is read as data and run on the course's "
-                     "NumPy reference, and only a model outside the catalogue goes to Keras (said in a notice).")
+KERAS_MODELS_HELP = N_("Grade model files with Keras (TensorFlow) in the sandbox, as before the layer catalogue: "
+                       "slower, the same verdicts; by default a model is read as data and run on the course's "
+                       "NumPy reference, and only a model outside the catalogue goes to Keras (said in a notice).")
 
 
 @hookimpl
 def cnngrade_options() -> list:
     return [click.Option(["--mnist"], metavar="DIR", type=click.Path(path_type=Path), default=None,
-                         help=MNIST_HELP),
-            click.Option(["--keras-models"], is_flag=True, default=False, help=KERAS_MODELS_HELP)]
+                         help=_(MNIST_HELP)),
+            click.Option(["--keras-models"], is_flag=True, default=False, help=_(KERAS_MODELS_HELP))]
 
 
 @hookimpl
@@ -90,5 +91,9 @@ def cnngrade_locale_dirs() -> list[Path]:
 
 @hookimpl
 def cnngrade_starter_header() -> str:
-    # The contract's tolerance, said where it is defined (grader.pack.RELATIVE_TOLERANCE).
-    return (HERE / "shared" / "starter_header.py").read_text().replace("{tolerance}", f"{RELATIVE_TOLERANCE:g}")
+    # In the language `init` writes the starter in (starter_header.fr.py beside the English one, as
+    # the exercises' starter.fr.py); the contract's tolerance said where it is defined
+    # (grader.pack.RELATIVE_TOLERANCE).
+    localized = HERE / "shared" / f"starter_header.{current()}.py"
+    path = localized if localized.is_file() else HERE / "shared" / "starter_header.py"
+    return path.read_text(encoding="utf-8").replace("{tolerance}", f"{RELATIVE_TOLERANCE:g}")

@@ -5,14 +5,14 @@ from hypothesis.extra import numpy as hnp
 
 import reference as ref
 from exercises.shared.course import MAP1, RELU_MAP1
-from grader.pack import arrays, as_array, expect_close
+from grader.pack import _, arrays, as_array, expect_close
 
 ANY_SHAPE = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5)
 SLOPES = st.sampled_from([0.01, 0.1, 0.2, 0.5, 0.9]) | st.floats(0.0, 1.0)
 
 
 def test_relu_course_map(student):
-    expect_close(student.relu(MAP1), RELU_MAP1, "relu of the course's map")
+    expect_close(student.relu(MAP1), RELU_MAP1, _("relu of the course's map"))
 
 
 @given(x=arrays(ANY_SHAPE, integer=None))
@@ -23,13 +23,13 @@ def test_relu_matches_reference(student, x):
 @given(x=arrays(ANY_SHAPE))
 def test_relu_properties(student, x):
     once = as_array(student.relu(x), "relu(x)", x.shape)
-    assert np.all(once >= 0), f"relu(x) has negative values: {once[once < 0][:3].tolist()}"
-    expect_close(student.relu(once), once, "relu(relu(x)) compared with relu(x)")
+    assert np.all(once >= 0), _("relu(x) has negative values: {values}", values=once[once < 0][:3].tolist())
+    expect_close(student.relu(once), once, _("relu(relu(x)) compared with relu(x)"))
 
 
 @given(x=arrays(ANY_SHAPE))
 def test_leaky_default_slope(student, x):
-    expect_close(student.leaky_relu(x), ref.leaky_relu(x), "leaky_relu(x) with the default slope")
+    expect_close(student.leaky_relu(x), ref.leaky_relu(x), _("leaky_relu(x) with the default slope"))
 
 
 @given(x=arrays(ANY_SHAPE, integer=None), slope=SLOPES)
@@ -40,4 +40,5 @@ def test_leaky_given_slope(student, x, slope):
 @given(x=arrays(ANY_SHAPE), a=st.sampled_from([0.5, 2.0, 3.0]))
 def test_leaky_homogeneous(student, x, a):
     base = as_array(student.leaky_relu(x), "leaky_relu(x)", x.shape)
-    expect_close(student.leaky_relu(a * x), a * base, f"leaky_relu({a} * x) compared with {a} * leaky_relu(x)")
+    expect_close(student.leaky_relu(a * x), a * base,
+                 _("{left} compared with {right}", left=f"leaky_relu({a} * x)", right=f"{a} * leaky_relu(x)"))

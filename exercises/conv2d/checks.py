@@ -9,7 +9,7 @@ import numpy as np
 
 from exercises.shared.convnd import conv_checks
 from exercises.shared.course import FILTER1, FILTER2, IMAGE, MAP1, MAP2
-from grader.pack import expect_close
+from grader.pack import _, expect_close
 
 globals().update(conv_checks(2))
 
@@ -17,4 +17,4 @@ globals().update(conv_checks(2))
 def test_course_two_filters(student):
     kernel = np.stack([FILTER1, FILTER2], axis=-1)[:, :, np.newaxis, :]  # (3, 3, 1, 2)
     expect_close(student.conv2d(IMAGE[:, :, np.newaxis], kernel), np.stack([MAP1, MAP2], axis=-1),
-                 "conv2d of the course's (6, 6, 1) image with filters 1 and 2 as a (3, 3, 1, 2) kernel")
+                 _("conv2d of the course's (6, 6, 1) image with filters 1 and 2 as a (3, 3, 1, 2) kernel"))

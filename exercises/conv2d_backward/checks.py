@@ -12,7 +12,7 @@ import reference as ref
 from exercises.shared.gradients import (backward_case, call_text, conv_grads, expect_conv_grads, expect_directional,
                                         expect_triple, forward_pair)
 from exercises.shared.strategies import ANY_STEP, grid, padding_kinds
-from grader.pack import expect_close
+from grader.pack import _, expect_close
 
 
 # The course's example: O = correlate(X, F) with a 3x3 X and a 2x2 F, and a gradient dE/dO.
@@ -33,15 +33,15 @@ def test_course_dkernel(student):
     value = _course_call(student)
     expect_triple(value)
     expect_close(value[1], DF[:, :, None, None],
-                 "dkernel of the course's example (3x3 X, 2x2 F): it should be correlate(X, dE/dO)")
+                 _("dkernel of the course's example (3x3 X, 2x2 F): it should be correlate(X, dE/dO)"))
 
 
 def test_course_dx_dbias(student):
     value = _course_call(student)
     expect_triple(value)
     expect_close(value[0], DX[:, :, None],
-                 "dx of the course's example: the full convolution of dE/dO with F")
-    expect_close(value[2], np.array([DOUT.sum()]), "dbias of the course's example: the sum of dE/dO")
+                 _("dx of the course's example: the full convolution of dE/dO with F"))
+    expect_close(value[2], np.array([DOUT.sum()]), _("dbias of the course's example: the sum of dE/dO"))
 
 
 def _expect(student, case, note=""):
@@ -76,9 +76,9 @@ def _gradient_check(student, case, v, u, b, forward, reference=None):
 @st.composite
 def case_and_directions(draw):
     case = draw(backward_case(stride=ANY_STEP, dilation=ANY_STEP))
-    v = draw(grid(case.x.shape), label="v (direction for x)")
-    u = draw(grid(case.kernel.shape), label="u (direction for kernel)")
-    b = draw(grid(case.kernel.shape[-1:]), label="b (direction for bias)")
+    v = draw(grid(case.x.shape), label="v (direction for x)")  # i18n: not for people (Hypothesis' label)
+    u = draw(grid(case.kernel.shape), label="u (direction for kernel)")  # i18n: not for people (Hypothesis' label)
+    b = draw(grid(case.kernel.shape[-1:]), label="b (direction for bias)")  # i18n: not for people (Hypothesis' label)
     return case, v, u, b
 
 
@@ -111,13 +111,13 @@ def test_stride(student, case):
 
 @given(case=backward_case(padding=("valid", "same", "int"), batched=True, batch=(2, 3)))
 def test_batch_summed(student, case):
-    _expect(student, case, f"{case.text()}, a batch of {case.x.shape[0]}: dkernel and dbias are "
-                           "summed over the batch")
+    _expect(student, case, _("{call}, a batch of {n}: dkernel and dbias are summed over the batch",
+                             call=case.text(), n=case.x.shape[0]))
 
 
 @given(case=backward_case(padding=padding_kinds(2)[1:], stride=("one", "int"), max_tap=4))
 def test_every_padding_form(student, case):
-    _expect(student, case, f"{case.text()}: the gradient of the padding is cropped from dx")
+    _expect(student, case, _("{call}: the gradient of the padding is cropped from dx", call=case.text()))
 
 
 @given(case=backward_case(dilation=("int", "tuple")))

@@ -2,7 +2,7 @@
 import numpy as np
 
 from exercises.shared.gradients import as_batches
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 from reference.padding import resolve_padding, to_tuple
 
 
@@ -56,18 +56,18 @@ def _wrong(bug):
 
 # Each mistake with the misconception behind it.
 MISTAKES = {
-    "averaged": "divides dkernel and dbias by the batch size: the gradients of a batch are summed, not averaged",
-    "dx_kernel_not_flipped": "computes dx without flipping the kernel: dx is the full convolution of dout with "
-                             "the kernel (a correlation with the kernel rotated by 180 degrees)",
-    "not_cropped": "returns the gradient of the padded input: the padding must be cropped from dx",
-    "crop_end": "crops the padding from the end only (dxp[:H, :W]) instead of taking off the top/left padding too",
-    "slice_zero": "crops with dxp[top:-bottom, left:-right], which is empty when an amount is 0",
-    "dbias_mean_positions": "averages dbias over the output positions instead of summing them",
-    "stride_ignored_in_dx": "scatters output (i, j) back to x at (i, j) instead of (i * stride, j * stride) when "
-                            "computing dx",
-    "dilation_ignored": "ignores the dilation: takes contiguous windows instead of every d-th cell",
-    "same_before": "'same' puts the extra row/column of an odd total padding before instead of after, so dx is "
-                   "cropped one cell off",
+    "averaged": N_("divides dkernel and dbias by the batch size: the gradients of a batch are summed, not averaged"),
+    "dx_kernel_not_flipped": N_("computes dx without flipping the kernel: dx is the full convolution of dout with "
+                             "the kernel (a correlation with the kernel rotated by 180 degrees)"),
+    "not_cropped": N_("returns the gradient of the padded input: the padding must be cropped from dx"),
+    "crop_end": N_("crops the padding from the end only (dxp[:H, :W]) instead of taking off the top/left padding too"),
+    "slice_zero": N_("crops with dxp[top:-bottom, left:-right], which is empty when an amount is 0"),
+    "dbias_mean_positions": N_("averages dbias over the output positions instead of summing them"),
+    "stride_ignored_in_dx": N_("scatters output (i, j) back to x at (i, j) instead of (i * stride, j * stride) when "
+                            "computing dx"),
+    "dilation_ignored": N_("ignores the dilation: takes contiguous windows instead of every d-th cell"),
+    "same_before": N_("'same' puts the extra row/column of an odd total padding before instead of after, so dx is "
+                   "cropped one cell off"),
 }
 
 MUTANTS = [Mutant(bug, text, _wrong(bug)) for bug, text in MISTAKES.items()]

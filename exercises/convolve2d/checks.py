@@ -6,7 +6,7 @@ import reference as ref
 from exercises.shared.course import FILTER1, IMAGE, MAP1
 from exercises.shared.image_kernel import reference_checks
 from exercises.shared.strategies import image_and_kernel
-from grader.pack import expect_close
+from grader.pack import _, expect_close
 
 globals().update(reference_checks("convolve2d", integer=None))
 
@@ -24,7 +24,7 @@ def test_commutative(student, pair):
     x_full = np.pad(x, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
     k_full = np.pad(k, ((h - 1, h - 1), (w - 1, w - 1)))
     expect_close(student.convolve2d(x_full, k), ref.convolve2d(k_full, x),
-                 "the full convolution x * k (convolve2d of the zero-padded x with k), compared with k * x")
+                 _("the full convolution x * k (convolve2d of the zero-padded x with k), compared with k * x"))
 
 
 @given(pair=image_and_kernel(), data=st.data())
@@ -38,4 +38,4 @@ def test_identity_kernel(student, pair, data):
     oh, ow = image.shape[0] - kh + 1, image.shape[1] - kw + 1
     shifted = image[kh - 1 - a: kh - 1 - a + oh, kw - 1 - b: kw - 1 - b + ow]
     expect_close(student.convolve2d(image, delta), shifted,
-                 f"convolve2d with a kernel whose only 1 is at ({a}, {b})")
+                 _("convolve2d with a kernel whose only 1 is at ({a}, {b})", a=a, b=b))

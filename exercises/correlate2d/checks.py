@@ -6,17 +6,17 @@ import reference as ref
 from exercises.shared.course import FILTER1, FILTER2, IMAGE, MAP1, MAP2
 from exercises.shared.image_kernel import reference_checks
 from exercises.shared.strategies import image_and_kernel
-from grader.pack import arrays, as_array, expect_close
+from grader.pack import _, arrays, as_array, expect_close
 
 globals().update(reference_checks("correlate2d"))
 
 
 def test_course_filter1(student):
-    expect_close(student.correlate2d(IMAGE, FILTER1), MAP1, "the feature map of filter 1")
+    expect_close(student.correlate2d(IMAGE, FILTER1), MAP1, _("the feature map of filter 1"))
 
 
 def test_course_filter2(student):
-    expect_close(student.correlate2d(IMAGE, FILTER2), MAP2, "the feature map of filter 2")
+    expect_close(student.correlate2d(IMAGE, FILTER2), MAP2, _("the feature map of filter 2"))
 
 
 @given(pair=image_and_kernel(integer=True), float_kernel=st.booleans())
@@ -34,12 +34,13 @@ def test_linear(student, pair, data, a, b):
     expect_close(student.correlate2d(a * image + b * other, kernel),
                  a * as_array(student.correlate2d(image, kernel), "correlate2d(x, k)", shape)
                  + b * as_array(student.correlate2d(other, kernel), "correlate2d(y, k)", shape),
-                 f"correlate2d({a}*x + {b}*y, k) compared with {a}*correlate2d(x, k) + {b}*correlate2d(y, k)")
+                 _("{left} compared with {right}", left=f"correlate2d({a}*x + {b}*y, k)",
+                   right=f"{a}*correlate2d(x, k) + {b}*correlate2d(y, k)"))
     ones = np.ones(kernel.shape)
     expect_close(student.correlate2d(image, kernel + ones),
                  as_array(student.correlate2d(image, kernel), "correlate2d(x, k)", shape)
                  + as_array(student.correlate2d(image, ones), "correlate2d(x, ones)", shape),
-                 "correlate2d(x, k + 1) compared with correlate2d(x, k) + correlate2d(x, ones)")
+                 _("correlate2d(x, k + 1) compared with correlate2d(x, k) + correlate2d(x, ones)"))
 
 
 @given(pair=image_and_kernel(), data=st.data())
@@ -50,4 +51,5 @@ def test_shift(student, pair, data):
     whole = as_array(student.correlate2d(image, kernel), "correlate2d(image, kernel)",
                      ref.correlate2d(image, kernel).shape)
     expect_close(student.correlate2d(image[rows:, cols:], kernel), whole[rows:, cols:],
-                 f"correlate2d(image[{rows}:, {cols}:], kernel) compared with correlate2d(image, kernel)[{rows}:, {cols}:]")
+                 _("{left} compared with {right}", left=f"correlate2d(image[{rows}:, {cols}:], kernel)",
+                   right=f"correlate2d(image, kernel)[{rows}:, {cols}:]"))

@@ -2,7 +2,7 @@
 import numpy as np
 
 import reference as ref
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 
 
 def _windows(image, kh, kw):
@@ -33,13 +33,13 @@ def dtype_of_image(image, kernel):
 
 
 MUTANTS = [
-    Mutant("kernel_flipped", "flips the kernel: this is the true convolution (convolve2d), "
-           "a CNN layer does not flip", {"correlate2d": flipped}),
-    Mutant("square_kernel", "assumes a square kernel: uses KH for the kernel's width too", {"correlate2d": square_kernel}),
-    Mutant("output_too_small", "output size H - KH instead of H - KH + 1 (the +1 is forgotten)",
+    Mutant("kernel_flipped", N_("flips the kernel: this is the true convolution (convolve2d), "
+           "a CNN layer does not flip"), {"correlate2d": flipped}),
+    Mutant("square_kernel", N_("assumes a square kernel: uses KH for the kernel's width too"), {"correlate2d": square_kernel}),
+    Mutant("output_too_small", N_("output size H - KH instead of H - KH + 1 (the +1 is forgotten)"),
            {"correlate2d": output_too_small}),
-    Mutant("averaged", "divides by the kernel size: a cross-correlation sums the products, it does not average",
+    Mutant("averaged", N_("divides by the kernel size: a cross-correlation sums the products, it does not average"),
            {"correlate2d": averaged}),
-    Mutant("dtype_of_image", "allocates the output with the image's dtype, so an integer image truncates "
-           "a float result (np.zeros(shape) is float64)", {"correlate2d": dtype_of_image}),
+    Mutant("dtype_of_image", N_("allocates the output with the image's dtype, so an integer image truncates "
+           "a float result (np.zeros(shape) is float64)"), {"correlate2d": dtype_of_image}),
 ]

@@ -4,7 +4,7 @@ from hypothesis import given, strategies as st
 
 import reference as ref
 from exercises.shared.course import POOLED_MAP1
-from grader.pack import arrays, as_array, expect_close, sides
+from grader.pack import _, arrays, as_array, expect_close, sides
 
 
 @st.composite
@@ -28,13 +28,13 @@ def non_square_batch(draw):
 def test_course_pooled_map(student):
     x = POOLED_MAP1[np.newaxis, :, :, np.newaxis]
     expect_close(student.flatten(x), np.array([[3.0, 0.0, 3.0, 1.0]]),
-                 "flatten of the course's pooled map as a batch of one, shape (1, 2, 2, 1)")
+                 _("flatten of the course's pooled map as a batch of one, shape (1, 2, 2, 1)"))
 
 
 def test_course_model(student):
     x = np.arange(2 * 14 * 14 * 32, dtype=np.float64).reshape(2, 14, 14, 32) % 7
     expect_close(student.flatten(x), ref.flatten(x),
-                 "flatten of the course model's pooled features, (2, 14, 14, 32) -> (2, 6272)")
+                 _("flatten of the course model's pooled features, (2, 14, 14, 32) -> (2, 6272)"))
 
 
 @given(x=batch())
@@ -45,24 +45,25 @@ def test_matches_reference(student, x):
 @given(x=non_square_batch())
 def test_row_major(student, x):
     expect_close(student.flatten(x), ref.flatten(x),
-                 "flatten(x) with the cells of x numbered 1, 2, 3, ... in row-major order "
-                 "(the last axis, the channel, varies fastest)")
+                 _("flatten(x) with the cells of x numbered 1, 2, 3, ... in row-major order "
+                 "(the last axis, the channel, varies fastest)"))
 
 
 @given(x=batch(rank=4, distinct=True) | batch(rank=3, distinct=True) | batch(rank=2, distinct=True))
 def test_batch_axis_kept(student, x):
     got = as_array(student.flatten(x), "flatten(x)")
     if got.ndim != 2 or got.shape[0] != x.shape[0]:
-        expect_close(got, ref.flatten(x), f"flatten(x) for x of shape {x.shape} (the batch axis of "
-                     f"{x.shape[0]} must stay first)")
+        expect_close(got, ref.flatten(x), _("flatten(x) for x of shape {shape} (the batch axis of {n} must stay "
+                                            "first)", shape=x.shape, n=x.shape[0]))
 
 
 @given(x=batch(rank=2, distinct=True) | batch(rank=3, distinct=True) | batch(rank=5, distinct=True))
 def test_any_rank(student, x):
-    expect_close(student.flatten(x), ref.flatten(x), f"flatten(x) for x of shape {x.shape}")
+    expect_close(student.flatten(x), ref.flatten(x), _("flatten(x) for x of shape {shape}", shape=x.shape))
 
 
 @given(x=batch(rank=4, distinct=True))
 def test_reshape_back(student, x):
     flat = as_array(student.flatten(x), "flatten(x)", ref.flatten(x).shape)
-    expect_close(flat.reshape(x.shape), x, "flatten(x).reshape(x.shape) compared with x")
+    expect_close(flat.reshape(x.shape), x, _("{left} compared with {right}", left="flatten(x).reshape(x.shape)",
+                                             right="x"))

@@ -1,7 +1,7 @@
 """Realistic wrong versions of flatten."""
 import numpy as np
 
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 
 
 def column_major(x):
@@ -32,14 +32,14 @@ def assumes_4d(x):
 
 
 MUTANTS = [
-    Mutant("column_major", "flattens in column-major (Fortran) order, order='F': the first axis varies "
-           "fastest; Keras flattens row-major, the channel varying fastest", {"flatten": column_major}),
-    Mutant("flattens_batch", "flattens the batch axis too: one long vector instead of one row per example",
+    Mutant("column_major", N_("flattens in column-major (Fortran) order, order='F': the first axis varies "
+           "fastest; Keras flattens row-major, the channel varying fastest"), {"flatten": column_major}),
+    Mutant("flattens_batch", N_("flattens the batch axis too: one long vector instead of one row per example"),
            {"flatten": whole_array}),
-    Mutant("channels_first", "moves the channels first (PyTorch's layout) before flattening: the order "
-           "becomes C, H, W instead of H, W, C", {"flatten": channels_first}),
-    Mutant("keeps_channels", "keeps the channel axis: (N*H*W, C) instead of (N, H*W*C)",
+    Mutant("channels_first", N_("moves the channels first (PyTorch's layout) before flattening: the order "
+           "becomes C, H, W instead of H, W, C"), {"flatten": channels_first}),
+    Mutant("keeps_channels", N_("keeps the channel axis: (N*H*W, C) instead of (N, H*W*C)"),
            {"flatten": keeps_channels}),
-    Mutant("assumes_4d", "unpacks n, h, w, c = x.shape, so only (N, H, W, C) works",
+    Mutant("assumes_4d", N_("unpacks n, h, w, c = x.shape, so only (N, H, W, C) works"),
            {"flatten": assumes_4d}),
 ]

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 from exercises.shared.strategies import int_grid, one_of
-from grader.pack import CheckFailed, as_array
+from grader.pack import CheckFailed, _, as_array
 from exercises.shared.test_functions import TestFunction
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
@@ -33,16 +33,19 @@ def problem(draw, kinds=TestFunction.FAMILY, shapes=SHAPES, nonzero=False):
     return TestFunction(kind, weights), x
 
 
-def _expect_gradient(got, expected, f, what, against="the exact gradient of f", tol=TOLERANCE):
+def _expect_gradient(got, expected, f, what, against=None, tol=TOLERANCE):
+    against = against or _("the exact gradient of f")
     got = as_array(got, what, expected.shape)
     allowed = tol * max(1.0, float(np.max(np.abs(expected))))
     error = np.abs(got - expected)
     if not np.all(error <= allowed):  # NaN fails too
         error = np.where(np.isnan(error), np.inf, error)
         index = tuple(int(i) for i in np.unravel_index(np.argmax(error), error.shape))
-        raise CheckFailed(f"{what} is off by up to {float(np.max(error)):.3g} from {against} (allowed "
-                          f"{allowed:.3g}): e.g. at index {index} got {got[index]:.10g}, expected "
-                          f"{expected[index]:.10g}; f = {f.python_literal()}", expected=expected, got=got)
+        raise CheckFailed(_("{what} is off by up to {error} from {against} (allowed {allowed}): e.g. at index "
+                            "{index} got {got}, expected {expected}; f = {function}", what=what,
+                            error=f"{float(np.max(error)):.3g}", against=against, allowed=f"{allowed:.3g}",
+                            index=index, got=f"{got[index]:.10g}", expected=f"{expected[index]:.10g}",
+                            function=f.python_literal()), expected=expected, got=got)
 
 
 @given(case=problem())
@@ -59,7 +62,7 @@ def test_central_differences(student, case):
     # difference (f(x + h) - f(x)) / h gives 3 w x**2 + 3 w x h + w h**2.
     expected = 3 * f.weights * x**2 + f.weights * h**2
     _expect_gradient(student.numeric_gradient(f, x, h=h), expected, f, "numeric_gradient(f, x, h=0.01)",
-                     "3 w x**2 + w h**2, exactly what central differences give for f = sum(w * x**3)", tol=1e-8)
+                     _("3 w x**2 + w h**2, exactly what central differences give for f = sum(w * x**3)"), tol=1e-8)
 
 
 @given(case=problem(shapes=hnp.array_shapes(min_dims=1, max_dims=2, min_side=2, max_side=4)))
@@ -74,7 +77,7 @@ def test_x_unchanged(student, case):
 def test_shapes(student, case):
     f, x = case
     _expect_gradient(student.numeric_gradient(f, x), f.gradient(x), f,
-                     f"numeric_gradient(f, x) for x of shape {x.shape} (one probe per element)")
+                     _("numeric_gradient(f, x) for x of shape {shape} (one probe per element)", shape=x.shape))
 
 
 @given(case=problem(kinds=("sum_cubes",)))
@@ -83,4 +86,4 @@ def test_every_test_function(student, case):
     for kind in TestFunction.FAMILY:
         g = TestFunction(kind, f.weights)
         _expect_gradient(student.numeric_gradient(g, x), g.gradient(x), g,
-                         f"numeric_gradient(f, x) for the {kind} test function")
+                         _("numeric_gradient(f, x) for the {kind} test function", kind=kind))

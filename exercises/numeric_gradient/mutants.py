@@ -1,7 +1,7 @@
 """Realistic wrong versions of numeric_gradient."""
 import numpy as np
 
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 
 
 def _loop(f, x, h, difference):
@@ -64,16 +64,16 @@ def first_axis_only(f, x, h=1e-5):
 
 
 MUTANTS = [
-    Mutant("forward_differences", "uses forward differences (f(x + h) - f(x)) / h, whose error is O(h); "
-           "central differences (f(x + h) - f(x - h)) / 2h are O(h**2)",
+    Mutant("forward_differences", N_("uses forward differences (f(x + h) - f(x)) / h, whose error is O(h); "
+           "central differences (f(x + h) - f(x - h)) / 2h are O(h**2)"),
            {"numeric_gradient": forward_differences}),
-    Mutant("step_not_halved", "divides f(x + h) - f(x - h) by h instead of 2h: the two points are 2h apart",
+    Mutant("step_not_halved", N_("divides f(x + h) - f(x - h) by h instead of 2h: the two points are 2h apart"),
            {"numeric_gradient": step_not_halved}),
-    Mutant("ignores_h", "ignores the h argument and always uses 1e-5", {"numeric_gradient": ignores_h}),
-    Mutant("not_restored", "perturbs x in place and never puts the original value back: x is changed",
+    Mutant("ignores_h", N_("ignores the h argument and always uses 1e-5"), {"numeric_gradient": ignores_h}),
+    Mutant("not_restored", N_("perturbs x in place and never puts the original value back: x is changed"),
            {"numeric_gradient": not_restored}),
-    Mutant("perturbs_all", "adds h to every element at once: that is the slope along (1, 1, ...), not the "
-           "partial derivative of each element", {"numeric_gradient": perturbs_all}),
-    Mutant("first_axis_only", "loops over x[i] only (the first axis): on a 2D x that moves a whole row at once",
+    Mutant("perturbs_all", N_("adds h to every element at once: that is the slope along (1, 1, ...), not the "
+           "partial derivative of each element"), {"numeric_gradient": perturbs_all}),
+    Mutant("first_axis_only", N_("loops over x[i] only (the first axis): on a 2D x that moves a whole row at once"),
            {"numeric_gradient": first_axis_only}),
 ]

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 import reference as ref
 from exercises.shared.strategies import ANY_STEP, ConvShape, conv_case, either_form
-from grader.pack import expect_equal
+from grader.pack import _, expect_equal
 
 CHANNELS = st.integers(1, 64)
 # conv2d's names of the arguments, as Keras (and conv_output_shape) calls them
@@ -64,7 +64,7 @@ def _conv_matches_reference(student, case):
 
 def test_course_conv(student):
     expect_equal(student.conv_output_shape((32, 32, 3), 6, 5), (28, 28, 6),
-                 "conv_output_shape((32, 32, 3), 6, 5): six 5x5x3 filters on a 32x32x3 image")
+                 _("conv_output_shape((32, 32, 3), 6, 5): six 5x5x3 filters on a 32x32x3 image"))
     expect_equal(student.conv_output_shape((128, 128, 64), 40, 5), (124, 124, 40),
                  "conv_output_shape((128, 128, 64), 40, 5)")
 
@@ -76,9 +76,9 @@ def test_course_conv_strided(student):
 
 def test_course_pool(student):
     expect_equal(student.pool_output_shape((28, 28, 32)), (14, 14, 32),
-                 "pool_output_shape((28, 28, 32)): the course model's MaxPooling2D((2, 2))")
+                 _("pool_output_shape((28, 28, 32)): the course model's MaxPooling2D((2, 2))"))
     expect_equal(student.pool_output_shape((4, 4, 1)), (2, 2, 1),
-                 "pool_output_shape((4, 4, 1)): pooling the course's 4x4 ReLU map")
+                 _("pool_output_shape((4, 4, 1)): pooling the course's 4x4 ReLU map"))
 
 
 @given(case=conv_call(padding="valid", stride=ANY_STEP))
@@ -118,7 +118,7 @@ def test_agrees_with_layers(student, case, pool):
     shape, args, kwargs = case
     expected = ref.conv2d(np.zeros(shape.x_shape), np.zeros(shape.kernel_shape), **shape.kwargs).shape
     expect_equal(student.conv_output_shape(*args, **kwargs), expected,
-                 f"{_call('conv_output_shape', args, kwargs)} compared with the shape of conv2d's output")
+                 _("{call} compared with the shape of conv2d's output", call=_call('conv_output_shape', args, kwargs)))
     (pool_shape,), pool_kwargs = pool
     pool_shape = (min(pool_shape[0], 8), min(pool_shape[1], 8), min(pool_shape[2], 3))
     size = pool_kwargs.get("pool_size", 2)
@@ -126,5 +126,5 @@ def test_agrees_with_layers(student, case, pool):
     pool_shape = (max(pool_shape[0], ph), max(pool_shape[1], pw), pool_shape[2])
     expected = ref.max_pool2d(np.zeros(pool_shape), **pool_kwargs).shape
     expect_equal(student.pool_output_shape(pool_shape, **pool_kwargs), expected,
-                 f"{_call('pool_output_shape', (pool_shape,), pool_kwargs)} compared with the shape of "
-                 f"max_pool2d's output")
+                 _("{call} compared with the shape of max_pool2d's output",
+                   call=_call('pool_output_shape', (pool_shape,), pool_kwargs)))

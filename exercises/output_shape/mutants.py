@@ -1,6 +1,6 @@
 """Realistic wrong versions of conv_output_shape and pool_output_shape."""
 import reference as ref
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 from reference.padding import to_tuple
 
 
@@ -60,19 +60,19 @@ def pool_stride_one(input_shape, pool_size=2, strides=None, padding="valid"):
 
 
 MUTANTS = [
-    Mutant("same_floor", "'same' rounds down: H // S instead of ceil(H / S)",
+    Mutant("same_floor", N_("'same' rounds down: H // S instead of ceil(H / S)"),
            {"conv_output_shape": same_floor_conv, "pool_output_shape": same_floor_pool}),
-    Mutant("same_ignores_strides", "'same' keeps the input size whatever the strides; it is ceil(H / S)",
+    Mutant("same_ignores_strides", N_("'same' keeps the input size whatever the strides; it is ceil(H / S)"),
            {"conv_output_shape": same_ignores_strides}),
-    Mutant("padding_once", "counts an int padding P once (W - F + P) instead of on both sides (W - F + 2P)",
+    Mutant("padding_once", N_("counts an int padding P once (W - F + P) instead of on both sides (W - F + 2P)"),
            {"conv_output_shape": padding_once}),
-    Mutant("width_stride_ignored", "divides by the stride on the height only: the width ignores it",
+    Mutant("width_stride_ignored", N_("divides by the stride on the height only: the width ignores it"),
            {"conv_output_shape": width_stride_ignored}),
-    Mutant("dilation_ignored", "ignores dilation_rate: a dilated kernel covers (F - 1) * d + 1 cells, not F",
+    Mutant("dilation_ignored", N_("ignores dilation_rate: a dilated kernel covers (F - 1) * d + 1 cells, not F"),
            {"conv_output_shape": dilation_ignored}),
-    Mutant("channels_not_filters", "returns the input's channels as the depth; a conv layer's output "
-           "depth is its number of filters", {"conv_output_shape": channels_not_filters}),
-    Mutant("no_plus_one", "forgets the + 1 of (W - F + 2P) / S + 1", {"conv_output_shape": no_plus_one}),
-    Mutant("pool_strides_default_1", "pooling strides default to 1 instead of the pool size",
+    Mutant("channels_not_filters", N_("returns the input's channels as the depth; a conv layer's output "
+           "depth is its number of filters"), {"conv_output_shape": channels_not_filters}),
+    Mutant("no_plus_one", N_("forgets the + 1 of (W - F + 2P) / S + 1"), {"conv_output_shape": no_plus_one}),
+    Mutant("pool_strides_default_1", N_("pooling strides default to 1 instead of the pool size"),
            {"pool_output_shape": pool_stride_one}),
 ]

@@ -4,7 +4,7 @@ from hypothesis import given, strategies as st
 
 import reference as ref
 from exercises.shared.course import IMAGE
-from grader.pack import arrays, as_array, expect_close, sides
+from grader.pack import _, arrays, as_array, expect_close, sides
 
 AMOUNTS = st.integers(0, 3)
 
@@ -43,15 +43,15 @@ def test_every_form(student, x, padding):
 @given(x=padded_input(rank=2), padding=padding_forms())
 def test_zero_padding(student, x, padding):
     expected = ref.pad2d(x, padding)
-    got = as_array(student.pad2d(x, padding), "the padded image", expected.shape)
+    got = as_array(student.pad2d(x, padding), _("the padded image"), expected.shape)
     mask = ref.pad2d(np.ones(x.shape), padding) == 0
-    expect_close(got[mask], np.zeros(int(mask.sum())), "the added border (it should be all zeros)")
-    expect_close(got[~mask].reshape(x.shape), x, "the original image inside the padding")
+    expect_close(got[mask], np.zeros(int(mask.sum())), _("the added border (it should be all zeros)"))
+    expect_close(got[~mask].reshape(x.shape), x, _("the original image inside the padding"))
 
 
 @given(x=padded_input(rank=4), padding=padding_forms())
 def test_channels_untouched(student, x, padding):
-    got = as_array(student.pad2d(x, padding), "the padded batch")
+    got = as_array(student.pad2d(x, padding), _("the padded batch"))
     n, c = x.shape[0], x.shape[-1]
     if got.ndim != 4 or got.shape[0] != n or got.shape[-1] != c:
-        expect_close(got, ref.pad2d(x, padding), "the padded batch (N and C must not change)")
+        expect_close(got, ref.pad2d(x, padding), _("the padded batch (N and C must not change)"))

@@ -2,7 +2,7 @@
 import numpy as np
 
 import reference as ref
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 from reference.padding import explicit_padding
 
 
@@ -45,8 +45,8 @@ def pair_as_top_left(x, padding):
 
 
 MUTANTS = [
-    Mutant("one_side", "pads on one side only: all of the padding goes after (bottom and right)", {"pad2d": one_side}),
-    Mutant("flat_misread", "reads (top, bottom, left, right) as ((top, left), (bottom, right))", {"pad2d": flat_misread}),
-    Mutant("pads_channels", "pads the batch/channel axes too, not only H and W", {"pad2d": every_axis}),
-    Mutant("pair_as_top_left", "reads (ph, pw) as top and left padding only, not both sides", {"pad2d": pair_as_top_left}),
+    Mutant("one_side", N_("pads on one side only: all of the padding goes after (bottom and right)"), {"pad2d": one_side}),
+    Mutant("flat_misread", N_("reads (top, bottom, left, right) as ((top, left), (bottom, right))"), {"pad2d": flat_misread}),
+    Mutant("pads_channels", N_("pads the batch/channel axes too, not only H and W"), {"pad2d": every_axis}),
+    Mutant("pair_as_top_left", N_("reads (ph, pw) as top and left padding only, not both sides"), {"pad2d": pair_as_top_left}),
 ]

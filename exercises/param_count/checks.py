@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from grader.pack import CheckFailed, expect_equal
+from grader.pack import CheckFailed, _, expect_equal
 
 SIZES = st.integers(1, 512)
 SIDES = st.integers(1, 11)
@@ -25,7 +25,7 @@ def _check(student, name, *args, **kwargs):
 
 def test_course_mlp(student):
     expect_equal(student.dense_param_count(1024, 100, use_bias=False), 102400,
-                 "dense_param_count(1024, 100, use_bias=False): the course's MLP example")
+                 _("dense_param_count(1024, 100, use_bias=False): the course's MLP example"))
 
 
 def test_course_model(student):
@@ -35,14 +35,14 @@ def test_course_model(student):
     total = 0
     for name, args, expected in layers:
         got = getattr(student, name)(*args)
-        expect_equal(got, expected, f"{_call(name, *args)}, a layer of the course model")
+        expect_equal(got, expected, _("{call}, a layer of the course model", call=_call(name, *args)))
         total += int(got)
-    expect_equal(total, 628630, "the course model's total parameter count")
+    expect_equal(total, 628630, _("the course model's total parameter count"))
 
 
 def test_course_conv_layer(student):
     expect_equal(student.conv_param_count(5, 3, 6), 456,
-                 "conv_param_count(5, 3, 6): six 5x5 filters on a 3-channel image, each with a bias")
+                 _("conv_param_count(5, 3, 6): six 5x5 filters on a 3-channel image, each with a bias"))
 
 
 @given(k=SIDES, c=SIZES, f=SIZES)
@@ -77,16 +77,17 @@ def test_bias_is_one_per_filter(student, kernel, c, f):
     conv_no_bias = _call("conv_param_count", kernel, c, f, use_bias=False)
     difference = (_as_int(student.conv_param_count(kernel, c, f), conv)
                   - _as_int(student.conv_param_count(kernel, c, f, use_bias=False), conv_no_bias))
-    expect_equal(difference, f, f"{conv} - {conv_no_bias} (one bias per filter)")
+    expect_equal(difference, f, _("{call} - {call_no_bias} (one bias per filter)", call=conv, call_no_bias=conv_no_bias))
     dense, dense_no_bias = _call("dense_param_count", c, f), _call("dense_param_count", c, f, use_bias=False)
     difference = (_as_int(student.dense_param_count(c, f), dense)
                   - _as_int(student.dense_param_count(c, f, use_bias=False), dense_no_bias))
-    expect_equal(difference, f, f"{dense} - {dense_no_bias} (one bias per unit)")
+    expect_equal(difference, f, _("{call} - {call_no_bias} (one bias per unit)", call=dense,
+                                  call_no_bias=dense_no_bias))
 
 
 def _as_int(value, what):
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise CheckFailed(f"{what} is {value!r}, not an int", got=value)
+        raise CheckFailed(_("{what} is {value}, not an int", what=what, value=repr(value)), got=value)
     return int(value)

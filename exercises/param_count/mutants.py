@@ -1,5 +1,5 @@
 """Realistic wrong versions of conv_param_count and dense_param_count."""
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 from reference.padding import to_tuple
 
 
@@ -46,17 +46,17 @@ def dense_bias_always(in_features, units, use_bias=True):
 
 
 MUTANTS = [
-    Mutant("bias_forgotten", "forgets the biases: one per filter (conv) and one per unit (dense)",
+    Mutant("bias_forgotten", N_("forgets the biases: one per filter (conv) and one per unit (dense)"),
            {"conv_param_count": conv_no_bias, "dense_param_count": dense_no_bias}),
-    Mutant("bias_per_input", "counts one bias per input channel (or input feature) instead of one per "
-           "filter (or unit)", {"conv_param_count": conv_bias_per_channel,
+    Mutant("bias_per_input", N_("counts one bias per input channel (or input feature) instead of one per "
+           "filter (or unit)"), {"conv_param_count": conv_bias_per_channel,
                                 "dense_param_count": dense_bias_per_input}),
-    Mutant("kernel_area_squared", "squares the kernel area: (kh * kw)^2 weights per input channel and filter",
+    Mutant("kernel_area_squared", N_("squares the kernel area: (kh * kw)^2 weights per input channel and filter"),
            {"conv_param_count": area_squared}),
-    Mutant("square_kernel", "assumes a square kernel: kh * kh instead of kh * kw",
+    Mutant("square_kernel", N_("assumes a square kernel: kh * kh instead of kh * kw"),
            {"conv_param_count": square_kernel}),
-    Mutant("in_channels_forgotten", "forgets the input channels: a filter has kh * kw * C weights, "
-           "not kh * kw", {"conv_param_count": in_channels_forgotten}),
-    Mutant("use_bias_ignored", "ignores use_bias=False: always adds the biases",
+    Mutant("in_channels_forgotten", N_("forgets the input channels: a filter has kh * kw * C weights, "
+           "not kh * kw"), {"conv_param_count": in_channels_forgotten}),
+    Mutant("use_bias_ignored", N_("ignores use_bias=False: always adds the biases"),
            {"conv_param_count": conv_bias_always, "dense_param_count": dense_bias_always}),
 ]

@@ -15,7 +15,7 @@ from exercises.shared.course import RELU_MAP1
 from exercises.shared.gradients import (PoolCase, call_text, directions, expect_directional, expect_max_routing,
                                  forward_pair, pool_case)
 from exercises.shared.strategies import grid
-from grader.pack import as_array, expect_close
+from grader.pack import N_, _, as_array, expect_close
 
 # What the checks of the two poolings differ in. Max pooling draws distinct values, at least 1
 # apart, so that no tie blurs the verdict (ties have their own check), and negative ones for
@@ -26,11 +26,11 @@ VALUES = {"max": "distinct", "avg": "any"}
 SAME_VALUES = {"max": "negative", "avg": "any"}
 H = {"max": 0.25, "avg": 0.5}
 NOTES = {
-    "max": {"overlapping": "overlapping windows: a cell that is the maximum of several windows gets the sum of "
-                           "their gradients",
-            "same": "'same': the padded cells never win, the padding is cropped from dx"},
-    "avg": {"overlapping": "overlapping windows: a cell in several windows gets a share of each",
-            "same": "'same': a window shares its gradient among its real cells only"},
+    "max": {"overlapping": N_("overlapping windows: a cell that is the maximum of several windows gets the sum of "
+                           "their gradients"),
+            "same": N_("'same': the padded cells never win, the padding is cropped from dx")},
+    "avg": {"overlapping": N_("overlapping windows: a cell in several windows gets a share of each"),
+            "same": N_("'same': a window shares its gradient among its real cells only")},
 }
 
 
@@ -40,7 +40,8 @@ def _backward(student, kind, case):
 
 def _expect(student, kind, case, note=""):
     expect_close(_backward(student, kind, case), case.expected(kind),
-                 f"dx of {case.text(kind)}" + (f" ({note})" if note else ""))
+                 _("dx of {call} ({note})", call=case.text(kind), note=note) if note
+                 else _("dx of {call}", call=case.text(kind)))
 
 
 def _gradient_check(student, kind, case, v, forward, reference=None):
@@ -70,11 +71,11 @@ def pooling_checks(kind: str) -> dict[str, Callable]:
 
     @given(case=pool_case(values=values, strides="overlap", padding="any"))
     def test_overlapping(student, case):
-        _expect(student, kind, case, NOTES[kind]["overlapping"])
+        _expect(student, kind, case, _(NOTES[kind]["overlapping"]))
 
     @given(case=pool_case(values=SAME_VALUES[kind], padding="same", pool=(2, 3)))
     def test_same(student, case):
-        _expect(student, kind, case, NOTES[kind]["same"])
+        _expect(student, kind, case, _(NOTES[kind]["same"]))
 
     @given(case=pool_case(values=values, strides="per_axis", padding="any", square=False, batched=True))
     def test_non_square_batch(student, case):

@@ -3,7 +3,7 @@ implementation, one bug per switch."""
 import numpy as np
 
 from exercises.shared.gradients import as_batches
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 from reference.padding import resolve_padding, to_tuple
 
 
@@ -64,26 +64,26 @@ def _wrong(kind, bug):
 
 # Each pooling's mistakes with the misconception behind each, the ones both can make last.
 BOTH = [
-    ("strides_ignored", "ignores the strides argument (uses pool_size as the stride)"),
-    ("same_before", "'same' puts the extra row/column of an odd total padding before instead of after"),
+    ("strides_ignored", N_("ignores the strides argument (uses pool_size as the stride)")),
+    ("same_before", N_("'same' puts the extra row/column of an odd total padding before instead of after")),
 ]
 MISTAKES = {
     "max": [
-        ("overwrites", "writes dx[cell] = dout instead of dx[cell] += dout: when windows overlap, a cell that is "
-                       "the maximum of two windows keeps only the last one's gradient"),
-        ("all_ties", "sends a window's gradient to every cell equal to its maximum: with a tie the gradient must "
-                     "go to ONE of them"),
-        ("split_ties", "splits a window's gradient among its tied maxima: all of it must go to one of them"),
-        ("mask_only", "puts 1 at each window's maximum instead of the window's gradient dout"),
-        ("pads_zeros", "'same' pads with zeros, so a padded cell wins over negative values and takes the gradient"),
+        ("overwrites", N_("writes dx[cell] = dout instead of dx[cell] += dout: when windows overlap, a cell that is "
+                       "the maximum of two windows keeps only the last one's gradient")),
+        ("all_ties", N_("sends a window's gradient to every cell equal to its maximum: with a tie the gradient must "
+                     "go to ONE of them")),
+        ("split_ties", N_("splits a window's gradient among its tied maxima: all of it must go to one of them")),
+        ("mask_only", N_("puts 1 at each window's maximum instead of the window's gradient dout")),
+        ("pads_zeros", N_("'same' pads with zeros, so a padded cell wins over negative values and takes the gradient")),
     ],
     "avg": [
-        ("overwrites", "writes dx[window] = share instead of +=: when windows overlap, a cell keeps only the last "
-                       "window's share"),
-        ("full_window", "divides by the pool's area in 'same': a window shares its gradient among its real cells "
-                        "only"),
-        ("not_divided", "gives each cell the window's whole gradient: the average divides it by the number of "
-                        "cells"),
+        ("overwrites", N_("writes dx[window] = share instead of +=: when windows overlap, a cell keeps only the last "
+                       "window's share")),
+        ("full_window", N_("divides by the pool's area in 'same': a window shares its gradient among its real cells "
+                        "only")),
+        ("not_divided", N_("gives each cell the window's whole gradient: the average divides it by the number of "
+                        "cells")),
     ],
 }
 

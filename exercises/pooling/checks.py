@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 import reference as ref
 from exercises.shared.course import POOLED_MAP1, RELU_MAP1
-from grader.pack import CheckFailed, arrays, as_array, expect_close, tolerance
+from grader.pack import CheckFailed, _, arrays, as_array, expect_close, tolerance
 from exercises.shared.strategies import pool_case
 
 FUNCTIONS = st.sampled_from(["max_pool2d", "avg_pool2d"])
@@ -27,7 +27,7 @@ def _describe(kwargs):
 def test_course_max_pool(student):
     x = RELU_MAP1[:, :, np.newaxis]
     expect_close(student.max_pool2d(x), POOLED_MAP1[:, :, np.newaxis],
-                 "max_pool2d of the course's ReLU map (one channel), 2x2 pool, stride 2")
+                 _("max_pool2d of the course's ReLU map (one channel), 2x2 pool, stride 2"))
 
 
 @given(case=pool_case(strides="any", square=True))
@@ -91,22 +91,27 @@ def test_properties(student, function, relation, case, data, c, a):
 
     if relation == "pool_one":
         expect_close(getattr(student, function)(x, pool_size=1), x,
-                     f"{function}(x, pool_size=1) compared with x (1x1 windows, stride 1, change nothing)")
+                     _("{function}(x, pool_size=1) compared with x (1x1 windows, stride 1, change nothing)",
+                       function=function))
         return
     if relation == "constant":
         expect_close(pool(np.full(x.shape, c), "x"), np.full(shape, c),
-                     f"{function}(x{call}) with x an image full of {c} (every window holds only {c})")
+                     _("{function}(x{arguments}) with x an image full of {value} (every window holds only {value})",
+                       function=function, arguments=call, value=c))
         return
     base = pool(x, "x")
     if relation == "shift":
         plus = f"+ {c}" if c >= 0 else f"- {-c}"
         expect_close(pool(x + c, f"x {plus}"), base + c,
-                     f"{function}(x {plus}{call}) compared with {function}(x{call}) {plus}")
+                     _("{left} compared with {right}", left=f"{function}(x {plus}{call})",
+                       right=f"{function}(x{call}) {plus}"))
     elif relation == "scale":
         expect_close(pool(a * x, f"{a} * x"), a * base,
-                     f"{function}({a} * x{call}) compared with {a} * {function}(x{call})")
+                     _("{left} compared with {right}", left=f"{function}({a} * x{call})",
+                       right=f"{a} * {function}(x{call})"))
     else:
         bigger = pool(x + np.abs(data.draw(arrays(x.shape), label="added")), "y")
         if np.any(bigger < base - tolerance(base)):
-            raise CheckFailed(f"{function} is not monotone: y >= x everywhere, yet {function}(y{call}) "
-                              f"is smaller than {function}(x{call}) somewhere", expected=base, got=bigger)
+            raise CheckFailed(_("{function} is not monotone: y >= x everywhere, yet {function}(y{arguments}) is "
+                                "smaller than {function}(x{arguments}) somewhere", function=function,
+                                arguments=call), expected=base, got=bigger)

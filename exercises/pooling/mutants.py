@@ -2,7 +2,7 @@
 import numpy as np
 
 import reference as ref
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 from reference.padding import resolve_padding, to_tuple
 from reference.pooling import pool_windows, real_cell_counts
 
@@ -88,18 +88,18 @@ def _keeps_partial(kind):
 
 
 MUTANTS = [
-    Mutant("strides_default_1", "strides default to 1 instead of pool_size (Keras: strides=None "
-           "means the pool size)", _both(_stride_one)),
-    Mutant("strides_ignored", "ignores the strides argument: always moves by pool_size", _both(_strides_ignored)),
-    Mutant("avg_counts_padding", "'same' average pooling divides by the full window size, counting the "
-           "padded zeros; TensorFlow divides by the number of real cells", {"avg_pool2d": avg_counts_padding}),
-    Mutant("max_pads_zeros", "'same' max pooling pads with zeros, so a window of negative values "
-           "gives 0; padded cells must never win (pad with -inf)", {"max_pool2d": max_pads_zeros}),
-    Mutant("same_floor", "'same' drops the last, partial window: H // strides rows instead of "
-           "ceil(H / strides)", _both(_same_floor)),
-    Mutant("valid_keeps_partial", "'valid' keeps a last, partial window: ceil((H - PH) / SH) + 1 rows "
-           "instead of (H - PH) // SH + 1", {"max_pool2d": _keeps_partial("max_pool2d"),
+    Mutant("strides_default_1", N_("strides default to 1 instead of pool_size (Keras: strides=None "
+           "means the pool size)"), _both(_stride_one)),
+    Mutant("strides_ignored", N_("ignores the strides argument: always moves by pool_size"), _both(_strides_ignored)),
+    Mutant("avg_counts_padding", N_("'same' average pooling divides by the full window size, counting the "
+           "padded zeros; TensorFlow divides by the number of real cells"), {"avg_pool2d": avg_counts_padding}),
+    Mutant("max_pads_zeros", N_("'same' max pooling pads with zeros, so a window of negative values "
+           "gives 0; padded cells must never win (pad with -inf)"), {"max_pool2d": max_pads_zeros}),
+    Mutant("same_floor", N_("'same' drops the last, partial window: H // strides rows instead of "
+           "ceil(H / strides)"), _both(_same_floor)),
+    Mutant("valid_keeps_partial", N_("'valid' keeps a last, partial window: ceil((H - PH) / SH) + 1 rows "
+           "instead of (H - PH) // SH + 1"), {"max_pool2d": _keeps_partial("max_pool2d"),
                                             "avg_pool2d": _keeps_partial("avg_pool2d")}),
-    Mutant("pool_axes_swapped", "reads pool_size=(ph, pw) as (width, height): the axes are mixed up",
+    Mutant("pool_axes_swapped", N_("reads pool_size=(ph, pw) as (width, height): the axes are mixed up"),
            _both(_axes_swapped)),
 ]

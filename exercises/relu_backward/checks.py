@@ -7,7 +7,7 @@ import reference as ref
 from exercises.shared.course import MAP1
 from exercises.shared.gradients import directions, expect_directional, forward_pair
 from exercises.shared.strategies import grid, int_grid
-from grader.pack import as_array, expect_close
+from grader.pack import _, as_array, expect_close
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5)
 H = 0.25  # x is an odd integer (|x| >= 1) and v in {-1, 0, 1}: x +- h*v never crosses 0
@@ -32,8 +32,8 @@ def pair(draw, x_values="any"):
 def test_course_map(student):
     dout = np.arange(1.0, 17.0).reshape(4, 4)
     expect_close(student.relu_backward(dout, MAP1), np.where(MAP1 > 0, dout, 0.0),
-                 "relu_backward(dout, the course's map 3 -1 -3 -1 / -3 1 0 -3 / -3 -3 0 1 / 3 -2 -2 -1) "
-                 "with dout = 1 .. 16: dout where the map is > 0, 0 elsewhere (0 at the map's zeros)")
+                 _("relu_backward(dout, the course's map 3 -1 -3 -1 / -3 1 0 -3 / -3 -3 0 1 / 3 -2 -2 -1) "
+                 "with dout = 1 .. 16: dout where the map is > 0, 0 elsewhere (0 at the map's zeros)"))
 
 
 @given(case=pair())
@@ -48,7 +48,7 @@ def test_zero_input(student, case):
     got = as_array(student.relu_backward(dout, x), "dx", x.shape)
     zeros = x == 0
     expect_close(got[zeros], np.zeros(int(zeros.sum())),
-                 "dx where x is exactly 0 (ReLU's gradient at 0 is 0, as TensorFlow's)")
+                 _("dx where x is exactly 0 (ReLU's gradient at 0 is 0, as TensorFlow's)"))
     expect_close(got, ref.relu_backward(dout, x))
 
 
@@ -56,7 +56,7 @@ def test_zero_input(student, case):
 def test_integer_x(student, case):
     dout, x = case
     expect_close(student.relu_backward(dout, x), ref.relu_backward(dout, x),
-                 "dx for an integer x and a float dout (dx takes dout's values, not x's dtype)")
+                 _("dx for an integer x and a float dout (dx takes dout's values, not x's dtype)"))
 
 
 def _gradient_check(student, dout, x, v, relu, reference=None):

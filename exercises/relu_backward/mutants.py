@@ -1,7 +1,7 @@
 """Realistic wrong versions of relu_backward."""
 import numpy as np
 
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 
 
 def _f(a):
@@ -38,15 +38,15 @@ def half_at_zero(dout, x):
 
 
 MUTANTS = [
-    Mutant("ge_zero", "passes the gradient where x >= 0: at exactly 0 the gradient is 0 (x > 0)",
+    Mutant("ge_zero", N_("passes the gradient where x >= 0: at exactly 0 the gradient is 0 (x > 0)"),
            {"relu_backward": ge_zero}),
-    Mutant("mask_only", "returns the mask x > 0 without multiplying it by dout", {"relu_backward": mask_only}),
-    Mutant("relu_of_dout", "applies ReLU to dout instead of masking dout with x > 0",
+    Mutant("mask_only", N_("returns the mask x > 0 without multiplying it by dout"), {"relu_backward": mask_only}),
+    Mutant("relu_of_dout", N_("applies ReLU to dout instead of masking dout with x > 0"),
            {"relu_backward": relu_of_dout}),
-    Mutant("in_place", "zeroes dout in place (dout[x <= 0] = 0) and returns it: the caller's dout changes",
+    Mutant("in_place", N_("zeroes dout in place (dout[x <= 0] = 0) and returns it: the caller's dout changes"),
            {"relu_backward": in_place}),
-    Mutant("dtype_of_x", "allocates dx with np.zeros_like(x), so an integer x truncates the float gradient",
+    Mutant("dtype_of_x", N_("allocates dx with np.zeros_like(x), so an integer x truncates the float gradient"),
            {"relu_backward": dtype_of_x}),
-    Mutant("half_at_zero", "gives half the gradient at exactly 0 (a subgradient); the contract says 0",
+    Mutant("half_at_zero", N_("gives half the gradient at exactly 0 (a subgradient); the contract says 0"),
            {"relu_backward": half_at_zero}),
 ]

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 import reference as ref
-from grader.pack import SCALES, as_array, expect_close
+from grader.pack import SCALES, _, as_array, expect_close
 from exercises.shared.strategies import BOOLEANS, Modes, conv_case, padding_kinds
 from reference.padding import to_tuple
 
@@ -58,7 +58,7 @@ def call(student, case: Case, x: Any = None, kernel: Any = None, **kwargs) -> An
     return fn(case.x if x is None else x, case.kernel if kernel is None else kernel, **{**case.kwargs, **kwargs})
 
 
-def expect_reference(student, case: Case, what: str = "the result") -> None:
+def expect_reference(student, case: Case, what: str | None = None) -> None:
     expect_close(call(student, case), case.expected(), what)
 
 
@@ -106,10 +106,11 @@ def check_linear(student, case: Case, other_x: np.ndarray, other_kernel: np.ndar
     fx = as_array(call(student, case), f"{name}(x, k)", shape)
     fy = as_array(call(student, case, x=other_x), f"{name}(y, k)", shape)
     expect_close(call(student, case, x=a * case.x + b * other_x), a * fx + b * fy,
-                 f"{name}({a}*x + {b}*y, k) compared with {a}*{name}(x, k) + {b}*{name}(y, k)")
+                 _("{left} compared with {right}", left=f"{name}({a}*x + {b}*y, k)",
+                   right=f"{a}*{name}(x, k) + {b}*{name}(y, k)"))
     fm = as_array(call(student, case, kernel=other_kernel), f"{name}(x, m)", shape)
     expect_close(call(student, case, kernel=case.kernel + other_kernel), fx + fm,
-                 f"{name}(x, k + m) compared with {name}(x, k) + {name}(x, m)")
+                 _("{left} compared with {right}", left=f"{name}(x, k + m)", right=f"{name}(x, k) + {name}(x, m)"))
 
 
 def check_shift(student, case: Case, data) -> None:
@@ -117,7 +118,7 @@ def check_shift(student, case: Case, data) -> None:
     name = function_name(case.nsp)
     dilation = to_tuple(case.kwargs.get("dilation", 1), case.nsp)
     sizes = case.x.shape[-1 - case.nsp:-1]
-    crops = tuple(data.draw(st.integers(0, n - (k - 1) * d - 1), label=f"crop on axis {axis}")
+    crops = tuple(data.draw(st.integers(0, n - (k - 1) * d - 1), label=f"crop on axis {axis}")  # i18n: not for people (Hypothesis' label)
                   for axis, (n, k, d) in enumerate(zip(sizes, case.kernel.shape, dilation)))
     batched = case.x.ndim == case.nsp + 2
     lead = (slice(None),) if batched else ()
@@ -125,7 +126,7 @@ def check_shift(student, case: Case, data) -> None:
     whole = as_array(call(student, case), f"{name}(x, k)", case.expected().shape)
     text = ("..., " if batched else "") + ", ".join(f"{c}:" for c in crops)
     expect_close(call(student, case, x=case.x[index]), whole[index],
-                 f"{name}(x[{text}], k) compared with {name}(x, k)[{text}]")
+                 _("{left} compared with {right}", left=f"{name}(x[{text}], k)", right=f"{name}(x, k)[{text}]"))
 
 
 def check_batch(student, case: Case) -> None:
@@ -135,7 +136,7 @@ def check_batch(student, case: Case) -> None:
     singles = [as_array(call(student, case, x=image), f"{name}(x[{i}], k)", expected.shape[1:])
                for i, image in enumerate(case.x)]
     expect_close(call(student, case), np.stack(singles),
-                 f"{name}(batch, k) compared with the stack of {name}(batch[i], k)")
+                 _("{function}(batch, k) compared with the stack of {function}(batch[i], k)", function=name))
 
 
 def check_bias(student, case: Case) -> None:
@@ -145,7 +146,8 @@ def check_bias(student, case: Case) -> None:
     expected = case.expected()
     plain = as_array(call(student, case.without("bias")), f"{name}(x, k)", expected.shape)
     expect_close(call(student, case), plain + bias,
-                 f"{name}(x, k, bias=b) compared with {name}(x, k) + b (each filter gets its own constant)")
+                 _("{function}(x, k, bias=b) compared with {function}(x, k) + b (each filter gets its own constant)",
+                   function=name))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +204,8 @@ def conv_checks(nsp: int) -> dict[str, Callable]:
 
     @given(case=calls(padding="zero", stride=("one", "int")))
     def test_zero_padding(student, case):
-        expect_reference(student, case, f"{function_name(nsp)}(x, k, padding=0), which is 'valid'")
+        expect_reference(student, case, _("{function}(x, k, padding=0), which is 'valid'",
+                                          function=function_name(nsp)))
 
     @given(case=st.one_of(calls(batched=True, channels=(1, 1), padding=("valid", "same")),
                           calls(channels=(2, MAX_CHANNELS[nsp]), filters=(2, MAX_CHANNELS[nsp]),
@@ -231,7 +234,7 @@ def conv_checks(nsp: int) -> dict[str, Callable]:
     if nsp == 1:
         @given(case=calls(stride=("one", "tuple"), dilation="tuple", padding=("valid", "same")))
         def test_per_axis_forms(student, case):
-            expect_reference(student, case, "the result with a stride or dilation given as a 1-tuple")
+            expect_reference(student, case, _("the result with a stride or dilation given as a 1-tuple"))
     else:
         @given(case=calls(padding=("valid", "same", "int"), distinct=True))
         def test_non_square(student, case):

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from grader.pack import Mutant
+from grader.pack import Mutant, N_
 from reference.conv import conv_nd
 from reference.padding import explicit_padding, to_tuple
 
@@ -73,7 +73,8 @@ def _wrong(x, kernel, bias, stride, padding, dilation, nsp, bug):
     if bug == "dilation_first_axis_everywhere":
         dilations = (dilations[0],) * nsp
     if bug == "int_steps_only" and (_is_seq(stride) or _is_seq(dilation)):
-        raise TypeError("can't multiply sequence by non-int of type 'tuple'")  # i * stride with a tuple
+        # i * stride with a tuple raises this in a student's code: Python's own words
+        raise TypeError("can't multiply sequence by non-int of type 'tuple'")  # i18n: not for people
     if bug == "flip":
         kernel = kernel[(slice(None, None, -1),) * nsp]
     if bug == "kernel_transposed":
@@ -106,28 +107,28 @@ def _wrong(x, kernel, bias, stride, padding, dilation, nsp, bug):
 # specific traps first, since on a tiny counterexample a general mistake (a flip) can coincide
 # with a specific one.
 DESCRIPTIONS = {
-    "same_ignores_stride": "'same' pads k - 1 in total as for stride 1, instead of "
-                           "max((out - 1) * s + k - n, 0) with out = ceil(n / s)",
-    "same_before": "'same' puts the extra row/column of an odd total padding before instead of after",
-    "same_symmetric": "'same' pads (k - 1) // 2 on both sides, one short for an even kernel",
-    "same_floor": "'same' output size floor(n / s) instead of ceil(n / s)",
-    "same_no_clamp": "'same' forgets max(..., 0): a stride larger than the kernel gives a negative padding",
-    "flat_misread": "reads the flat (top, bottom, left, right) as ((top, left), (bottom, right))",
-    "tuple_padding_ignored": "handles an int padding only: a padding given per axis is ignored",
-    "pairs_symmetric": "reads a (before, after) pair as 'before' on both sides",
-    "first_padding_everywhere": "uses the first axis' padding on every axis",
-    "slice_zero": "pads with xp[b:-a] = x, which breaks when an amount is 0 (b:-0 is an empty slice)",
-    "int_steps_only": "handles an int stride/dilation only: one given per axis breaks the index arithmetic",
-    "stride_first_axis_everywhere": "uses the first value of a per-axis stride on every axis",
-    "stride_first_axis_only": "strides the first spatial axis only (stride 1 on the others)",
-    "dilation_first_axis_everywhere": "uses the first value of a per-axis dilation on every axis",
-    "dilation_on_input": "applies the dilation to the input (keeps every d-th cell) instead of spreading "
-                         "the kernel taps",
-    "no_bias": "forgets to add the bias",
-    "squeeze": "removes the batch axis it added with squeeze(), which also drops every other axis of size 1",
-    "kernel_transposed": "reads the kernel's spatial axes in reverse order (e.g. (KW, KH) for (KH, KW))",
-    "im2col_order": "mixes up the channels: flattens the patches channel-first but the kernel channel-last",
-    "flip": "flips the kernel (true convolution); a CNN layer cross-correlates, it does not flip",
+    "same_ignores_stride": N_("'same' pads k - 1 in total as for stride 1, instead of "
+                           "max((out - 1) * s + k - n, 0) with out = ceil(n / s)"),
+    "same_before": N_("'same' puts the extra row/column of an odd total padding before instead of after"),
+    "same_symmetric": N_("'same' pads (k - 1) // 2 on both sides, one short for an even kernel"),
+    "same_floor": N_("'same' output size floor(n / s) instead of ceil(n / s)"),
+    "same_no_clamp": N_("'same' forgets max(..., 0): a stride larger than the kernel gives a negative padding"),
+    "flat_misread": N_("reads the flat (top, bottom, left, right) as ((top, left), (bottom, right))"),
+    "tuple_padding_ignored": N_("handles an int padding only: a padding given per axis is ignored"),
+    "pairs_symmetric": N_("reads a (before, after) pair as 'before' on both sides"),
+    "first_padding_everywhere": N_("uses the first axis' padding on every axis"),
+    "slice_zero": N_("pads with xp[b:-a] = x, which breaks when an amount is 0 (b:-0 is an empty slice)"),
+    "int_steps_only": N_("handles an int stride/dilation only: one given per axis breaks the index arithmetic"),
+    "stride_first_axis_everywhere": N_("uses the first value of a per-axis stride on every axis"),
+    "stride_first_axis_only": N_("strides the first spatial axis only (stride 1 on the others)"),
+    "dilation_first_axis_everywhere": N_("uses the first value of a per-axis dilation on every axis"),
+    "dilation_on_input": N_("applies the dilation to the input (keeps every d-th cell) instead of spreading "
+                         "the kernel taps"),
+    "no_bias": N_("forgets to add the bias"),
+    "squeeze": N_("removes the batch axis it added with squeeze(), which also drops every other axis of size 1"),
+    "kernel_transposed": N_("reads the kernel's spatial axes in reverse order (e.g. (KW, KH) for (KH, KW))"),
+    "im2col_order": N_("mixes up the channels: flattens the patches channel-first but the kernel channel-last"),
+    "flip": N_("flips the kernel (true convolution); a CNN layer cross-correlates, it does not flip"),
 }
 
 # Mistakes that mix up the spatial axes: with one axis they compute the right thing.

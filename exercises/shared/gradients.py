@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import assume, strategies as st
 
 import reference as ref
-from grader.pack import RELATIVE_TOLERANCE, CheckFailed, StudentRaised, as_array, close, expect_close
+from grader.pack import RELATIVE_TOLERANCE, CheckFailed, StudentRaised, _, as_array, close, expect_close, ngettext
 from exercises.shared.strategies import BOOLEANS, conv_case, grid, int_grid, padding_kinds
 from exercises.shared.strategies import pool_case as pool_call
 from reference.padding import output_sizes, resolve_padding, to_tuple
@@ -76,10 +76,15 @@ def backward_case(draw, **config: Any) -> ConvCase:
 def expect_triple(value: Any) -> None:
     """conv2d_backward's result is a tuple (or list) of three items, or CheckFailed."""
     if not isinstance(value, (tuple, list)) or len(value) != 3:
-        kind = f"a {len(value)}-item {type(value).__name__}" if isinstance(value, (tuple, list)) \
-            else f"a {type(value).__name__}"
-        raise CheckFailed(f"conv2d_backward returned {kind}; it must return the tuple "
-                          "(dx, dkernel, dbias)", got=value)
+        if isinstance(value, (tuple, list)):
+            message = ngettext("conv2d_backward returned a {n}-item {type}; it must return the tuple "
+                               "(dx, dkernel, dbias)",
+                               "conv2d_backward returned a {n}-item {type}; it must return the tuple "
+                               "(dx, dkernel, dbias)", len(value), type=type(value).__name__)
+        else:
+            message = _("conv2d_backward returned a {type}; it must return the tuple (dx, dkernel, dbias)",
+                        type=type(value).__name__)
+        raise CheckFailed(message, got=value)
 
 
 def conv_grads(value: Any, case: ConvCase) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -137,12 +142,19 @@ def expect_directional(gradient: np.ndarray, direction: np.ndarray, plus: Any, m
     scale = max(1.0, float(np.sum(np.abs(dout * plus)) + np.sum(np.abs(dout * minus))) / (2 * h),
                 float(np.sum(np.abs(gradient * direction))))
     if not abs(numeric - analytic) <= RELATIVE_TOLERANCE * scale:
-        raise CheckFailed(
-            f"gradient check of {grad_name}: along a direction v, the finite difference "
-            f"(sum(dout * {at_plus}) - sum(dout * {at_minus})) / (2*h) with h = {h:g}"
-            f"{f' and v = {direction.tolist()}' if direction.size <= 16 else ''} is "
-            f"{numeric:.6g}, but sum({grad_name} * v) is {analytic:.6g}: {grad_name} is not the "
-            f"gradient of this forward pass", expected=numeric, got=analytic)
+        difference = f"(sum(dout * {at_plus}) - sum(dout * {at_minus})) / (2*h)"
+        if direction.size <= 16:
+            message = _("gradient check of {gradient}: along a direction v, the finite difference {difference} "
+                        "with h = {h} and v = {v} is {numeric}, but sum({gradient} * v) is {analytic}: "
+                        "{gradient} is not the gradient of this forward pass", gradient=grad_name,
+                        difference=difference, h=f"{h:g}", v=direction.tolist(), numeric=f"{numeric:.6g}",
+                        analytic=f"{analytic:.6g}")
+        else:
+            message = _("gradient check of {gradient}: along a direction v, the finite difference {difference} "
+                        "with h = {h} is {numeric}, but sum({gradient} * v) is {analytic}: "
+                        "{gradient} is not the gradient of this forward pass", gradient=grad_name,
+                        difference=difference, h=f"{h:g}", numeric=f"{numeric:.6g}", analytic=f"{analytic:.6g}")
+        raise CheckFailed(message, expected=numeric, got=analytic)
 
 
 @lru_cache(maxsize=4096)
@@ -214,12 +226,12 @@ def expect_max_routing(value: Any, case: PoolCase) -> None:
     dxb = dx if case.x.ndim == 4 else dx[np.newaxis]
     windows = pool_windows(xb, (ph, pw), (sh, sw), pads, -np.inf)     # (N, H2, W2, C, PH, PW)
     top = windows.max(axis=(4, 5))
-    (pt, _), (pl, _) = pads
+    pt, pl = pads[0][0], pads[1][0]
     count = h2 * w2
     n_images, height, width, channels = xb.shape
     for n in range(n_images):
         for c in range(channels):
-            where = f"channel {c}" + (f" of image {n}" if case.x.ndim == 4 else "")
+
             received: dict[int, list[tuple[int, int]]] = {w: [] for w in range(count)}
             for r in range(height):
                 for q in range(width):
@@ -227,32 +239,37 @@ def expect_max_routing(value: Any, case: PoolCase) -> None:
                     whole = round(cell)
                     index = (n, r, q, c) if case.x.ndim == 4 else (r, q, c)
                     if abs(cell - whole) > 1e-6 * max(1.0, abs(cell)) or whole < 0 or whole >= 2 ** count:
-                        raise CheckFailed(
-                            f"dx{list(index)} = {cell:.6g} is not a sum of whole window gradients "
-                            f"(dout holds 1, 2, 4, ... in its windows, so it should be): each window "
-                            f"must send all of its gradient to one cell, never a share of it",
-                            got=value)
+                        raise CheckFailed(_(
+                            "dx{index} = {value} is not a sum of whole window gradients (dout holds 1, 2, 4, ... "
+                            "in its windows, so it should be): each window must send all of its gradient to one "
+                            "cell, never a share of it", index=list(index), value=f"{cell:.6g}"), got=value)
                     for w in range(count):
                         if whole >> w & 1:
                             received[w].append((r, q))
             for w, cells in received.items():
                 i, j = divmod(w, w2)
-                label = f"window ({i}, {j}) of {where} (dout = {2 ** w})"
+                if case.x.ndim == 4:
+                    label = _("window ({i}, {j}) of channel {c} of image {n} (dout = {dout})",
+                              i=i, j=j, c=c, n=n, dout=2 ** w)
+                else:
+                    label = _("window ({i}, {j}) of channel {c} (dout = {dout})", i=i, j=j, c=c, dout=2 ** w)
                 if not cells:
-                    raise CheckFailed(f"the gradient of {label} reached no cell of dx: was it "
-                                      "overwritten (= instead of +=) by an overlapping window?", got=value)
+                    raise CheckFailed(_("the gradient of {window} reached no cell of dx: was it overwritten "
+                                        "(= instead of +=) by an overlapping window?", window=label), got=value)
                 if len(cells) > 1:
-                    raise CheckFailed(f"the gradient of {label} went to {len(cells)} cells {cells}: "
-                                      "with tied maxima it must go to ONE of them, whole", got=value)
+                    raise CheckFailed(_("the gradient of {window} went to {n} cells {cells}: with tied maxima "
+                                        "it must go to ONE of them, whole", window=label, n=len(cells),
+                                        cells=cells), got=value)
                 r, q = cells[0]
                 a, b = r + pt - i * sh, q + pl - j * sw
                 if not (0 <= a < ph and 0 <= b < pw):
-                    raise CheckFailed(f"the gradient of {label} went to cell ({r}, {q}), which is not "
-                                      "in that window", got=value)
+                    raise CheckFailed(_("the gradient of {window} went to cell ({r}, {q}), which is not in "
+                                        "that window", window=label, r=r, q=q), got=value)
                 if windows[n, i, j, c, a, b] != top[n, i, j, c]:
-                    raise CheckFailed(f"the gradient of {label} went to cell ({r}, {q}) holding "
-                                      f"{windows[n, i, j, c, a, b]:g}, but the window's maximum is "
-                                      f"{top[n, i, j, c]:g}", got=value)
+                    raise CheckFailed(_("the gradient of {window} went to cell ({r}, {q}) holding {value}, but "
+                                        "the window's maximum is {maximum}", window=label, r=r, q=q,
+                                        value=f"{windows[n, i, j, c, a, b]:g}", maximum=f"{top[n, i, j, c]:g}"),
+                              got=value)
 
 
 __all__ = ["ConvCase", "PoolCase", "as_batches", "backward_case", "pool_case", "conv_grads", "expect_triple", "expect_conv_grads",

@@ -146,12 +146,12 @@ def padding_form(draw, nsp: int, kind: str) -> tuple[Any, tuple[tuple[int, int],
         return pairs, pairs
     if kind == "flat":
         if nsp != 2:
-            raise ValueError("the flat (top, bottom, left, right) form is 2D only")
+            raise ValueError("the flat (top, bottom, left, right) form is 2D only")  # i18n: not for people (a test author's mistake)
         t, b, l, r = (draw(AMOUNTS) for _ in range(4))
         if t == b and l == r:
             b = draw(AMOUNTS.filter(lambda v: v != t))
         return (t, b, l, r), ((t, b), (l, r))
-    raise ValueError(f"unknown padding kind {kind!r}")
+    raise ValueError(f"unknown padding kind {kind!r}")  # i18n: not for people (a test author's mistake)
 
 
 # ------------------------------------------------------------------------------- convolutions

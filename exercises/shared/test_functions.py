@@ -22,7 +22,7 @@ class TestFunction:
 
     def __init__(self, kind: str, weights: np.ndarray):
         if kind not in self.FAMILY:
-            raise ValueError(f"unknown test function {kind!r}")
+            raise ValueError(f"unknown test function {kind!r}")  # i18n: not for people (a check author's mistake)
         self.kind = kind
         self.weights = np.asarray(weights, dtype=np.float64)
 
@@ -55,7 +55,7 @@ class TestFunction:
     def from_wire(cls, fields: dict) -> "TestFunction":
         weights = fields.get("weights")
         if not isinstance(weights, np.ndarray):
-            raise ValueError("its weights are not an array")
+            raise ValueError("its weights are not an array")  # i18n: not for people (a wire fault, read in the worker)
         return cls(str(fields.get("kind")), weights)
 
     def python_literal(self) -> str:

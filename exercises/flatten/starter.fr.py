@@ -1,0 +1,3 @@
+def flatten(x):
+    """(N, ...) -> (N, prod(rest)) en ordre row-major (ordre C), comme keras.layers.Flatten."""
+    raise NotImplementedError
