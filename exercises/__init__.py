@@ -12,8 +12,7 @@ import click
 from exercises.models.course_model import reference_model
 from exercises.models.mnist import Mnist, MnistNotFound, named_folders, private_paths
 from exercises.shared.test_functions import TestFunction
-from grader.i18n import current  # the grading's language; grader.pack does not export it (yet)
-from grader.pack import N_, RELATIVE_TOLERANCE, Fixture, FixtureMissing, OptionProblem, WorkerKind, _, hookimpl
+from grader.pack import N_, RELATIVE_TOLERANCE, Fixture, FixtureMissing, OptionProblem, WorkerKind, _, current, hookimpl
 
 HERE = Path(__file__).parent
 MNIST_HELP = N_("Folder with the four MNIST files (*-ubyte.gz) or Keras' mnist.npz, for mnist_cnn and "
