@@ -100,6 +100,7 @@ def every_entry() -> dict[str, list[str]]:
 
 
 def english_in(text: str, parts: dict[str, str]) -> list[str]:
+    text = re.sub(r" a levé [^\n]*", " a levé", text)  # what a student's function raised: their words
     text = " ".join(text.split())
     return sorted(f"{part!r} (from {msgid!r})" for part, msgid in parts.items()
                   if re.search(r"(?<![\w'])" + re.escape(part) + r"(?![\w'])", text))
