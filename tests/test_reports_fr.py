@@ -229,9 +229,11 @@ def test_french_submit_has_none_of_the_reports_english(graded, browser):
         assert english_in(said, reports_english) == [], (name, "terminal")
         assert english_in(shown, reports_english) == [], (name, "page")
         assert english_in(lms_texts(result), reports_english) == [], (name, "LMS texts")
-        # ...where the same search finds the English of the same example.
+        # ...where the same search finds the English of the same example (a terminal explains only
+        # what failed: good/'s holds titles and marks, no sentence of the reports').
         english_run, english_page = runs["en"]
-        assert english_in(terminal_words(english_run.stdout, english_run.result), reports_english) != []
+        if english_run.result["score"] < english_run.result["max_score"]:
+            assert english_in(terminal_words(english_run.stdout, english_run.result), reports_english) != []
         assert english_in(page_words(english_page.read_text(encoding="utf-8")), reports_english) != []
         # The reports' own words are there, in French (so the check above is not vacuous).
         assert said.splitlines()[0] == f"cnngrade submit{NBSP}: {name}"
