@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from conftest import example_folder, run_cnngrade
+from conftest import ROOT, example_folder, run_cnngrade
 
 NBSP = "\u00a0"
 FRENCH = {"LANG": "fr_FR.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
@@ -113,3 +113,17 @@ def test_a_class_whose_roster_gives_each_students_language(tmp_path):
     assert results["bob"]["lang"] == "fr"
     bob_again = next(c for e in results["bob"]["exercises"] for c in e["checks"] if c["name"] == bob_check["name"])
     assert bob_again["message"] == ada_check["message"]
+
+
+def test_list_and_show_in_french():
+    french, english = run_cnngrade("list", "--lang", "fr"), run_cnngrade("list", "--lang", "en")
+    assert french.code == english.code == 0
+    assert len(french.stdout.splitlines()) == len(english.stdout.splitlines()) >= 18
+    assert "Corrélation croisée 2D" in french.stdout and "2D cross-correlation" not in french.stdout
+    # The same ids and points on every line (12,5 in French): only the titles and numbers' commas change.
+    assert [line.replace(",", ".").split()[:3] for line in french.stdout.splitlines()] == \
+        [line.split()[:3] for line in english.stdout.splitlines()]
+    assert "12,5 pts" in french.stdout and "12.5 pts" in english.stdout
+    shown = run_cnngrade("show", "correlate2d", "--lang", "fr", env=FRENCH)
+    statement = (ROOT / "exercises" / "correlate2d" / "statement.fr.md").read_text(encoding="utf-8")
+    assert shown.code == 0 and shown.stdout.startswith(statement.splitlines()[0]) and "## Indice" in shown.stdout
