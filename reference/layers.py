@@ -43,8 +43,8 @@ def conv(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, strides: Se
     padded = padded_with(x, pads, 0.0)
     matrix = kernel.reshape(-1, filters)
     result = None
+    columns = np.empty((x.shape[0], *out, math.prod(taps), channels), dtype=F32)  # every cell rewritten per position
     for position in itertools.product(*(range(w) for w in window)):
-        columns = np.empty((x.shape[0], *out, math.prod(taps), channels), dtype=F32)
         for tap, offsets in enumerate(itertools.product(*(range(k) for k in taps))):
             columns[..., tap, :] = padded[(slice(None), *(
                 slice(p * s + o * d, p * s + o * d + s * t * (n - 1) + 1, s * t)

@@ -300,16 +300,14 @@ def _conv(nsp: int):
             raise OutsideCatalogue(N_("its layer {layer!r} has a kernel larger than its input"), layer=layer.name)
         bias = _flag(config.get("use_bias", True), "use_bias")
         layer.shapes = [(*kernel, channels, filters)] + ([(filters,)] if bias else [])
-        activation = _activation(config.get("activation"), layer)
-        layer.activation = activation
-        act = ref.ACTIVATIONS[activation]
+        act = _activation(config, layer)
         layer.work = math.prod(d or 1 for d in spatial) * max(filters, math.prod(kernel) * channels)
 
         def run(pool=None):
             return lambda x, w: act(ref.conv(x, w[0], w[1] if bias else None, strides, padding, dilation, pool))
 
         layer.run = run()
-        if activation in MONOTONE:
+        if layer.activation in MONOTONE:
             layer.pooled = run
         return (*spatial, filters)
     return build
@@ -382,9 +380,7 @@ def _dense(layer: Layer, config: dict, shape: tuple) -> tuple:
     inputs = _known(shape[-1], layer)
     bias = _flag(config.get("use_bias", True), "use_bias")
     layer.shapes = [(inputs, units)] + ([(units,)] if bias else [])
-    activation = _activation(config.get("activation"), layer)
-    layer.activation = activation
-    act = ref.ACTIVATIONS[activation]
+    act = _activation(config, layer)
     layer.work = math.prod(d or 1 for d in shape[:-1]) * max(units, inputs)
     layer.run = lambda x, w: act(ref.dense(x, w[0], w[1] if bias else None))
     return (*shape[:-1], units)
@@ -395,9 +391,7 @@ def _identity(layer: Layer, config: dict, shape: tuple) -> tuple:
 
 
 def _activation_layer(layer: Layer, config: dict, shape: tuple) -> tuple:
-    activation = _activation(config.get("activation"), layer)
-    layer.activation = activation
-    act = ref.ACTIVATIONS[activation]
+    act = _activation(config, layer)
     layer.run = lambda x, w: act(x)
     return shape
 
@@ -488,7 +482,7 @@ def attach(model: Model, h5, legacy: bool) -> None:
     """Read each layer's weights from the open weights file (h5py), checked against the shapes
     the config implies before a value is read; OutsideCatalogue when they do not match (Keras
     would refuse the file, or read it another way: it decides)."""
-    total = sum(math.prod(shape) for layer in model.layers for shape in layer.shapes)
+    total = model.params
     if total > MAX_WEIGHT_VALUES:
         raise OutsideCatalogue(N_("its config asks for {total:,} weights, more than the catalogue reads"), total=total)
     datasets = _legacy_datasets(model, h5) if legacy else _keras_datasets(model, h5)
@@ -673,8 +667,10 @@ def _float32_policy(config: dict, item: dict) -> None:
         raise OutsideCatalogue(N_("its layer {layer!r} computes in {policy}, not float32"), layer=_name(item), policy=str(policy))
 
 
-def _activation(value, layer: Layer) -> str:
-    """A layer's activation by Keras' function name (None is linear; aliases resolved)."""
+def _activation(config: dict, layer: Layer):
+    """The function of a layer's "activation" (Keras' function name; None is linear; aliases
+    resolved), its name recorded as layer.activation."""
+    value = config.get("activation")
     if isinstance(value, dict) and value.get("class_name") == "function" and isinstance(value.get("config"), str):
         value = value["config"]
     if value is None:
@@ -682,4 +678,5 @@ def _activation(value, layer: Layer) -> str:
     name = ALIASES.get(value, value) if isinstance(value, str) else None
     if name not in ref.ACTIVATIONS:
         raise OutsideCatalogue(N_("its layer {layer!r} uses the activation {value!r}, which the catalogue does not hold"), layer=layer.name, value=value)
-    return name
+    layer.activation = name
+    return ref.ACTIVATIONS[name]
