@@ -44,15 +44,13 @@ class CheckPage:
                      max_score=number(float(self.report.max_score)))
 
     def _repr_html_(self) -> str:
-        with speaking(self.report.lang):
-            page = render_student(self.report)
+        page = render_student(self.report)  # in the report's language
         return (f'<p class="cnngrade-headline"><b>{html.escape(self.headline)}</b></p>'  # i18n: not for people (markup)
                 f'<iframe class="cnngrade-page" srcdoc="{html.escape(page, quote=True)}" '
                 f'style="width: 100%; height: {FRAME_HEIGHT}px; border: 1px solid #ccc"></iframe>')
 
     def __repr__(self) -> str:
-        with speaking(self.report.lang):
-            return f"{self.headline}\n{render(self.report)}"
+        return f"{self.headline}\n{render(self.report)}"  # each in the report's language
 
 
 def running_notebook(notebook: str | Path | None = None) -> Path:

@@ -16,7 +16,7 @@ import click
 from grader import __version__, plugins
 from grader.api import SubmissionError, UnknownExercise, exercises, grade, submission_folder
 from grader.autograder.cli import autograder, init_ci
-from grader.classroom.batch import BatchInterrupted, ClassError, Summary, grade_class_folder
+from grader.classroom.batch import BatchInterrupted, ClassError, Summary, class_folders, grade_class_folder
 from grader.classroom.executors import ClusterError
 from grader.classroom.moodle import MoodleClass, MoodleError, is_download, prepare
 from grader.classroom.roster import Roster, RosterError, matching, read_roster, student_languages
@@ -330,13 +330,13 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
     review = review_class(summary.folders, selected) if similarity_to is not None else None
     _write(_class_context(summary, students, review, moodle, decimal_comma), kwargs, out, similarity_to)
     pages = dict.fromkeys(Path(d) / "index.html" for d in (out, kwargs.get("report_html")) if d is not None)
-    _batch_summary(summary, students, review, [similarity_to, *pages])
+    matched = matching(summary.reports, students) if students else None
+    _batch_summary(summary, matched, review, [similarity_to, *pages])
     for line in (moodle.lines() if moodle else []) + (
             worksheet_summary(sheet, [r.submission for r in summary.reports], moodle and moodle.names) if sheet else []):
         _say(line)
     if summary.faults:
         sys.exit(EXIT_FAULT)
-    matched = matching(summary.reports, students) if students else None
     complete = summary.full == summary.count and not (matched and matched.missing)
     sys.exit(EXIT_FULL if complete else EXIT_PARTIAL)
 
@@ -344,8 +344,6 @@ def batch(class_dir: Path, exercise_ids: tuple[str, ...], examples: int | None, 
 def _languages(students: Roster, class_dir: Path) -> dict[str, str]:
     """Each student's language by folder name, from the roster's language column; the values
     that name no language cnngrade speaks are said once, and those students get the command's."""
-    from grader.classroom.batch import class_folders  # the folders as the batch takes them
-
     try:
         folders = [folder.name for folder in class_folders(class_dir)]
     except ClassError:
@@ -361,14 +359,13 @@ def _languages(students: Roster, class_dir: Path) -> dict[str, str]:
     return languages
 
 
-def _batch_summary(summary: Summary, students: Roster | None, review, where: list[Path]) -> None:
-    """The lines after a batch: the class, the roster's matching, the similarity review (where:
-    the files that show every pair)."""
+def _batch_summary(summary: Summary, matched, review, where: list[Path]) -> None:
+    """The lines after a batch: the class, the roster's matching (matched: grader.classroom.roster's
+    matching, None without a roster), the similarity review (where: the files that show every pair)."""
     for line in summary.lines(summary.count):
         _say(line)
-    matched = matching(summary.reports, students) if students else None
-    if matched and matched.summary():
-        _say(f"  {matched.summary()}.")
+    if matched and (text := matched.summary()):
+        _say(f"  {text}.")
     if review is not None:
         for line in summary_lines(review, where):
             _say(line)

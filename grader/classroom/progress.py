@@ -52,7 +52,7 @@ class Progress:
         self.bar.close()
 
     def _who(self) -> None:
-        names = ", ".join(printable(shown(name)) for name in self.running[:SHOWN_RUNNING])
+        names = ", ".join(shown(name) for name in self.running[:SHOWN_RUNNING])  # shown escapes all a terminal acts on
         more = len(self.running) - SHOWN_RUNNING
         self.bar.set_description_str(_("grading: {names}", names=(names or "-") + (f" +{more}" if more > 0 else "")),
                                      refresh=False)
